@@ -1,0 +1,41 @@
+// A child process started by `hpo run`: its output goes to a log file, and it
+// is stopped with SIGTERM (then SIGKILL) when the object is destroyed.
+#ifndef HPO_CLIENT_CHILD_PROCESS_H_
+#define HPO_CLIENT_CHILD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace hpo::client {
+
+class ChildProcess {
+ public:
+  // Starts argv[0] with stdout and stderr appended to `log_path`.
+  static absl::StatusOr<ChildProcess> Start(const std::vector<std::string>& argv,
+                                            const std::string& log_path);
+  ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
+  ChildProcess& operator=(ChildProcess&&) = delete;
+  ~ChildProcess() { Stop(std::chrono::seconds(5)); }
+
+  // True while the process has not exited.
+  bool Running();
+  // SIGTERM, then SIGKILL if it has not exited after `grace`; reaps it.
+  void Stop(std::chrono::milliseconds grace);
+
+ private:
+  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  pid_t pid_;
+};
+
+// The path of a program that ships with hpo: next to this executable, in the
+// build tree's server/ or worker/ directory, or on PATH.
+absl::StatusOr<std::string> FindProgram(const std::string& name);
+
+}  // namespace hpo::client
+
+#endif  // HPO_CLIENT_CHILD_PROCESS_H_

@@ -1,0 +1,94 @@
+// hpo ask STUDY | hpo tell STUDY --trial N --value V: any program, in any
+// language, can be the objective.
+#include <cmath>
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "client/commands/commands.h"
+#include "client/coordinator_client.h"
+#include "client/trial_format.h"
+#include "common/status_macros.h"
+
+namespace hpo::client {
+namespace {
+
+struct AskTellOptions {
+  std::string study;
+  std::string format = "json";
+  int64_t trial = -1;
+  double value = 0;
+  bool has_value = false;
+  std::string state = "complete";
+  std::string reason;
+};
+
+absl::Status Ask(const GlobalOptions& global, const AskTellOptions& options) {
+  ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
+  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(v1::Study study, client.GetStudy(options.study));
+  ASSIGN_OR_RETURN(v1::Trial trial, client.Ask(options.study));
+  if (format == Format::kJson) {
+    nlohmann::ordered_json json = TrialToJson(trial, study.spec());
+    // One line, so a shell loop can read it.
+    std::cout << nlohmann::ordered_json{{"number", json["number"]}, {"params", json["params"]}}.dump()
+              << "\n";
+  } else {
+    PrintTrial(trial, study.spec(), format, std::cout);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Trial::State> ParseTellState(const std::string& text) {
+  std::string lower = absl::AsciiStrToLower(text);
+  if (lower == "complete") return v1::Trial::COMPLETE;
+  if (lower == "fail" || lower == "failed") return v1::Trial::FAILED;
+  if (lower == "pruned" || lower == "prune") return v1::Trial::PRUNED;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--state: unknown state \"", text, "\" (expected complete, fail or pruned)"));
+}
+
+absl::Status Tell(const GlobalOptions& global, const AskTellOptions& options) {
+  ASSIGN_OR_RETURN(v1::Trial::State state, ParseTellState(options.state));
+  v1::TellRequest request;
+  request.set_study_name(options.study);
+  request.set_trial_number(options.trial);
+  request.set_state(state);
+  if (options.has_value) request.set_value(options.value);
+  request.set_fail_reason(options.reason);
+  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(v1::Trial trial, client.Tell(request));
+  std::cout << "trial " << trial.number() << " of study \"" << trial.study_name() << "\" is "
+            << v1::Trial::State_Name(trial.state()) << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* action) {
+  auto options = std::make_shared<AskTellOptions>();
+  CLI::App* ask = app.add_subcommand("ask", "Start a trial and print its parameters");
+  ask->add_option("study", options->study, "Study name")->required();
+  ask->add_option("--format", options->format, "json (one line) or table")
+      ->capture_default_str();
+  ask->callback([&global, options, action] {
+    *action = [&global, options] { return Ask(global, *options); };
+  });
+
+  CLI::App* tell = app.add_subcommand("tell", "Report the result of an asked trial");
+  tell->add_option("study", options->study, "Study name")->required();
+  tell->add_option("--trial", options->trial, "Trial number printed by `hpo ask`")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+  CLI::Option* value =
+      tell->add_option("--value", options->value, "Objective value (required to complete)");
+  tell->add_option("--state", options->state, "complete, fail or pruned")->capture_default_str();
+  tell->add_option("--reason", options->reason, "Why the trial failed");
+  tell->callback([&global, options, action, value] {
+    options->has_value = value->count() > 0;
+    *action = [&global, options] { return Tell(global, *options); };
+  });
+}
+
+}  // namespace hpo::client

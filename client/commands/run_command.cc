@@ -1,0 +1,141 @@
+// hpo run --spec FILE --workers N: the quickstart. Starts a coordinator on a
+// free loopback port and N workers, runs the study to the end, prints the best
+// trial and stops them all.
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "client/child_process.h"
+#include "client/commands/commands.h"
+#include "client/coordinator_client.h"
+#include "client/study_watcher.h"
+#include "client/trial_format.h"
+#include "common/spec_loader.h"
+#include "common/status_macros.h"
+
+namespace hpo::client {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+void OnInterrupt(int) { g_interrupted = true; }
+
+struct RunOptions {
+  std::string spec_path;
+  int workers = 2;
+  std::string db_path = "hpo.db";
+  std::string log_dir = "hpo-logs";
+};
+
+// Waits for the coordinator to write the address it bound.
+absl::StatusOr<std::string> WaitForAddress(const std::string& port_file,
+                                           ChildProcess& coordinator,
+                                           const std::string& log_path) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(port_file);
+    std::string address;
+    if (in >> address && !address.empty()) return address;
+    if (!coordinator.Running()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the coordinator exited at start; see ", log_path));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("the coordinator did not start within 30 s; see ", log_path));
+}
+
+absl::Status Run(const RunOptions& options) {
+  namespace fs = std::filesystem;
+  ASSIGN_OR_RETURN(v1::StudySpec spec, LoadStudySpecFile(options.spec_path));
+  if (!spec.has_task()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.spec_path, ": task: hpo run needs a task for its workers to train; for an "
+                           "ask/tell study start hpo-coordinator and use hpo ask / hpo tell"));
+  }
+  ASSIGN_OR_RETURN(std::string coordinator_bin, FindProgram("hpo-coordinator"));
+  ASSIGN_OR_RETURN(std::string worker_bin, FindProgram("hpo-worker"));
+  std::error_code error;
+  fs::create_directories(options.log_dir, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--log-dir: cannot create ", options.log_dir, ": ", error.message()));
+  }
+  const std::string port_file = (fs::path(options.log_dir) / "coordinator.address").string();
+  fs::remove(port_file, error);
+  const std::string coordinator_log = (fs::path(options.log_dir) / "coordinator.log").string();
+  ASSIGN_OR_RETURN(ChildProcess coordinator,
+                   ChildProcess::Start({coordinator_bin, "--listen", "127.0.0.1:0", "--db",
+                                        options.db_path, "--port-file", port_file},
+                                       coordinator_log));
+  ASSIGN_OR_RETURN(std::string address, WaitForAddress(port_file, coordinator, coordinator_log));
+  std::cout << "coordinator on " << address << ", database " << options.db_path << ", logs in "
+            << options.log_dir << "/" << std::endl;
+
+  CoordinatorClient client(address);
+  ASSIGN_OR_RETURN(v1::Study study, client.CreateStudy(spec, /*load_if_exists=*/true));
+  std::cout << "study \"" << spec.name() << "\": " << spec.max_trials() << " trials, "
+            << study.spec().sampler().type() << " sampler (seed "
+            << study.spec().sampler().seed() << "), " << options.workers << " workers"
+            << std::endl;
+
+  std::vector<ChildProcess> workers;
+  for (int i = 0; i < options.workers; ++i) {
+    const std::string id = absl::StrCat("worker-", i);
+    ASSIGN_OR_RETURN(ChildProcess worker,
+                     ChildProcess::Start({worker_bin, "--coordinator", address, "--study",
+                                          spec.name(), "--worker-id", id},
+                                         (fs::path(options.log_dir) / (id + ".log")).string()));
+    workers.push_back(std::move(worker));
+  }
+
+  struct sigaction action = {};
+  action.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &action, nullptr);
+  auto keep_going = [&] {
+    if (g_interrupted) return false;
+    for (ChildProcess& worker : workers) {
+      if (worker.Running()) return true;
+    }
+    return false;
+  };
+  ASSIGN_OR_RETURN(study, WatchStudy(client, spec.name(), std::cout, keep_going,
+                                     std::chrono::milliseconds(500)));
+  if (study.state() == v1::Study::RUNNING) {
+    std::cout << (g_interrupted ? "interrupted" : "every worker exited; see the logs")
+              << ": the study is not finished; run the same command again to go on\n";
+  }
+  absl::StatusOr<v1::Trial> best = client.GetBestTrial(spec.name());
+  if (!best.ok()) return best.status();
+  std::cout << "\nbest trial of \"" << spec.name() << "\":\n";
+  PrintTrial(*best, study.spec(), Format::kTable, std::cout);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, const GlobalOptions&, Action* action) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* run = app.add_subcommand(
+      "run", "Run a study locally: a coordinator, N workers, then print the best trial");
+  run->add_option("--spec", options->spec_path, "Study spec file (YAML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  run->add_option("--workers", options->workers, "Worker processes to start")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  run->add_option("--db", options->db_path, "SQLite database file (kept; re-running resumes)")
+      ->capture_default_str();
+  run->add_option("--log-dir", options->log_dir, "Where the coordinator and workers log")
+      ->capture_default_str();
+  run->callback([options, action] { *action = [options] { return Run(*options); }; });
+}
+
+}  // namespace hpo::client

@@ -1,0 +1,28 @@
+// hpo watch STUDY: follow a study until it is done.
+#include <iostream>
+#include <memory>
+
+#include "client/commands/commands.h"
+#include "client/coordinator_client.h"
+#include "client/study_watcher.h"
+#include "common/status_macros.h"
+
+namespace hpo::client {
+
+void AddWatchCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
+  auto study = std::make_shared<std::string>();
+  CLI::App* watch = app.add_subcommand("watch", "Print trials as they finish until the study ends");
+  watch->add_option("study", *study, "Study name")->required();
+  watch->callback([&global, study, action] {
+    *action = [&global, study]() -> absl::Status {
+      CoordinatorClient client(global.coordinator);
+      ASSIGN_OR_RETURN(v1::Study done, WatchStudy(client, *study, std::cout, [] { return true; },
+                                                  std::chrono::milliseconds(1000)));
+      std::cout << "study \"" << *study << "\" is " << v1::Study::State_Name(done.state())
+                << "\n";
+      return absl::OkStatus();
+    };
+  });
+}
+
+}  // namespace hpo::client

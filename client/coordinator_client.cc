@@ -1,0 +1,105 @@
+#include "client/coordinator_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+
+namespace hpo::client {
+
+std::string DefaultCoordinatorAddress() {
+  const char* env = std::getenv("HPO_COORDINATOR");
+  return env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
+}
+
+CoordinatorClient::CoordinatorClient(std::string address)
+    : address_(std::move(address)),
+      stub_(v1::Coordinator::NewStub(
+          grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()))) {}
+
+absl::Status CoordinatorClient::Convert(const grpc::Status& status) const {
+  if (status.ok()) return absl::OkStatus();
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::Status(code, absl::StrCat("cannot reach the coordinator at ", address_, " (",
+                                           status.error_message(),
+                                           "); is hpo-coordinator running? Set --coordinator "
+                                           "or HPO_COORDINATOR"));
+  }
+  return absl::Status(code, status.error_message());
+}
+
+template <typename Request, typename Response>
+absl::StatusOr<Response> CoordinatorClient::Call(
+    grpc::Status (v1::Coordinator::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                  Response*),
+    const Request& request) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  Response response;
+  absl::Status status = Convert((stub_.get()->*method)(&context, request, &response));
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::Study> CoordinatorClient::CreateStudy(const v1::StudySpec& spec,
+                                                         bool load_if_exists) {
+  v1::CreateStudyRequest request;
+  *request.mutable_spec() = spec;
+  request.set_load_if_exists(load_if_exists);
+  return Call(&v1::Coordinator::Stub::CreateStudy, request);
+}
+
+absl::StatusOr<v1::Study> CoordinatorClient::GetStudy(const std::string& name) {
+  v1::GetStudyRequest request;
+  request.set_study_name(name);
+  return Call(&v1::Coordinator::Stub::GetStudy, request);
+}
+
+absl::StatusOr<std::vector<v1::Study>> CoordinatorClient::ListStudies() {
+  absl::StatusOr<v1::ListStudiesResponse> response =
+      Call(&v1::Coordinator::Stub::ListStudies, v1::ListStudiesRequest());
+  if (!response.ok()) return response.status();
+  return std::vector<v1::Study>(response->studies().begin(), response->studies().end());
+}
+
+absl::StatusOr<v1::Study> CoordinatorClient::StopStudy(const std::string& name) {
+  v1::StopStudyRequest request;
+  request.set_study_name(name);
+  return Call(&v1::Coordinator::Stub::StopStudy, request);
+}
+
+absl::StatusOr<std::vector<v1::Trial>> CoordinatorClient::ListTrials(const std::string& name) {
+  std::vector<v1::Trial> trials;
+  v1::ListTrialsRequest request;
+  request.set_study_name(name);
+  do {
+    absl::StatusOr<v1::ListTrialsResponse> response =
+        Call(&v1::Coordinator::Stub::ListTrials, request);
+    if (!response.ok()) return response.status();
+    for (v1::Trial& trial : *response->mutable_trials()) trials.push_back(std::move(trial));
+    request.set_page_token(response->next_page_token());
+  } while (!request.page_token().empty());
+  return trials;
+}
+
+absl::StatusOr<v1::Trial> CoordinatorClient::GetBestTrial(const std::string& name) {
+  v1::GetBestTrialRequest request;
+  request.set_study_name(name);
+  return Call(&v1::Coordinator::Stub::GetBestTrial, request);
+}
+
+absl::StatusOr<v1::Trial> CoordinatorClient::Ask(const std::string& name) {
+  v1::AskRequest request;
+  request.set_study_name(name);
+  return Call(&v1::Coordinator::Stub::Ask, request);
+}
+
+absl::StatusOr<v1::Trial> CoordinatorClient::Tell(const v1::TellRequest& request) {
+  return Call(&v1::Coordinator::Stub::Tell, request);
+}
+
+}  // namespace hpo::client

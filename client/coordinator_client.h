@@ -1,0 +1,52 @@
+// The client's connection to a coordinator: each call returns absl::StatusOr,
+// with a message that says which coordinator could not be reached.
+// Thread-compatible.
+#ifndef HPO_CLIENT_COORDINATOR_CLIENT_H_
+#define HPO_CLIENT_COORDINATOR_CLIENT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hpo/v1/coordinator.grpc.pb.h"
+
+namespace hpo::client {
+
+// The address used when no --coordinator is given: $HPO_COORDINATOR, else
+// 127.0.0.1:50051.
+std::string DefaultCoordinatorAddress();
+
+class CoordinatorClient {
+ public:
+  explicit CoordinatorClient(std::string address);
+
+  const std::string& address() const { return address_; }
+
+  absl::StatusOr<v1::Study> CreateStudy(const v1::StudySpec& spec, bool load_if_exists);
+  absl::StatusOr<v1::Study> GetStudy(const std::string& name);
+  absl::StatusOr<std::vector<v1::Study>> ListStudies();
+  absl::StatusOr<v1::Study> StopStudy(const std::string& name);
+  // Every trial of the study, fetched page by page.
+  absl::StatusOr<std::vector<v1::Trial>> ListTrials(const std::string& name);
+  absl::StatusOr<v1::Trial> GetBestTrial(const std::string& name);
+  absl::StatusOr<v1::Trial> Ask(const std::string& name);
+  absl::StatusOr<v1::Trial> Tell(const v1::TellRequest& request);
+
+ private:
+  // Converts a gRPC status, naming the address when it was unreachable.
+  absl::Status Convert(const grpc::Status& status) const;
+  // Runs one unary call with a deadline.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(
+      grpc::Status (v1::Coordinator::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                    Response*),
+      const Request& request);
+
+  std::string address_;
+  std::unique_ptr<v1::Coordinator::Stub> stub_;
+};
+
+}  // namespace hpo::client
+
+#endif  // HPO_CLIENT_COORDINATOR_CLIENT_H_

@@ -1,0 +1,63 @@
+#include "client/study_watcher.h"
+
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/search_space.h"
+#include "common/status_macros.h"
+
+namespace hpo::client {
+namespace {
+
+bool IsFinished(v1::Trial::State state) {
+  return state == v1::Trial::COMPLETE || state == v1::Trial::PRUNED ||
+         state == v1::Trial::FAILED;
+}
+
+std::string DescribeTrial(const v1::Trial& trial, const v1::StudySpec& spec) {
+  std::string line = absl::StrFormat("trial %3d %-8s", trial.number(),
+                                     v1::Trial::State_Name(trial.state()));
+  if (trial.has_value()) absl::StrAppend(&line, absl::StrFormat(" value %.5g", trial.value()));
+  for (const v1::ParamSpec& param : spec.params()) {
+    auto it = trial.params().find(param.name());
+    if (it == trial.params().end()) continue;
+    std::string value = it->second.has_float_value()
+                            ? absl::StrFormat("%.4g", it->second.float_value())
+                            : FormatParamValue(it->second);
+    absl::StrAppend(&line, " ", param.name(), "=", value);
+  }
+  if (auto it = trial.user_attrs().find("val_accuracy"); it != trial.user_attrs().end()) {
+    absl::StrAppend(&line, absl::StrFormat(" val_accuracy=%.4f", it->second));
+  }
+  if (!trial.fail_reason().empty()) absl::StrAppend(&line, " (", trial.fail_reason(), ")");
+  return line;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Study> WatchStudy(CoordinatorClient& client, const std::string& study_name,
+                                     std::ostream& out, const std::function<bool()>& keep_going,
+                                     std::chrono::milliseconds poll) {
+  std::set<int64_t> reported;
+  while (true) {
+    ASSIGN_OR_RETURN(v1::Study study, client.GetStudy(study_name));
+    ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, client.ListTrials(study_name));
+    int64_t finished = 0;
+    for (const v1::Trial& trial : trials) {
+      if (!IsFinished(trial.state())) continue;
+      ++finished;
+      if (!reported.insert(trial.number()).second) continue;
+      std::string progress =
+          study.spec().max_trials() > 0
+              ? absl::StrCat("[", reported.size(), "/", study.spec().max_trials(), "] ")
+              : absl::StrCat("[", reported.size(), "] ");
+      out << progress << DescribeTrial(trial, study.spec()) << std::endl;
+    }
+    if (study.state() != v1::Study::RUNNING || !keep_going()) return study;
+    std::this_thread::sleep_for(poll);
+  }
+}
+
+}  // namespace hpo::client

@@ -1,0 +1,24 @@
+// Follows a running study: prints a line for each trial as it finishes, until
+// the study is COMPLETED or STOPPED.
+#ifndef HPO_CLIENT_STUDY_WATCHER_H_
+#define HPO_CLIENT_STUDY_WATCHER_H_
+
+#include <chrono>
+#include <functional>
+#include <ostream>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "client/coordinator_client.h"
+
+namespace hpo::client {
+
+// Polls every `poll`; stops early (returning the study as it is) when
+// `keep_going` returns false.
+absl::StatusOr<v1::Study> WatchStudy(CoordinatorClient& client, const std::string& study_name,
+                                     std::ostream& out, const std::function<bool()>& keep_going,
+                                     std::chrono::milliseconds poll);
+
+}  // namespace hpo::client
+
+#endif  // HPO_CLIENT_STUDY_WATCHER_H_

@@ -1,0 +1,263 @@
+#include "client/trial_format.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/search_space.h"
+
+namespace hpo::client {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string IsoTime(int64_t ms) {
+  if (ms <= 0) return "";
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm = {};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%S", &tm);
+  return absl::StrFormat("%s.%03dZ", buffer, static_cast<int>(ms % 1000));
+}
+
+std::string FormatNumber(double value) { return absl::StrFormat("%.6g", value); }
+
+Json ParamToJson(const v1::ParamValue& value) {
+  switch (value.kind_case()) {
+    case v1::ParamValue::kFloatValue: return value.float_value();
+    case v1::ParamValue::kIntValue: return value.int_value();
+    case v1::ParamValue::kCategoricalValue: return value.categorical_value();
+    case v1::ParamValue::KIND_NOT_SET: break;
+  }
+  return nullptr;
+}
+
+// Param names in the spec's order, then any the spec does not list.
+std::vector<std::string> ParamNames(const v1::StudySpec& spec,
+                                    const std::vector<v1::Trial>& trials) {
+  std::vector<std::string> names;
+  for (const v1::ParamSpec& param : spec.params()) names.push_back(param.name());
+  for (const v1::Trial& trial : trials) {
+    for (const auto& [name, value] : trial.params()) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> AttrNames(const std::vector<v1::Trial>& trials) {
+  std::vector<std::string> names;
+  for (const v1::Trial& trial : trials) {
+    for (const auto& [name, value] : trial.user_attrs()) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += i + 1 == row.size() ? row[i] : absl::StrFormat("%-*s  ", widths[i], row[i]);
+    }
+    out << line << "\n";
+  }
+}
+
+// The rows of a trials table or CSV: a header, then one row per trial.
+std::vector<std::vector<std::string>> TrialRows(const std::vector<v1::Trial>& trials,
+                                                const v1::StudySpec& spec, bool full_precision) {
+  const std::vector<std::string> params = ParamNames(spec, trials);
+  const std::vector<std::string> attrs = AttrNames(trials);
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"number", "state", "value"};
+  header.insert(header.end(), params.begin(), params.end());
+  header.insert(header.end(), attrs.begin(), attrs.end());
+  header.push_back("duration_s");
+  header.push_back("fail_reason");
+  rows.push_back(header);
+  auto number = [&](double v) { return full_precision ? absl::StrCat(v) : FormatNumber(v); };
+  for (const v1::Trial& trial : trials) {
+    std::vector<std::string> row = {absl::StrCat(trial.number()),
+                                    v1::Trial::State_Name(trial.state()),
+                                    trial.has_value() ? number(trial.value()) : ""};
+    for (const std::string& name : params) {
+      auto it = trial.params().find(name);
+      if (it == trial.params().end()) {
+        row.push_back("");
+      } else if (it->second.has_float_value() && !full_precision) {
+        row.push_back(FormatNumber(it->second.float_value()));
+      } else {
+        row.push_back(FormatParamValue(it->second));
+      }
+    }
+    for (const std::string& name : attrs) {
+      auto it = trial.user_attrs().find(name);
+      row.push_back(it == trial.user_attrs().end() ? "" : number(it->second));
+    }
+    row.push_back(trial.complete_time_ms() > 0
+                      ? absl::StrFormat("%.1f",
+                                        (trial.complete_time_ms() - trial.start_time_ms()) / 1e3)
+                      : "");
+    row.push_back(trial.fail_reason());
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+absl::StatusOr<Format> ParseFormat(const std::string& text) {
+  if (text == "table") return Format::kTable;
+  if (text == "json") return Format::kJson;
+  if (text == "csv") return Format::kCsv;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--format: unknown format \"", text, "\" (expected table, json or csv)"));
+}
+
+Json TrialToJson(const v1::Trial& trial, const v1::StudySpec& spec) {
+  Json json;
+  json["number"] = trial.number();
+  json["state"] = v1::Trial::State_Name(trial.state());
+  json["value"] = trial.has_value() ? Json(trial.value()) : Json(nullptr);
+  Json params = Json::object();
+  for (const std::string& name : ParamNames(spec, {trial})) {
+    auto it = trial.params().find(name);
+    if (it != trial.params().end()) params[name] = ParamToJson(it->second);
+  }
+  json["params"] = params;
+  Json attrs = Json::object();
+  for (const std::string& name : AttrNames({trial})) attrs[name] = trial.user_attrs().at(name);
+  json["user_attrs"] = attrs;
+  Json steps = Json::object();
+  for (const v1::IntermediateValue& step : trial.intermediate_values()) {
+    steps[absl::StrCat(step.step())] = step.value();
+  }
+  json["intermediate_values"] = steps;
+  json["worker_id"] = trial.worker_id();
+  json["fail_reason"] = trial.fail_reason();
+  json["datetime_start"] = IsoTime(trial.start_time_ms());
+  json["datetime_complete"] =
+      trial.complete_time_ms() > 0 ? Json(IsoTime(trial.complete_time_ms())) : Json(nullptr);
+  json["duration_s"] = trial.complete_time_ms() > 0
+                           ? Json((trial.complete_time_ms() - trial.start_time_ms()) / 1e3)
+                           : Json(nullptr);
+  return json;
+}
+
+Json StudyToJson(const v1::Study& study) {
+  Json json;
+  json["name"] = study.spec().name();
+  json["state"] = v1::Study::State_Name(study.state());
+  json["direction"] = v1::Direction_Name(study.spec().direction());
+  json["sampler"] = study.spec().sampler().type();
+  json["seed"] = study.spec().sampler().seed();
+  json["max_trials"] = study.spec().max_trials();
+  Json counts = Json::object();
+  for (const auto& [state, count] : study.trial_counts()) counts[state] = count;
+  json["trial_counts"] = counts;
+  json["best_trial"] =
+      study.has_best_trial() ? TrialToJson(study.best_trial(), study.spec()) : Json(nullptr);
+  json["datetime_create"] = IsoTime(study.create_time_ms());
+  return json;
+}
+
+void PrintTrials(const std::vector<v1::Trial>& trials, const v1::StudySpec& spec, Format format,
+                 std::ostream& out) {
+  switch (format) {
+    case Format::kJson: {
+      Json array = Json::array();
+      for (const v1::Trial& trial : trials) array.push_back(TrialToJson(trial, spec));
+      out << array.dump(2) << "\n";
+      return;
+    }
+    case Format::kCsv:
+      for (const auto& row : TrialRows(trials, spec, /*full_precision=*/true)) {
+        std::vector<std::string> fields;
+        for (const std::string& field : row) fields.push_back(CsvField(field));
+        out << absl::StrJoin(fields, ",") << "\n";
+      }
+      return;
+    case Format::kTable:
+      PrintTable(TrialRows(trials, spec, /*full_precision=*/false), out);
+      return;
+  }
+}
+
+void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ostream& out) {
+  if (format == Format::kJson) {
+    Json array = Json::array();
+    for (const v1::Study& study : studies) array.push_back(StudyToJson(study));
+    out << array.dump(2) << "\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"name", "state", "direction", "sampler", "trials", "complete", "failed", "best_value"}};
+  for (const v1::Study& study : studies) {
+    int64_t total = 0;
+    for (const auto& [state, count] : study.trial_counts()) total += count;
+    auto count = [&](const std::string& state) {
+      auto it = study.trial_counts().find(state);
+      return absl::StrCat(it == study.trial_counts().end() ? 0 : it->second);
+    };
+    rows.push_back({study.spec().name(), v1::Study::State_Name(study.state()),
+                    v1::Direction_Name(study.spec().direction()), study.spec().sampler().type(),
+                    study.spec().max_trials() > 0
+                        ? absl::StrCat(total, "/", study.spec().max_trials())
+                        : absl::StrCat(total),
+                    count("COMPLETE"), count("FAILED"),
+                    study.has_best_trial() ? FormatNumber(study.best_trial().value()) : ""});
+  }
+  if (format == Format::kCsv) {
+    for (const auto& row : rows) out << absl::StrJoin(row, ",") << "\n";
+  } else {
+    PrintTable(rows, out);
+  }
+}
+
+void PrintTrial(const v1::Trial& trial, const v1::StudySpec& spec, Format format,
+                std::ostream& out) {
+  if (format == Format::kJson) {
+    out << TrialToJson(trial, spec).dump(2) << "\n";
+    return;
+  }
+  if (format == Format::kCsv) {
+    PrintTrials({trial}, spec, format, out);
+    return;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"number:", absl::StrCat(trial.number())},
+      {"state:", v1::Trial::State_Name(trial.state())},
+      {"value:", trial.has_value() ? absl::StrCat(trial.value()) : "-"},
+      {"params:", ""}};
+  for (const std::string& name : ParamNames(spec, {trial})) {
+    auto it = trial.params().find(name);
+    if (it != trial.params().end()) {
+      rows.push_back({absl::StrCat("  ", name, ":"), FormatParamValue(it->second)});
+    }
+  }
+  for (const std::string& name : AttrNames({trial})) {
+    rows.push_back({absl::StrCat(name, ":"), absl::StrCat(trial.user_attrs().at(name))});
+  }
+  if (!trial.fail_reason().empty()) rows.push_back({"fail_reason:", trial.fail_reason()});
+  PrintTable(rows, out);
+}
+
+}  // namespace hpo::client

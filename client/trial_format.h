@@ -1,0 +1,34 @@
+// How the CLI shows trials and studies: JSON (for programs), CSV, and aligned
+// tables (for people). Params appear in the spec's order.
+#ifndef HPO_CLIENT_TRIAL_FORMAT_H_
+#define HPO_CLIENT_TRIAL_FORMAT_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hpo/v1/trial.pb.h"
+#include "nlohmann/json.hpp"
+
+namespace hpo::client {
+
+enum class Format { kTable, kJson, kCsv };
+// INVALID_ARGUMENT naming --format for anything but table, json or csv.
+absl::StatusOr<Format> ParseFormat(const std::string& text);
+
+// {"number", "state", "value", "params", "user_attrs", "intermediate_values",
+//  "worker_id", "fail_reason", "datetime_start", "datetime_complete", "duration_s"}
+nlohmann::ordered_json TrialToJson(const v1::Trial& trial, const v1::StudySpec& spec);
+nlohmann::ordered_json StudyToJson(const v1::Study& study);
+
+void PrintTrials(const std::vector<v1::Trial>& trials, const v1::StudySpec& spec, Format format,
+                 std::ostream& out);
+void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ostream& out);
+// One trial as "key: value" lines (table) or a JSON object.
+void PrintTrial(const v1::Trial& trial, const v1::StudySpec& spec, Format format,
+                std::ostream& out);
+
+}  // namespace hpo::client
+
+#endif  // HPO_CLIENT_TRIAL_FORMAT_H_

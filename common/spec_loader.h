@@ -1,0 +1,23 @@
+// Reads a study spec file the way the CLI submits it: parse, apply defaults,
+// validate. Thread-safe.
+#ifndef HPO_COMMON_SPEC_LOADER_H_
+#define HPO_COMMON_SPEC_LOADER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "hpo/v1/study.pb.h"
+
+namespace hpo {
+
+// The spec in the YAML file at `path`, defaults applied and validated.
+// NOT_FOUND naming the path if there is no such file, PERMISSION_DENIED if
+// it cannot be opened, INVALID_ARGUMENT for a directory or a bad spec. Every
+// spec error reads `PATH:LINE: FIELD.PATH: message`; for a rule broken by a
+// value, the line is that of the field or of its nearest parent in the file
+// (none when the field is absent and defaulted, e.g. `spec.yaml: name: ...`).
+absl::StatusOr<v1::StudySpec> LoadStudySpecFile(const std::string& path);
+
+}  // namespace hpo
+
+#endif  // HPO_COMMON_SPEC_LOADER_H_

@@ -1,0 +1,332 @@
+#include "common/spec_validator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/search_space.h"
+#include "common/spec_error.h"
+#include "common/status_macros.h"
+#include "common/string_view_compat.h"
+#include "common/task_settings.h"
+
+namespace hpo {
+namespace {
+
+constexpr size_t kMaxStudyNameLength = 128;
+constexpr int64_t kMaxHiddenWidth = 65536;
+constexpr int64_t kMaxEpochs = 10000;
+constexpr int32_t kFashionMnistTrainImages = 60000;
+
+constexpr std::string_view kSamplerTypes[] = {"random"};
+// Named in the design and coming in later issues: a clearer message than
+// "unknown".
+constexpr std::string_view kPlannedSamplerTypes[] = {"tpe"};
+constexpr std::string_view kPrunerTypes[] = {"none"};
+constexpr std::string_view kPlannedPrunerTypes[] = {"median", "asha", "hyperband"};
+constexpr std::string_view kOptimizerTypes[] = {"adamw"};
+
+template <typename Names>
+bool Contains(const Names& names, std::string_view name) {
+  return std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
+
+template <typename Names>
+std::string JoinNames(const Names& names) {
+  std::string joined;
+  for (std::string_view name : names) {
+    if (!joined.empty()) joined += ", ";
+    joined += name;
+  }
+  return joined;
+}
+
+template <typename Names>
+std::string OneOf(const Names& names) {
+  return absl::StrCat("(expected one of: ", JoinNames(names), ")");
+}
+
+// For a named choice (sampler, pruner, dataset, ...): OK if known, else a
+// message that says what would be accepted.
+template <typename Names>
+absl::Status CheckName(std::string_view path, std::string_view what, std::string_view value,
+                       const Names& known) {
+  if (Contains(known, value)) return absl::OkStatus();
+  if (value.empty()) return SpecFieldError(path, absl::StrCat("must be set ", OneOf(known)));
+  return SpecFieldError(
+      path, absl::StrCat("unknown ", ToAbsl(what), " \"", ToAbsl(value), "\" ", OneOf(known)));
+}
+
+template <typename Names, typename Planned>
+absl::Status CheckPlannedName(std::string_view path, std::string_view what, std::string_view value,
+                              const Names& known, const Planned& planned) {
+  if (Contains(planned, value)) {
+    return SpecFieldError(
+        path, absl::StrCat("\"", ToAbsl(value), "\" is not available yet ", OneOf(known)));
+  }
+  return CheckName(path, what, value, known);
+}
+
+absl::Status ValidateStudyName(std::string_view name) {
+  if (name.empty()) return SpecFieldError("name", "must not be empty");
+  if (name.size() > kMaxStudyNameLength) {
+    return SpecFieldError("name", absl::StrCat("must be at most ", kMaxStudyNameLength,
+                                               " characters (got ", name.size(), ")"));
+  }
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      return SpecFieldError("name", absl::StrCat("\"", ToAbsl(name), "\" may only contain letters, digits, "
+                                                 "'.', '_' and '-'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRange(std::string_view path, int64_t value, int64_t low, int64_t high) {
+  if (value >= low && value <= high) return absl::OkStatus();
+  return SpecFieldError(path, absl::StrCat("must be in [", low, ", ", high, "] (got ", value, ")"));
+}
+
+absl::Status ValidateDataset(const v1::DatasetSpec& dataset) {
+  RETURN_IF_ERROR(CheckName("task.dataset.name", "dataset", dataset.name(), kDatasetNames));
+  if (dataset.train_examples() < 0) {
+    return SpecFieldError("task.dataset.train_examples",
+                          absl::StrCat("must be >= 0 (got ", dataset.train_examples(), ")"));
+  }
+  if (dataset.validation_examples() < 1) {
+    return SpecFieldError("task.dataset.validation_examples",
+                          absl::StrCat("must be >= 1 (got ", dataset.validation_examples(), ")"));
+  }
+  if (dataset.name() == "fashion-mnist" &&
+      int64_t{dataset.train_examples()} + dataset.validation_examples() > kFashionMnistTrainImages) {
+    return SpecFieldError("task.dataset",
+                          absl::StrCat("train_examples + validation_examples (",
+                                       int64_t{dataset.train_examples()} +
+                                           dataset.validation_examples(),
+                                       ") exceeds the ", kFashionMnistTrainImages,
+                                       " training images of fashion-mnist"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateModel(const v1::ModelSpec& model) {
+  RETURN_IF_ERROR(CheckName("task.model.type", "model type", model.type(), kModelTypes));
+  if (model.type() == "mlp" && model.hidden().empty()) {
+    return SpecFieldError("task.model.hidden",
+                          "an mlp needs at least one hidden layer (or use type: linear)");
+  }
+  if (model.type() == "linear" && !model.hidden().empty()) {
+    return SpecFieldError("task.model.hidden", "a linear model has no hidden layers");
+  }
+  for (int i = 0; i < model.hidden_size(); ++i) {
+    RETURN_IF_ERROR(
+        CheckRange(absl::StrCat("task.model.hidden[", i, "]"), model.hidden(i), 1, kMaxHiddenWidth));
+  }
+  RETURN_IF_ERROR(
+      CheckName("task.model.activation", "activation", model.activation(), kActivationNames));
+  return CheckName("task.model.init", "initialiser", model.init(), kInitNames);
+}
+
+// `value` must be finite and above `low` (or at least `low` when
+// `low_inclusive`) and below `high` (exclusive).
+absl::Status CheckReal(std::string_view path, double value, double low, bool low_inclusive,
+                       double high) {
+  const bool above = low_inclusive ? value >= low : value > low;
+  if (std::isfinite(value) && above && value < high) return absl::OkStatus();
+  std::string rule = absl::StrCat("must be ", low_inclusive ? ">= " : "> ", FormatDouble(low));
+  if (std::isfinite(high)) absl::StrAppend(&rule, " and < ", FormatDouble(high));
+  if (!std::isfinite(high)) absl::StrAppend(&rule, " and finite");
+  return SpecFieldError(path, absl::StrCat(rule, " (got ", FormatDouble(value), ")"));
+}
+
+constexpr double kInf = HUGE_VAL;
+
+// The allowed values of each float training setting: {low, low_inclusive, high}.
+struct RealRange {
+  double low;
+  bool low_inclusive;
+  double high;
+};
+
+RealRange FloatSettingRange(std::string_view name) {
+  if (name == "weight_decay") return {0, true, kInf};
+  if (name == "beta1" || name == "beta2") return {0, true, 1};
+  return {0, false, kInf};  // lr, eps
+}
+
+absl::Status ValidateOptimizer(const v1::OptimizerSpec& optimizer) {
+  RETURN_IF_ERROR(
+      CheckName("task.optimizer.type", "optimizer", optimizer.type(), kOptimizerTypes));
+  const struct {
+    std::string_view name;
+    bool present;
+    double value;
+  } values[] = {{"lr", optimizer.has_lr(), optimizer.lr()},
+                {"weight_decay", optimizer.has_weight_decay(), optimizer.weight_decay()},
+                {"beta1", optimizer.has_beta1(), optimizer.beta1()},
+                {"beta2", optimizer.has_beta2(), optimizer.beta2()},
+                {"eps", optimizer.has_eps(), optimizer.eps()}};
+  for (const auto& v : values) {
+    if (!v.present) continue;
+    const RealRange range = FloatSettingRange(v.name);
+    RETURN_IF_ERROR(CheckReal(absl::StrCat("task.optimizer.", ToAbsl(v.name)), v.value, range.low,
+                              range.low_inclusive, range.high));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTask(const v1::TaskSpec& task) {
+  RETURN_IF_ERROR(ValidateDataset(task.dataset()));
+  RETURN_IF_ERROR(ValidateModel(task.model()));
+  RETURN_IF_ERROR(ValidateOptimizer(task.optimizer()));
+  RETURN_IF_ERROR(CheckRange("task.epochs", task.epochs(), 1, kMaxEpochs));
+  if (task.batch_size() < 1) {
+    return SpecFieldError("task.batch_size", absl::StrCat("must be >= 1 (got ", task.batch_size(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WrongKind(const std::string& path, std::string_view name, std::string_view kind) {
+  return SpecFieldError(path, absl::StrCat(ToAbsl(name), " is ", kind == "int" ? "an " : "a ",
+                                           ToAbsl(kind), " setting of the task (use type: ",
+                                           ToAbsl(kind), ")"));
+}
+
+absl::Status ValidateFloatSettingParam(const v1::ParamSpec& param, const std::string& path) {
+  if (!param.has_float_distribution()) return WrongKind(path, param.name(), "float");
+  const RealRange range = FloatSettingRange(param.name());
+  const v1::FloatDistribution& d = param.float_distribution();
+  RETURN_IF_ERROR(CheckReal(path + ".low", d.low(), range.low, range.low_inclusive, range.high));
+  return CheckReal(path + ".high", d.high(), range.low, range.low_inclusive, range.high);
+}
+
+absl::Status ValidateIntSettingParam(const v1::ParamSpec& param, const std::string& path,
+                                     const v1::TaskSpec& task) {
+  if (!param.has_int_distribution()) return WrongKind(path, param.name(), "int");
+  const v1::IntDistribution& d = param.int_distribution();
+  int64_t max = INT32_MAX;
+  if (param.name() == "epochs") max = kMaxEpochs;
+  if (param.name() == "width") {
+    if (task.model().type() != "mlp") {
+      return SpecFieldError(path, absl::StrCat("searching width needs task.model.type mlp (got \"",
+                                               task.model().type(), "\")"));
+    }
+    max = kMaxHiddenWidth;
+  }
+  RETURN_IF_ERROR(CheckRange(path + ".low", d.low(), 1, max));
+  return CheckRange(path + ".high", d.high(), 1, max);
+}
+
+absl::Status ValidateCategoricalSettingParam(const v1::ParamSpec& param, const std::string& path) {
+  if (!param.has_categorical_distribution()) return WrongKind(path, param.name(), "categorical");
+  const bool activation = param.name() == "activation";
+  const auto& choices = param.categorical_distribution().choices();
+  for (int i = 0; i < choices.size(); ++i) {
+    const std::string choice_path = absl::StrCat(path, ".choices[", i, "]");
+    if (activation) {
+      RETURN_IF_ERROR(CheckName(choice_path, "activation", choices[i], kActivationNames));
+    } else {
+      RETURN_IF_ERROR(CheckName(choice_path, "initialiser", choices[i], kInitNames));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A searched parameter of a study with a task overrides one training setting.
+absl::Status ValidateTaskParam(const v1::ParamSpec& param, const v1::TaskSpec& task) {
+  const std::string path = absl::StrCat("params.", param.name());
+  if (Contains(kFloatTaskSettings, param.name())) return ValidateFloatSettingParam(param, path);
+  if (Contains(kIntTaskSettings, param.name())) return ValidateIntSettingParam(param, path, task);
+  if (Contains(kCategoricalTaskSettings, param.name())) {
+    return ValidateCategoricalSettingParam(param, path);
+  }
+  return SpecFieldError(
+      path, absl::StrCat("not a training setting of the task (searchable: ",
+                         JoinNames(kFloatTaskSettings), ", ", JoinNames(kIntTaskSettings),
+                         ", ", JoinNames(kCategoricalTaskSettings), ")"));
+}
+
+absl::Status ValidateParams(const v1::StudySpec& spec) {
+  if (spec.params().empty()) return SpecFieldError("params", "at least one parameter is required");
+  absl::flat_hash_set<std::string_view> names;
+  for (const v1::ParamSpec& param : spec.params()) {
+    RETURN_IF_ERROR(ValidateParamSpec(param));
+    if (!names.insert(param.name()).second) {
+      return SpecFieldError(absl::StrCat("params.", param.name()), "duplicate parameter name");
+    }
+    if (spec.has_task()) RETURN_IF_ERROR(ValidateTaskParam(param, spec.task()));
+  }
+  return absl::OkStatus();
+}
+
+void ApplyTaskDefaults(v1::TaskSpec* task) {
+  v1::ModelSpec* model = task->mutable_model();
+  if (model->type().empty()) model->set_type("mlp");
+  if (model->activation().empty()) model->set_activation("relu");
+  if (model->init().empty()) model->set_init("he_normal");
+
+  // PyTorch's torch.optim.AdamW defaults.
+  v1::OptimizerSpec* optimizer = task->mutable_optimizer();
+  if (optimizer->type().empty()) optimizer->set_type("adamw");
+  if (!optimizer->has_lr()) optimizer->set_lr(1e-3);
+  if (!optimizer->has_weight_decay()) optimizer->set_weight_decay(1e-2);
+  if (!optimizer->has_beta1()) optimizer->set_beta1(0.9);
+  if (!optimizer->has_beta2()) optimizer->set_beta2(0.999);
+  if (!optimizer->has_eps()) optimizer->set_eps(1e-8);
+
+  if (task->epochs() == 0) task->set_epochs(3);
+  if (task->batch_size() == 0) task->set_batch_size(128);
+
+  v1::DatasetSpec* dataset = task->mutable_dataset();
+  if (dataset->name() == "fashion-mnist") {
+    if (dataset->path().empty()) dataset->set_path(std::string(kFashionMnistDefaultPath));
+    if (dataset->validation_examples() == 0) dataset->set_validation_examples(5000);
+  } else if (dataset->name() == "synthetic-regression") {
+    if (dataset->validation_examples() == 0) dataset->set_validation_examples(200);
+    if (dataset->train_examples() == 0) dataset->set_train_examples(1000);
+  }
+}
+
+}  // namespace
+
+void ApplyStudySpecDefaults(v1::StudySpec* spec) {
+  if (spec->direction() == v1::DIRECTION_UNSPECIFIED) spec->set_direction(v1::MINIMIZE);
+  if (spec->sampler().type().empty()) spec->mutable_sampler()->set_type("random");
+  if (spec->pruner().type().empty()) spec->mutable_pruner()->set_type("none");
+  if (spec->lease_seconds() == 0) spec->set_lease_seconds(kDefaultLeaseSeconds);
+  for (v1::ParamSpec& param : *spec->mutable_params()) {
+    if (param.has_int_distribution() && param.int_distribution().step() == 0) {
+      param.mutable_int_distribution()->set_step(1);
+    }
+  }
+  if (spec->has_task()) ApplyTaskDefaults(spec->mutable_task());
+}
+
+absl::Status ValidateStudySpec(const v1::StudySpec& spec) {
+  RETURN_IF_ERROR(ValidateStudyName(spec.name()));
+  if (spec.direction() != v1::MINIMIZE && spec.direction() != v1::MAXIMIZE) {
+    return SpecFieldError("direction", "must be minimize or maximize");
+  }
+  RETURN_IF_ERROR(CheckPlannedName("sampler.type", "sampler", spec.sampler().type(), kSamplerTypes,
+                                   kPlannedSamplerTypes));
+  RETURN_IF_ERROR(CheckPlannedName("pruner.type", "pruner", spec.pruner().type(), kPrunerTypes,
+                                   kPlannedPrunerTypes));
+  if (spec.max_trials() < 0) {
+    return SpecFieldError("max_trials",
+                          absl::StrCat("must be >= 0 (0: no limit), got ", spec.max_trials()));
+  }
+  if (!(spec.lease_seconds() > 0 && spec.lease_seconds() <= kMaxLeaseSeconds)) {
+    return SpecFieldError("lease_seconds",
+                          absl::StrCat("must be in (0, ", FormatDouble(kMaxLeaseSeconds),
+                                       "] (got ", FormatDouble(spec.lease_seconds()), ")"));
+  }
+  if (spec.has_task()) RETURN_IF_ERROR(ValidateTask(spec.task()));
+  return ValidateParams(spec);
+}
+
+}  // namespace hpo

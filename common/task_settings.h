@@ -1,0 +1,32 @@
+// Names shared by the spec validator (common/) and the training engine
+// (worker/engine/): which training settings a study may search or fix.
+#ifndef HPO_COMMON_TASK_SETTINGS_H_
+#define HPO_COMMON_TASK_SETTINGS_H_
+
+#include <array>
+#include <string_view>
+
+namespace hpo {
+
+inline constexpr std::array<std::string_view, 4> kActivationNames = {"relu", "tanh", "sigmoid",
+                                                                    "gelu"};
+inline constexpr std::array<std::string_view, 6> kInitNames = {
+    "he_normal", "he_uniform", "xavier_normal", "xavier_uniform", "torch_default", "normal"};
+inline constexpr std::array<std::string_view, 2> kModelTypes = {"mlp", "linear"};
+inline constexpr std::array<std::string_view, 2> kDatasetNames = {"fashion-mnist",
+                                                                 "synthetic-regression"};
+inline constexpr std::string_view kFashionMnistDefaultPath = "/usr/share/datasets/fashion-mnist";
+
+// Parameters a study with a task may search, by kind. A searched parameter of
+// one of these names overrides the task's fixed setting for that trial.
+inline constexpr std::array<std::string_view, 5> kFloatTaskSettings = {"lr", "weight_decay",
+                                                                      "beta1", "beta2", "eps"};
+// width: every hidden layer of the mlp gets this many units.
+inline constexpr std::array<std::string_view, 3> kIntTaskSettings = {"batch_size", "epochs",
+                                                                    "width"};
+inline constexpr std::array<std::string_view, 2> kCategoricalTaskSettings = {"activation",
+                                                                            "init"};
+
+}  // namespace hpo
+
+#endif  // HPO_COMMON_TASK_SETTINGS_H_

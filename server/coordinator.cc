@@ -1,0 +1,423 @@
+#include "server/coordinator.h"
+
+#include <cmath>
+
+#include "absl/random/random.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/search_space.h"
+#include "common/spec_validator.h"
+#include "common/status_macros.h"
+#include "google/protobuf/util/message_differencer.h"
+
+namespace hpo::server {
+namespace {
+
+std::string TrialName(const v1::Trial& trial) {
+  return absl::StrCat("trial ", trial.number(), " of study \"", trial.study_name(), "\"");
+}
+
+std::string NewLeaseId() {
+  thread_local absl::BitGen bitgen;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bitgen),
+                         absl::Uniform<uint64_t>(bitgen));
+}
+
+bool IsFinished(v1::Trial::State state) {
+  return state == v1::Trial::COMPLETE || state == v1::Trial::PRUNED ||
+         state == v1::Trial::FAILED;
+}
+
+int64_t LeaseMs(const v1::StudySpec& spec) {
+  return static_cast<int64_t>(std::llround(spec.lease_seconds() * 1000.0));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(std::unique_ptr<Storage> storage,
+                                                              Clock* clock,
+                                                              CoordinatorOptions options) {
+  ASSIGN_OR_RETURN(std::vector<StoredStudy> stored, storage->LoadAll());
+  std::unique_ptr<Coordinator> coordinator(new Coordinator(std::move(storage), clock, options));
+  absl::MutexLock lock(&coordinator->mu_);
+  const int64_t now = clock->NowMs();
+  for (StoredStudy& s : stored) {
+    auto state = std::make_unique<StudyState>();
+    state->study = std::move(s.study);
+    ASSIGN_OR_RETURN(state->sampler, MakeSampler(state->study.spec().sampler()));
+    const int64_t lease_ms = LeaseMs(state->study.spec());
+    for (StoredTrial& t : s.trials) {
+      if (t.trial.number() != static_cast<int64_t>(state->trials.size())) {
+        return absl::DataLossError(absl::StrCat("study \"", state->study.spec().name(),
+                                                "\": trial numbers are not contiguous at ",
+                                                t.trial.number()));
+      }
+      // A restarted coordinator gives running trials a fresh lease window.
+      if (t.trial.state() == v1::Trial::RUNNING && !t.lease_id.empty()) {
+        t.trial.set_lease_expire_time_ms(now + lease_ms);
+      }
+      state->trials.push_back(std::move(t.trial));
+      state->lease_ids.push_back(std::move(t.lease_id));
+    }
+    std::string name = state->study.spec().name();
+    coordinator->studies_.emplace(std::move(name), std::move(state));
+  }
+  return coordinator;
+}
+
+absl::StatusOr<Coordinator::StudyState*> Coordinator::FindStudy(absl::string_view name) {
+  if (name.empty()) return absl::InvalidArgumentError("study_name: must not be empty");
+  auto it = studies_.find(name);
+  if (it == studies_.end()) {
+    return absl::NotFoundError(absl::StrCat("study \"", name, "\" does not exist"));
+  }
+  return it->second.get();
+}
+
+absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load_if_exists) {
+  ApplyStudySpecDefaults(&spec);
+  RETURN_IF_ERROR(ValidateStudySpec(spec));
+  ASSIGN_OR_RETURN(std::unique_ptr<Sampler> sampler, MakeSampler(spec.sampler()));
+  absl::MutexLock lock(&mu_);
+  if (auto it = studies_.find(spec.name()); it != studies_.end()) {
+    v1::StudySpec existing = it->second->study.spec();
+    if (!spec.sampler().has_seed()) existing.mutable_sampler()->clear_seed();
+    if (load_if_exists && google::protobuf::util::MessageDifferencer::Equals(existing, spec)) {
+      return Summarize(*it->second);
+    }
+    return absl::AlreadyExistsError(absl::StrCat(
+        "study \"", spec.name(), "\" already exists",
+        load_if_exists ? " with a different spec" : ""));
+  }
+  if (!spec.sampler().has_seed()) {
+    thread_local absl::BitGen bitgen;
+    spec.mutable_sampler()->set_seed(absl::Uniform<uint32_t>(bitgen));
+  }
+  auto state = std::make_unique<StudyState>();
+  *state->study.mutable_spec() = std::move(spec);
+  state->study.set_state(v1::Study::RUNNING);
+  state->study.set_create_time_ms(clock_->NowMs());
+  state->sampler = std::move(sampler);
+  RETURN_IF_ERROR(storage_->CreateStudy(state->study));
+  v1::Study summary = Summarize(*state);
+  std::string name = state->study.spec().name();
+  studies_.emplace(std::move(name), std::move(state));
+  return summary;
+}
+
+absl::StatusOr<v1::Study> Coordinator::GetStudy(absl::string_view study_name) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+  return Summarize(*study);
+}
+
+std::vector<v1::Study> Coordinator::ListStudies() {
+  absl::MutexLock lock(&mu_);
+  std::vector<v1::Study> result;
+  for (const auto& [name, study] : studies_) result.push_back(Summarize(*study));
+  return result;
+}
+
+absl::StatusOr<v1::Study> Coordinator::StopStudy(absl::string_view study_name) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+  if (study->study.state() == v1::Study::RUNNING) {
+    RETURN_IF_ERROR(storage_->UpdateStudyState(study_name, v1::Study::STOPPED));
+    study->study.set_state(v1::Study::STOPPED);
+  }
+  return Summarize(*study);
+}
+
+bool Coordinator::CanCreateTrial(const StudyState& study) const {
+  const int32_t max_trials = study.study.spec().max_trials();
+  return study.study.state() == v1::Study::RUNNING &&
+         (max_trials == 0 || static_cast<int64_t>(study.trials.size()) < max_trials);
+}
+
+absl::StatusOr<v1::Trial*> Coordinator::NewTrial(StudyState& study, absl::string_view worker_id,
+                                                 bool leased) {
+  const v1::StudySpec& spec = study.study.spec();
+  const int64_t number = static_cast<int64_t>(study.trials.size());
+  ASSIGN_OR_RETURN(ParamMap params, study.sampler->Sample(spec, study.trials, number));
+  v1::Trial trial;
+  trial.set_study_name(spec.name());
+  trial.set_number(number);
+  trial.set_state(v1::Trial::RUNNING);
+  *trial.mutable_params() = std::move(params);
+  trial.set_worker_id(std::string(worker_id));
+  const int64_t now = clock_->NowMs();
+  trial.set_start_time_ms(now);
+  std::string lease_id;
+  if (leased) {
+    lease_id = NewLeaseId();
+    trial.set_lease_expire_time_ms(now + LeaseMs(spec));
+  }
+  RETURN_IF_ERROR(storage_->PutTrial(trial, lease_id));
+  study.trials.push_back(std::move(trial));
+  study.lease_ids.push_back(std::move(lease_id));
+  return &study.trials.back();
+}
+
+absl::StatusOr<v1::AcquireTrialResponse> Coordinator::AcquireTrial(
+    const v1::AcquireTrialRequest& request) {
+  if (request.worker_id().empty()) {
+    return absl::InvalidArgumentError("worker_id: must not be empty");
+  }
+  absl::MutexLock lock(&mu_);
+  if (!request.study_name().empty()) RETURN_IF_ERROR(FindStudy(request.study_name()).status());
+  v1::AcquireTrialResponse response;
+  for (auto& [name, study] : studies_) {
+    if (!request.study_name().empty() && name != request.study_name()) continue;
+    if (!study->study.spec().has_task() || !CanCreateTrial(*study)) continue;
+    ASSIGN_OR_RETURN(v1::Trial * trial, NewTrial(*study, request.worker_id(), /*leased=*/true));
+    *response.mutable_trial() = *trial;
+    response.mutable_lease()->set_lease_id(study->lease_ids[trial->number()]);
+    response.mutable_lease()->set_expire_time_ms(trial->lease_expire_time_ms());
+    *response.mutable_spec() = study->study.spec();
+    return response;
+  }
+  response.set_retry_after_ms(options_.retry_after_ms);
+  return response;
+}
+
+absl::StatusOr<v1::Trial*> Coordinator::FindLeasedTrial(const v1::TrialRef& ref,
+                                                       StudyState** study_out) {
+  ASSIGN_OR_RETURN(StudyState * study, FindStudy(ref.study_name()));
+  if (ref.trial_number() < 0 || ref.trial_number() >= static_cast<int64_t>(study->trials.size())) {
+    return absl::NotFoundError(absl::StrCat("trial ", ref.trial_number(), " of study \"",
+                                            ref.study_name(), "\" does not exist"));
+  }
+  v1::Trial& trial = study->trials[ref.trial_number()];
+  if (trial.state() != v1::Trial::RUNNING) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        TrialName(trial), " is already ", v1::Trial::State_Name(trial.state()),
+        trial.fail_reason().empty() ? "" : absl::StrCat(" (", trial.fail_reason(), ")")));
+  }
+  const std::string& lease_id = study->lease_ids[ref.trial_number()];
+  if (lease_id != ref.lease_id()) {
+    return absl::FailedPreconditionError(
+        lease_id.empty()
+            ? absl::StrCat(TrialName(trial), " was asked for without a lease; finish it with Tell")
+            : absl::StrCat(TrialName(trial), ": lease lost (the lease_id does not match)"));
+  }
+  *study_out = study;
+  return &trial;
+}
+
+absl::StatusOr<v1::HeartbeatResponse> Coordinator::Heartbeat(const v1::TrialRef& ref) {
+  absl::MutexLock lock(&mu_);
+  StudyState* study = nullptr;
+  ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(ref, &study));
+  // Lease times live in memory only: a restart re-arms every lease anyway.
+  trial->set_lease_expire_time_ms(clock_->NowMs() + LeaseMs(study->study.spec()));
+  v1::HeartbeatResponse response;
+  response.set_lease_expire_time_ms(trial->lease_expire_time_ms());
+  response.set_should_stop(study->study.state() == v1::Study::STOPPED);
+  return response;
+}
+
+absl::StatusOr<v1::ReportIntermediateResponse> Coordinator::ReportIntermediate(
+    const v1::ReportIntermediateRequest& request) {
+  if (request.step() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("step: must be >= 0 (got ", request.step(), ")"));
+  }
+  if (!std::isfinite(request.value())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("value: must be finite (got ", request.value(), ")"));
+  }
+  absl::MutexLock lock(&mu_);
+  StudyState* study = nullptr;
+  ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
+  v1::ReportIntermediateResponse response;
+  for (const v1::IntermediateValue& existing : trial->intermediate_values()) {
+    // As in Optuna, a second report for a step is ignored.
+    if (existing.step() == request.step()) return response;
+  }
+  v1::IntermediateValue value;
+  value.set_step(request.step());
+  value.set_value(request.value());
+  RETURN_IF_ERROR(storage_->AddIntermediateValue(trial->study_name(), trial->number(), value));
+  *trial->add_intermediate_values() = value;
+  return response;
+}
+
+absl::Status Coordinator::CommitTrial(StudyState& study, v1::Trial updated) {
+  const int64_t number = updated.number();
+  RETURN_IF_ERROR(storage_->PutTrial(updated, study.lease_ids[number]));
+  study.trials[number] = std::move(updated);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Trial> Coordinator::Finish(
+    StudyState& study, v1::Trial* trial, v1::Trial::State state, std::optional<double> value,
+    std::string reason, const google::protobuf::Map<std::string, double>& user_attrs) {
+  v1::Trial updated = *trial;
+  updated.set_state(state);
+  updated.set_complete_time_ms(clock_->NowMs());
+  updated.set_lease_expire_time_ms(0);
+  updated.set_fail_reason(std::move(reason));
+  for (const auto& [key, attr] : user_attrs) (*updated.mutable_user_attrs())[key] = attr;
+  if (value.has_value()) {
+    updated.set_value(*value);
+  } else if (state == v1::Trial::PRUNED && updated.intermediate_values_size() > 0) {
+    // A pruned trial keeps its last reported value, as in Optuna.
+    updated.set_value(updated.intermediate_values().rbegin()->value());
+  }
+  RETURN_IF_ERROR(CommitTrial(study, std::move(updated)));
+  RETURN_IF_ERROR(MaybeComplete(study));
+  return *trial;
+}
+
+absl::Status Coordinator::MaybeComplete(StudyState& study) {
+  const int32_t max_trials = study.study.spec().max_trials();
+  if (study.study.state() != v1::Study::RUNNING || max_trials == 0 ||
+      static_cast<int64_t>(study.trials.size()) < max_trials) {
+    return absl::OkStatus();
+  }
+  for (const v1::Trial& trial : study.trials) {
+    if (!IsFinished(trial.state())) return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(storage_->UpdateStudyState(study.study.spec().name(), v1::Study::COMPLETED));
+  study.study.set_state(v1::Study::COMPLETED);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Trial> Coordinator::CompleteTrial(const v1::CompleteTrialRequest& request) {
+  if (!std::isfinite(request.value())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "value: must be finite (got ", request.value(), "); report a failure with FailTrial"));
+  }
+  absl::MutexLock lock(&mu_);
+  StudyState* study = nullptr;
+  ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
+  return Finish(*study, trial, v1::Trial::COMPLETE, request.value(), "", request.user_attrs());
+}
+
+absl::StatusOr<v1::Trial> Coordinator::FailTrial(const v1::FailTrialRequest& request) {
+  absl::MutexLock lock(&mu_);
+  StudyState* study = nullptr;
+  ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
+  return Finish(*study, trial, v1::Trial::FAILED, std::nullopt,
+                request.reason().empty() ? "failed by worker" : request.reason(), {});
+}
+
+absl::StatusOr<v1::Trial> Coordinator::Ask(absl::string_view study_name) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+  if (study->study.state() != v1::Study::RUNNING) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "study \"", study_name, "\" is ", v1::Study::State_Name(study->study.state())));
+  }
+  if (!CanCreateTrial(*study)) {
+    return absl::FailedPreconditionError(absl::StrCat("study \"", study_name,
+                                                      "\" has reached max_trials (",
+                                                      study->study.spec().max_trials(), ")"));
+  }
+  ASSIGN_OR_RETURN(v1::Trial * trial, NewTrial(*study, "ask", /*leased=*/false));
+  return *trial;
+}
+
+absl::StatusOr<v1::Trial> Coordinator::Tell(const v1::TellRequest& request) {
+  v1::Trial::State state =
+      request.state() == v1::Trial::STATE_UNSPECIFIED ? v1::Trial::COMPLETE : request.state();
+  if (state != v1::Trial::COMPLETE && state != v1::Trial::FAILED && state != v1::Trial::PRUNED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("state: must be COMPLETE, FAILED or PRUNED (got ",
+                     v1::Trial::State_Name(state), ")"));
+  }
+  if (state == v1::Trial::COMPLETE && !request.has_value()) {
+    return absl::InvalidArgumentError("value: required when state is COMPLETE");
+  }
+  if (request.has_value() && !std::isfinite(request.value())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "value: must be finite (got ", request.value(), "); tell a failure with state FAILED"));
+  }
+  absl::MutexLock lock(&mu_);
+  v1::TrialRef ref;
+  ref.set_study_name(request.study_name());
+  ref.set_trial_number(request.trial_number());
+  StudyState* study = nullptr;
+  ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(ref, &study));
+  std::optional<double> value;
+  if (request.has_value()) value = request.value();
+  std::string reason = request.fail_reason();
+  if (state == v1::Trial::FAILED && reason.empty()) reason = "told failed";
+  return Finish(*study, trial, state, value, std::move(reason), request.user_attrs());
+}
+
+absl::StatusOr<v1::ListTrialsResponse> Coordinator::ListTrials(
+    const v1::ListTrialsRequest& request) {
+  if (request.page_size() < 0 || request.page_size() > options_.max_page_size) {
+    return absl::InvalidArgumentError(absl::StrCat("page_size: must be in [0, ",
+                                                   options_.max_page_size, "] (got ",
+                                                   request.page_size(), ")"));
+  }
+  int64_t start = 0;
+  if (!request.page_token().empty() &&
+      (!absl::SimpleAtoi(request.page_token(), &start) || start < 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_token: \"", request.page_token(), "\" is not a token from ListTrials"));
+  }
+  const int64_t page_size = request.page_size() == 0 ? 1000 : request.page_size();
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(StudyState * study, FindStudy(request.study_name()));
+  v1::ListTrialsResponse response;
+  const int64_t total = static_cast<int64_t>(study->trials.size());
+  const int64_t end = std::min(total, start + page_size);
+  for (int64_t i = start; i < end; ++i) *response.add_trials() = study->trials[i];
+  if (end < total) response.set_next_page_token(absl::StrCat(end));
+  return response;
+}
+
+const v1::Trial* Coordinator::Best(const StudyState& study) const {
+  const bool maximize = study.study.spec().direction() == v1::MAXIMIZE;
+  const v1::Trial* best = nullptr;
+  for (const v1::Trial& trial : study.trials) {
+    if (trial.state() != v1::Trial::COMPLETE || !trial.has_value()) continue;
+    if (best == nullptr || (maximize ? trial.value() > best->value()
+                                     : trial.value() < best->value())) {
+      best = &trial;
+    }
+  }
+  return best;
+}
+
+absl::StatusOr<v1::Trial> Coordinator::GetBestTrial(absl::string_view study_name) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+  const v1::Trial* best = Best(*study);
+  if (best == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("study \"", study_name, "\" has no COMPLETE trial yet"));
+  }
+  return *best;
+}
+
+v1::Study Coordinator::Summarize(const StudyState& study) const {
+  v1::Study summary = study.study;
+  auto& counts = *summary.mutable_trial_counts();
+  for (const v1::Trial& trial : study.trials) ++counts[v1::Trial::State_Name(trial.state())];
+  if (const v1::Trial* best = Best(study)) *summary.mutable_best_trial() = *best;
+  return summary;
+}
+
+absl::StatusOr<int> Coordinator::ReclaimExpiredLeases() {
+  absl::MutexLock lock(&mu_);
+  const int64_t now = clock_->NowMs();
+  int reclaimed = 0;
+  for (auto& [name, study] : studies_) {
+    for (v1::Trial& trial : study->trials) {
+      if (trial.state() != v1::Trial::RUNNING || study->lease_ids[trial.number()].empty() ||
+          trial.lease_expire_time_ms() > now) {
+        continue;
+      }
+      RETURN_IF_ERROR(
+          Finish(*study, &trial, v1::Trial::FAILED, std::nullopt, "lease expired", {}).status());
+      ++reclaimed;
+    }
+  }
+  return reclaimed;
+}
+
+}  // namespace hpo::server

@@ -1,0 +1,116 @@
+// The coordinator's logic: studies, trial hand-out under leases, ask/tell and
+// results. It knows nothing of gRPC (server/coordinator_service.h adapts it)
+// and owns its Storage. Memory holds the live state; every change is written
+// to storage first and applied to memory only if the write succeeded, so the
+// two never disagree.
+//
+// Thread-safe: one mutex guards all state.
+#ifndef HPO_SERVER_COORDINATOR_H_
+#define HPO_SERVER_COORDINATOR_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "hpo/v1/coordinator.pb.h"
+#include "server/clock.h"
+#include "server/sampler/sampler.h"
+#include "server/storage/storage.h"
+
+namespace hpo::server {
+
+struct CoordinatorOptions {
+  // What AcquireTrial tells a worker to wait when there is nothing to do.
+  int64_t retry_after_ms = 1000;
+  // The largest page ListTrials returns.
+  int32_t max_page_size = 10000;
+};
+
+class Coordinator {
+ public:
+  // Rebuilds the state from `storage`. Trials that were RUNNING get a fresh
+  // lease window, so their workers can carry on after a coordinator restart.
+  static absl::StatusOr<std::unique_ptr<Coordinator>> Open(std::unique_ptr<Storage> storage,
+                                                          Clock* clock,
+                                                          CoordinatorOptions options = {});
+
+  // Validates the spec (INVALID_ARGUMENT naming the field), fills defaults and
+  // a sampler seed if none is given, and stores the study. ALREADY_EXISTS if
+  // the name is taken, unless load_if_exists and the spec is the same.
+  absl::StatusOr<v1::Study> CreateStudy(v1::StudySpec spec, bool load_if_exists);
+  absl::StatusOr<v1::Study> GetStudy(absl::string_view study_name);
+  std::vector<v1::Study> ListStudies();
+  // No more trials are handed out; running ones may finish.
+  absl::StatusOr<v1::Study> StopStudy(absl::string_view study_name);
+
+  // Hands `request.worker_id` a trial of a running study that has a task, or
+  // says when to ask again.
+  absl::StatusOr<v1::AcquireTrialResponse> AcquireTrial(const v1::AcquireTrialRequest& request);
+  // Extends the lease. FAILED_PRECONDITION if the lease is lost or the trial done.
+  absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::TrialRef& ref);
+  absl::StatusOr<v1::ReportIntermediateResponse> ReportIntermediate(
+      const v1::ReportIntermediateRequest& request);
+  absl::StatusOr<v1::Trial> CompleteTrial(const v1::CompleteTrialRequest& request);
+  absl::StatusOr<v1::Trial> FailTrial(const v1::FailTrialRequest& request);
+
+  // A new RUNNING trial with sampled params and no lease.
+  absl::StatusOr<v1::Trial> Ask(absl::string_view study_name);
+  // Finishes an asked trial: COMPLETE (needs a finite value), FAILED or PRUNED.
+  absl::StatusOr<v1::Trial> Tell(const v1::TellRequest& request);
+
+  absl::StatusOr<v1::ListTrialsResponse> ListTrials(const v1::ListTrialsRequest& request);
+  // NOT_FOUND when the study has no COMPLETE trial yet.
+  absl::StatusOr<v1::Trial> GetBestTrial(absl::string_view study_name);
+
+  // Fails every leased trial whose lease has expired ("lease expired").
+  // Returns how many. The server calls this on a timer.
+  absl::StatusOr<int> ReclaimExpiredLeases();
+
+ private:
+  struct StudyState {
+    v1::Study study;  // spec, state, create time; counts are filled on read
+    std::vector<v1::Trial> trials;
+    std::vector<std::string> lease_ids;  // by trial number; "" for ask/tell trials
+    std::unique_ptr<Sampler> sampler;
+  };
+
+  Coordinator(std::unique_ptr<Storage> storage, Clock* clock, CoordinatorOptions options)
+      : storage_(std::move(storage)), clock_(clock), options_(options) {}
+
+  absl::StatusOr<StudyState*> FindStudy(absl::string_view name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The trial `ref` names, checked to be RUNNING under the lease `ref` holds.
+  absl::StatusOr<v1::Trial*> FindLeasedTrial(const v1::TrialRef& ref, StudyState** study)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::Trial*> NewTrial(StudyState& study, absl::string_view worker_id,
+                                      bool leased) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores `updated` as the new version of its trial and then applies it.
+  absl::Status CommitTrial(StudyState& study, v1::Trial updated)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::Trial> Finish(StudyState& study, v1::Trial* trial, v1::Trial::State state,
+                                   std::optional<double> value, std::string reason,
+                                   const google::protobuf::Map<std::string, double>& user_attrs)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Marks the study COMPLETED once max_trials trials exist and all are done.
+  absl::Status MaybeComplete(StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool CanCreateTrial(const StudyState& study) const;
+  v1::Study Summarize(const StudyState& study) const;
+  const v1::Trial* Best(const StudyState& study) const;
+
+  absl::Mutex mu_;
+  std::unique_ptr<Storage> storage_ ABSL_GUARDED_BY(mu_);
+  Clock* clock_;
+  const CoordinatorOptions options_;
+  std::map<std::string, std::unique_ptr<StudyState>, std::less<>> studies_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace hpo::server
+
+#endif  // HPO_SERVER_COORDINATOR_H_

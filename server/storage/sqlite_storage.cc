@@ -1,0 +1,350 @@
+#include "server/storage/sqlite_storage.h"
+
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace hpo::server {
+namespace {
+
+constexpr char kCreateSchema[] = R"sql(
+CREATE TABLE schema_info (version INTEGER NOT NULL);
+CREATE TABLE studies (
+  study_id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  state INTEGER NOT NULL,
+  create_time_ms INTEGER NOT NULL,
+  spec BLOB NOT NULL  -- serialized hpo.v1.StudySpec
+);
+CREATE TABLE trials (
+  trial_id INTEGER PRIMARY KEY,
+  study_id INTEGER NOT NULL REFERENCES studies(study_id),
+  number INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  value REAL,
+  worker_id TEXT NOT NULL,
+  lease_id TEXT NOT NULL,
+  fail_reason TEXT NOT NULL,
+  start_time_ms INTEGER NOT NULL,
+  complete_time_ms INTEGER NOT NULL,
+  UNIQUE (study_id, number)
+);
+-- kind: 1 float, 2 int, 3 categorical; value holds a REAL, INTEGER or TEXT.
+CREATE TABLE trial_params (
+  trial_id INTEGER NOT NULL REFERENCES trials(trial_id),
+  name TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  value NOT NULL,
+  PRIMARY KEY (trial_id, name)
+);
+CREATE TABLE trial_user_attrs (
+  trial_id INTEGER NOT NULL REFERENCES trials(trial_id),
+  key TEXT NOT NULL,
+  value REAL,
+  PRIMARY KEY (trial_id, key)
+);
+CREATE TABLE trial_intermediate_values (
+  trial_id INTEGER NOT NULL REFERENCES trials(trial_id),
+  step INTEGER NOT NULL,
+  value REAL,
+  PRIMARY KEY (trial_id, step)
+);
+)sql";
+
+// SQLite stores NaN as NULL; read it back as NaN.
+double ValueOrNan(const sqlite::Statement& stmt, int column) {
+  return stmt.IsNull(column) ? std::numeric_limits<double>::quiet_NaN() : stmt.Double(column);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path) {
+  ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(path));
+  std::unique_ptr<SqliteStorage> storage(new SqliteStorage(std::move(db)));
+  RETURN_IF_ERROR(storage->InitSchema(path));
+  return storage;
+}
+
+absl::Status SqliteStorage::InitSchema(const std::string& path) {
+  RETURN_IF_ERROR(db_.Exec("PRAGMA busy_timeout = 5000"));
+  // Reading the header first: a file that is not a database fails here,
+  // before anything is written to it.
+  ASSIGN_OR_RETURN(int64_t application_id, QueryInt("PRAGMA application_id"));
+  ASSIGN_OR_RETURN(int64_t object_count, QueryInt("SELECT count(*) FROM sqlite_master"));
+
+  if (application_id != kApplicationId) {
+    if (application_id != 0 || object_count != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, " is not an hpo database (it holds another program's data)"));
+    }
+    RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode = WAL"));
+    sqlite::Transaction txn(&db_);
+    RETURN_IF_ERROR(txn.Begin());
+    RETURN_IF_ERROR(db_.Exec(kCreateSchema));
+    RETURN_IF_ERROR(db_.Exec(absl::StrCat("INSERT INTO schema_info VALUES (", kSchemaVersion,
+                                          "); PRAGMA application_id = ", kApplicationId)));
+    RETURN_IF_ERROR(txn.Commit());
+  } else {
+    absl::StatusOr<int64_t> version = QueryInt("SELECT version FROM schema_info");
+    if (!version.ok()) {
+      return absl::DataLossError(
+          absl::StrCat(path, ": cannot read the schema version: ", version.status().message()));
+    }
+    if (*version > kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, " has schema version ", *version, ", newer than this coordinator's (",
+          kSchemaVersion, "); upgrade hpo to open it"));
+    }
+    RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode = WAL"));
+  }
+  RETURN_IF_ERROR(db_.Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"));
+
+  ASSIGN_OR_RETURN(sqlite::Statement studies, db_.Prepare("SELECT study_id, name FROM studies"));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, studies.Step());
+    if (!row) break;
+    study_ids_[studies.Text(1)] = studies.Int(0);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> SqliteStorage::QueryInt(const char* sql) {
+  ASSIGN_OR_RETURN(sqlite::Statement stmt, db_.Prepare(sql));
+  ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  if (!has_row) return absl::NotFoundError(absl::StrCat(sql, " returned no row"));
+  return stmt.Int(0);
+}
+
+absl::StatusOr<int64_t> SqliteStorage::StudyId(absl::string_view study_name) const {
+  auto it = study_ids_.find(study_name);
+  if (it == study_ids_.end()) {
+    return absl::NotFoundError(absl::StrCat("study \"", study_name, "\" is not stored"));
+  }
+  return it->second;
+}
+
+absl::StatusOr<std::vector<StoredStudy>> SqliteStorage::LoadAll() {
+  std::vector<StoredStudy> result;
+  ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                   db_.Prepare("SELECT study_id, name, state, create_time_ms, spec FROM studies "
+                               "ORDER BY study_id"));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    StoredStudy stored;
+    if (!stored.study.mutable_spec()->ParseFromString(stmt.Text(4))) {
+      return absl::DataLossError(
+          absl::StrCat("stored spec of study \"", stmt.Text(1), "\" does not parse"));
+    }
+    stored.study.set_state(static_cast<v1::Study::State>(stmt.Int(2)));
+    stored.study.set_create_time_ms(stmt.Int(3));
+    RETURN_IF_ERROR(LoadTrials(stmt.Int(0), &stored));
+    result.push_back(std::move(stored));
+  }
+  return result;
+}
+
+absl::Status SqliteStorage::LoadTrials(int64_t study_id, StoredStudy* study) {
+  const std::string& name = study->study.spec().name();
+  ASSIGN_OR_RETURN(sqlite::Statement trials,
+                   db_.Prepare("SELECT trial_id, number, state, value, worker_id, lease_id, "
+                               "fail_reason, start_time_ms, complete_time_ms FROM trials "
+                               "WHERE study_id = ? ORDER BY number"));
+  ASSIGN_OR_RETURN(sqlite::Statement params,
+                   db_.Prepare("SELECT name, kind, value FROM trial_params WHERE trial_id = ?"));
+  ASSIGN_OR_RETURN(sqlite::Statement attrs,
+                   db_.Prepare("SELECT key, value FROM trial_user_attrs WHERE trial_id = ?"));
+  ASSIGN_OR_RETURN(sqlite::Statement steps,
+                   db_.Prepare("SELECT step, value FROM trial_intermediate_values "
+                               "WHERE trial_id = ? ORDER BY step"));
+  trials.Bind(1, study_id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, trials.Step());
+    if (!row) break;
+    StoredTrial stored;
+    v1::Trial& trial = stored.trial;
+    int64_t trial_id = trials.Int(0);
+    trial.set_study_name(name);
+    trial.set_number(trials.Int(1));
+    trial.set_state(static_cast<v1::Trial::State>(trials.Int(2)));
+    if (!trials.IsNull(3)) trial.set_value(trials.Double(3));
+    trial.set_worker_id(trials.Text(4));
+    stored.lease_id = trials.Text(5);
+    trial.set_fail_reason(trials.Text(6));
+    trial.set_start_time_ms(trials.Int(7));
+    trial.set_complete_time_ms(trials.Int(8));
+
+    params.Bind(1, trial_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool param_row, params.Step());
+      if (!param_row) break;
+      v1::ParamValue& value = (*trial.mutable_params())[params.Text(0)];
+      switch (params.Int(1)) {
+        case 1: value.set_float_value(params.Double(2)); break;
+        case 2: value.set_int_value(params.Int(2)); break;
+        case 3: value.set_categorical_value(params.Text(2)); break;
+        default:
+          return absl::DataLossError(absl::StrCat("trial ", trial.number(), " of study \"", name,
+                                                  "\": unknown param kind ", params.Int(1)));
+      }
+    }
+    params.Reset();
+    attrs.Bind(1, trial_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool attr_row, attrs.Step());
+      if (!attr_row) break;
+      (*trial.mutable_user_attrs())[attrs.Text(0)] = ValueOrNan(attrs, 1);
+    }
+    attrs.Reset();
+    steps.Bind(1, trial_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool step_row, steps.Step());
+      if (!step_row) break;
+      v1::IntermediateValue* value = trial.add_intermediate_values();
+      value->set_step(steps.Int(0));
+      value->set_value(ValueOrNan(steps, 1));
+    }
+    steps.Reset();
+    study->trials.push_back(std::move(stored));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStorage::CreateStudy(const v1::Study& study) {
+  const std::string& name = study.spec().name();
+  if (study_ids_.contains(name)) {
+    return absl::AlreadyExistsError(absl::StrCat("study \"", name, "\" already exists"));
+  }
+  ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                   db_.Prepare("INSERT INTO studies (name, state, create_time_ms, spec) "
+                               "VALUES (?, ?, ?, ?)"));
+  stmt.Bind(1, name)
+      .Bind(2, static_cast<int64_t>(study.state()))
+      .Bind(3, study.create_time_ms())
+      .BindBlob(4, study.spec().SerializeAsString());
+  RETURN_IF_ERROR(stmt.Run());
+  study_ids_[name] = sqlite3_last_insert_rowid(db_.handle());
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStorage::UpdateStudyState(absl::string_view study_name,
+                                             v1::Study::State state) {
+  ASSIGN_OR_RETURN(int64_t study_id, StudyId(study_name));
+  ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                   db_.Prepare("UPDATE studies SET state = ? WHERE study_id = ?"));
+  stmt.Bind(1, static_cast<int64_t>(state)).Bind(2, study_id);
+  return stmt.Run();
+}
+
+absl::StatusOr<std::optional<int64_t>> SqliteStorage::FindTrialId(int64_t study_id,
+                                                                   int64_t number) {
+  ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                   db_.Prepare("SELECT trial_id FROM trials WHERE study_id = ? AND number = ?"));
+  stmt.Bind(1, study_id).Bind(2, number);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<int64_t>();
+  return std::optional<int64_t>(stmt.Int(0));
+}
+
+absl::Status SqliteStorage::InsertParams(int64_t trial_id, const v1::Trial& trial) {
+  ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                   db_.Prepare("INSERT INTO trial_params (trial_id, name, kind, value) "
+                               "VALUES (?, ?, ?, ?)"));
+  for (const auto& [name, value] : trial.params()) {
+    stmt.Bind(1, trial_id).Bind(2, name);
+    switch (value.kind_case()) {
+      case v1::ParamValue::kFloatValue:
+        stmt.Bind(3, int64_t{1}).Bind(4, value.float_value());
+        break;
+      case v1::ParamValue::kIntValue:
+        stmt.Bind(3, int64_t{2}).Bind(4, value.int_value());
+        break;
+      case v1::ParamValue::kCategoricalValue:
+        stmt.Bind(3, int64_t{3}).Bind(4, value.categorical_value());
+        break;
+      case v1::ParamValue::KIND_NOT_SET:
+        return absl::InvalidArgumentError(
+            absl::StrCat("trial ", trial.number(), ": param \"", name, "\" has no value"));
+    }
+    RETURN_IF_ERROR(stmt.Run());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStorage::ReplaceUserAttrs(int64_t trial_id, const v1::Trial& trial) {
+  ASSIGN_OR_RETURN(sqlite::Statement clear,
+                   db_.Prepare("DELETE FROM trial_user_attrs WHERE trial_id = ?"));
+  clear.Bind(1, trial_id);
+  RETURN_IF_ERROR(clear.Run());
+  ASSIGN_OR_RETURN(sqlite::Statement insert,
+                   db_.Prepare("INSERT INTO trial_user_attrs (trial_id, key, value) "
+                               "VALUES (?, ?, ?)"));
+  for (const auto& [key, value] : trial.user_attrs()) {
+    insert.Bind(1, trial_id).Bind(2, key).Bind(3, value);
+    RETURN_IF_ERROR(insert.Run());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStorage::PutTrial(const v1::Trial& trial, absl::string_view lease_id) {
+  ASSIGN_OR_RETURN(int64_t study_id, StudyId(trial.study_name()));
+  sqlite::Transaction txn(&db_);
+  RETURN_IF_ERROR(txn.Begin());
+  ASSIGN_OR_RETURN(std::optional<int64_t> trial_id, FindTrialId(study_id, trial.number()));
+  std::optional<double> value;
+  if (trial.has_value()) value = trial.value();
+  if (trial_id.has_value()) {
+    ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                     db_.Prepare("UPDATE trials SET state = ?, value = ?, worker_id = ?, "
+                                 "lease_id = ?, fail_reason = ?, start_time_ms = ?, "
+                                 "complete_time_ms = ? WHERE trial_id = ?"));
+    stmt.Bind(1, static_cast<int64_t>(trial.state()))
+        .Bind(2, value)
+        .Bind(3, trial.worker_id())
+        .Bind(4, lease_id)
+        .Bind(5, trial.fail_reason())
+        .Bind(6, trial.start_time_ms())
+        .Bind(7, trial.complete_time_ms())
+        .Bind(8, *trial_id);
+    RETURN_IF_ERROR(stmt.Run());
+  } else {
+    ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                     db_.Prepare("INSERT INTO trials (study_id, number, state, value, worker_id, "
+                                 "lease_id, fail_reason, start_time_ms, complete_time_ms) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    stmt.Bind(1, study_id)
+        .Bind(2, trial.number())
+        .Bind(3, static_cast<int64_t>(trial.state()))
+        .Bind(4, value)
+        .Bind(5, trial.worker_id())
+        .Bind(6, lease_id)
+        .Bind(7, trial.fail_reason())
+        .Bind(8, trial.start_time_ms())
+        .Bind(9, trial.complete_time_ms());
+    RETURN_IF_ERROR(stmt.Run());
+    trial_id = sqlite3_last_insert_rowid(db_.handle());
+    RETURN_IF_ERROR(InsertParams(*trial_id, trial));
+  }
+  RETURN_IF_ERROR(ReplaceUserAttrs(*trial_id, trial));
+  return txn.Commit();
+}
+
+absl::Status SqliteStorage::AddIntermediateValue(absl::string_view study_name,
+                                                 int64_t trial_number,
+                                                 const v1::IntermediateValue& value) {
+  ASSIGN_OR_RETURN(int64_t study_id, StudyId(study_name));
+  ASSIGN_OR_RETURN(std::optional<int64_t> trial_id, FindTrialId(study_id, trial_number));
+  if (!trial_id.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("trial ", trial_number, " of study \"", study_name, "\" is not stored"));
+  }
+  ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                   db_.Prepare("INSERT OR REPLACE INTO trial_intermediate_values "
+                               "(trial_id, step, value) VALUES (?, ?, ?)"));
+  stmt.Bind(1, *trial_id).Bind(2, value.step()).Bind(3, value.value());
+  return stmt.Run();
+}
+
+}  // namespace hpo::server

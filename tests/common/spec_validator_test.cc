@@ -1,0 +1,444 @@
+#include "common/spec_validator.h"
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <string>
+
+#include "common/spec_error.h"
+#include "common/task_settings.h"
+#include "google/protobuf/text_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/status_matchers.h"
+
+namespace hpo {
+namespace {
+
+using ::hpo::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Optional;
+using ::testing::StartsWith;
+
+constexpr absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
+
+v1::StudySpec TextProto(const std::string& text) {
+  v1::StudySpec spec;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &spec)) << text;
+  return spec;
+}
+
+// A valid study with a task, defaults applied.
+v1::StudySpec GoodTaskSpec() {
+  v1::StudySpec spec = TextProto(R"pb(
+    name: "fmnist-adamw"
+    max_trials: 10
+    params { name: "lr" float_distribution { low: 1e-5 high: 0.1 log: true } }
+    params { name: "beta1" float_distribution { low: 0.8 high: 0.99 } }
+    params { name: "width" int_distribution { low: 16 high: 512 log: true } }
+    params { name: "batch_size" int_distribution { low: 32 high: 256 step: 32 } }
+    params { name: "activation" categorical_distribution { choices: [ "relu", "gelu" ] } }
+    task {
+      dataset { name: "fashion-mnist" train_examples: 10000 }
+      model { hidden: [ 256, 128 ] }
+    }
+  )pb");
+  ApplyStudySpecDefaults(&spec);
+  return spec;
+}
+
+// A valid ask/tell study (no task), defaults applied.
+v1::StudySpec GoodAskTellSpec() {
+  v1::StudySpec spec = TextProto(R"pb(
+    name: "external"
+    params { name: "x" float_distribution { low: -5 high: 5 } }
+    params { name: "anything_goes" int_distribution { low: 1 high: 9 } }
+  )pb");
+  ApplyStudySpecDefaults(&spec);
+  return spec;
+}
+
+// The validation error of GoodTaskSpec() after `mutate`.
+absl::Status ErrorAfter(const std::function<void(v1::StudySpec*)>& mutate) {
+  v1::StudySpec spec = GoodTaskSpec();
+  mutate(&spec);
+  return ValidateStudySpec(spec);
+}
+
+v1::ParamSpec* Param(v1::StudySpec* spec, const std::string& name) {
+  for (v1::ParamSpec& param : *spec->mutable_params()) {
+    if (param.name() == name) return &param;
+  }
+  v1::ParamSpec* param = spec->add_params();
+  param->set_name(name);
+  return param;
+}
+
+TEST(ApplyStudySpecDefaultsTest, FillsStudyAndTaskDefaults) {
+  v1::StudySpec spec = TextProto(R"pb(
+    name: "s"
+    params { name: "width" int_distribution { low: 1 high: 8 } }
+    task { dataset { name: "fashion-mnist" } }
+  )pb");
+  ApplyStudySpecDefaults(&spec);
+  EXPECT_EQ(spec.direction(), v1::MINIMIZE);
+  EXPECT_EQ(spec.sampler().type(), "random");
+  EXPECT_FALSE(spec.sampler().has_seed());
+  EXPECT_EQ(spec.pruner().type(), "none");
+  EXPECT_EQ(spec.lease_seconds(), 60);
+  EXPECT_EQ(spec.params(0).int_distribution().step(), 1);
+  const v1::TaskSpec& task = spec.task();
+  EXPECT_EQ(task.model().type(), "mlp");
+  EXPECT_EQ(task.model().activation(), "relu");
+  EXPECT_EQ(task.model().init(), "he_normal");
+  EXPECT_EQ(task.optimizer().type(), "adamw");
+  EXPECT_EQ(task.optimizer().lr(), 1e-3);
+  EXPECT_EQ(task.optimizer().weight_decay(), 1e-2);
+  EXPECT_EQ(task.optimizer().beta1(), 0.9);
+  EXPECT_EQ(task.optimizer().beta2(), 0.999);
+  EXPECT_EQ(task.optimizer().eps(), 1e-8);
+  EXPECT_EQ(task.epochs(), 3);
+  EXPECT_EQ(task.batch_size(), 128);
+  EXPECT_EQ(task.dataset().path(), kFashionMnistDefaultPath);
+  EXPECT_EQ(task.dataset().validation_examples(), 5000);
+  EXPECT_EQ(task.dataset().train_examples(), 0);  // all that remain
+}
+
+TEST(ApplyStudySpecDefaultsTest, SyntheticRegressionSizes) {
+  v1::StudySpec spec = TextProto(R"pb(task { dataset { name: "synthetic-regression" } })pb");
+  ApplyStudySpecDefaults(&spec);
+  EXPECT_EQ(spec.task().dataset().train_examples(), 1000);
+  EXPECT_EQ(spec.task().dataset().validation_examples(), 200);
+  EXPECT_EQ(spec.task().dataset().path(), "");
+}
+
+TEST(ApplyStudySpecDefaultsTest, KeepsWhatIsSetIncludingExplicitZeros) {
+  v1::StudySpec spec = TextProto(R"pb(
+    direction: MAXIMIZE
+    sampler { type: "tpe" seed: 5 }
+    pruner { type: "asha" }
+    lease_seconds: 5
+    task {
+      dataset { name: "fashion-mnist" path: "/x" validation_examples: 7 }
+      model { type: "linear" activation: "tanh" init: "normal" }
+      optimizer { type: "adamw" lr: 0.5 weight_decay: 0 beta1: 0 beta2: 0.5 eps: 1e-3 }
+      epochs: 9
+      batch_size: 1
+    }
+  )pb");
+  const v1::StudySpec before = spec;
+  ApplyStudySpecDefaults(&spec);
+  EXPECT_EQ(spec.SerializeAsString(), before.SerializeAsString());
+}
+
+TEST(ApplyStudySpecDefaultsTest, NoTaskStaysWithoutTask) {
+  v1::StudySpec spec = TextProto(R"pb(name: "s")pb");
+  ApplyStudySpecDefaults(&spec);
+  EXPECT_FALSE(spec.has_task());
+}
+
+TEST(ValidateStudySpecTest, GoodSpecsPass) {
+  EXPECT_OK(ValidateStudySpec(GoodTaskSpec()));
+  EXPECT_OK(ValidateStudySpec(GoodAskTellSpec()));
+}
+
+TEST(ValidateStudySpecTest, EveryTaskSettingIsSearchable) {
+  v1::StudySpec spec = TextProto(R"pb(
+    name: "all"
+    params { name: "lr" float_distribution { low: 1e-4 high: 1e-1 log: true } }
+    params { name: "weight_decay" float_distribution { low: 0 high: 0.1 } }
+    params { name: "beta1" float_distribution { low: 0 high: 0.95 } }
+    params { name: "beta2" float_distribution { low: 0.9 high: 0.9999 } }
+    params { name: "eps" float_distribution { low: 1e-10 high: 1e-6 log: true } }
+    params { name: "batch_size" int_distribution { low: 16 high: 128 } }
+    params { name: "epochs" int_distribution { low: 1 high: 10 } }
+    params { name: "width" int_distribution { low: 1 high: 65536 log: true } }
+    params { name: "activation" categorical_distribution { choices: [ "relu", "tanh", "sigmoid", "gelu" ] } }
+    params { name: "init" categorical_distribution { choices: [ "he_uniform", "torch_default" ] } }
+    task { dataset { name: "synthetic-regression" } model { hidden: [ 8 ] } }
+  )pb");
+  ApplyStudySpecDefaults(&spec);
+  EXPECT_OK(ValidateStudySpec(spec));
+}
+
+TEST(ValidateStudySpecTest, ErrorCarriesFieldPath) {
+  absl::Status status = ErrorAfter([](v1::StudySpec* s) {
+    Param(s, "lr")->mutable_float_distribution()->set_low(0);
+  });
+  EXPECT_THAT(status, StatusIs(kInvalid, "params.lr.low: must be > 0 when log is true (got 0)"));
+  EXPECT_THAT(SpecErrorFieldPath(status), Optional(std::string("params.lr.low")));
+}
+
+TEST(ValidateStudySpecTest, StudyLevelRules) {
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->clear_name(); }),
+              StatusIs(kInvalid, "name: must not be empty"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->set_name("my study"); }),
+              StatusIs(kInvalid, StartsWith("name: \"my study\" may only contain letters")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->set_name(std::string(129, 'a')); }),
+              StatusIs(kInvalid, "name: must be at most 128 characters (got 129)"));
+  EXPECT_OK(ErrorAfter([](v1::StudySpec* s) { s->set_name(std::string(128, 'a')); }));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->set_direction(v1::DIRECTION_UNSPECIFIED); }),
+              StatusIs(kInvalid, StartsWith("direction: ")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->set_max_trials(-1); }),
+              StatusIs(kInvalid, StartsWith("max_trials: must be >= 0")));
+  EXPECT_OK(ErrorAfter([](v1::StudySpec* s) { s->set_max_trials(0); }));
+  for (double lease : {0.0, -1.0, 86400.5, std::nan("")}) {
+    EXPECT_THAT(ErrorAfter([lease](v1::StudySpec* s) { s->set_lease_seconds(lease); }),
+                StatusIs(kInvalid, StartsWith("lease_seconds: must be in (0, 86400]")))
+        << lease;
+  }
+  EXPECT_OK(ErrorAfter([](v1::StudySpec* s) { s->set_lease_seconds(86400); }));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->clear_params(); }),
+              StatusIs(kInvalid, "params: at least one parameter is required"));
+}
+
+TEST(ValidateStudySpecTest, SamplerAndPrunerTypes) {
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("foo"); }),
+              StatusIs(kInvalid, "sampler.type: unknown sampler \"foo\" (expected one of: random)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("tpe"); }),
+              StatusIs(kInvalid,
+                       "sampler.type: \"tpe\" is not available yet (expected one of: random)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_pruner()->set_type("asha"); }),
+              StatusIs(kInvalid, "pruner.type: \"asha\" is not available yet (expected one of: none)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_pruner()->set_type("eager"); }),
+              StatusIs(kInvalid, "pruner.type: unknown pruner \"eager\" (expected one of: none)"));
+}
+
+TEST(ValidateStudySpecTest, FloatParamRules) {
+  auto float_error = [](const std::string& text) {
+    v1::StudySpec spec = GoodAskTellSpec();
+    v1::ParamSpec* p = spec.add_params();
+    p->set_name("f");
+    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, p->mutable_float_distribution()));
+    return ValidateStudySpec(spec);
+  };
+  EXPECT_THAT(float_error("low: 0.5 high: 0.1"),
+              StatusIs(kInvalid, "params.f: low (0.5) must be <= high (0.1)"));
+  EXPECT_THAT(float_error("low: 0 high: 1 log: true"),
+              StatusIs(kInvalid, "params.f.low: must be > 0 when log is true (got 0)"));
+  EXPECT_THAT(float_error("low: -1 high: 1 log: true"),
+              StatusIs(kInvalid, "params.f.low: must be > 0 when log is true (got -1)"));
+  EXPECT_THAT(float_error("low: -inf high: 1"), StatusIs(kInvalid, "params.f.low: must be finite (got -inf)"));
+  EXPECT_THAT(float_error("low: 0 high: nan"), StatusIs(kInvalid, "params.f.high: must be finite (got nan)"));
+  EXPECT_THAT(float_error("low: 0 high: 1 step: -0.1"),
+              StatusIs(kInvalid, StartsWith("params.f.step: must be finite and >= 0")));
+  EXPECT_THAT(float_error("low: 0.1 high: 1 step: 0.1 log: true"),
+              StatusIs(kInvalid, "params.f: step and log cannot be used together"));
+  EXPECT_THAT(float_error("low: 0 high: 1 step: 2"),
+              StatusIs(kInvalid, "params.f.step: must be <= high - low (1), got 2"));
+  EXPECT_THAT(float_error("low: 0 high: 1 step: 1e-300"),
+              StatusIs(kInvalid, StartsWith("params.f.step: is too small")));
+  EXPECT_OK(float_error("low: 0.25 high: 0.25"));
+  EXPECT_OK(float_error("low: 0 high: 1 step: 0.3"));
+}
+
+TEST(ValidateStudySpecTest, IntParamRules) {
+  auto int_error = [](const std::string& text) {
+    v1::StudySpec spec = GoodAskTellSpec();
+    v1::ParamSpec* p = spec.add_params();
+    p->set_name("n");
+    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, p->mutable_int_distribution()));
+    return ValidateStudySpec(spec);
+  };
+  EXPECT_THAT(int_error("low: 5 high: 4 step: 1"),
+              StatusIs(kInvalid, "params.n: low (5) must be <= high (4)"));
+  EXPECT_THAT(int_error("low: 1 high: 4 step: -2"),
+              StatusIs(kInvalid, "params.n.step: must be >= 1 (got -2)"));
+  EXPECT_THAT(int_error("low: 0 high: 4 log: true step: 1"),
+              StatusIs(kInvalid, "params.n.low: must be >= 1 when log is true (got 0)"));
+  EXPECT_THAT(int_error("low: 1 high: 64 log: true step: 2"),
+              StatusIs(kInvalid, HasSubstr("params.n: step and log cannot be used together")));
+  EXPECT_OK(int_error("low: 1 high: 64 log: true"));  // step 0 reads as 1
+  EXPECT_OK(int_error("low: -9223372036854775808 high: 9223372036854775807 step: 1"));
+}
+
+TEST(ValidateStudySpecTest, CategoricalParamRules) {
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "activation")->mutable_categorical_distribution()->clear_choices();
+              }),
+              StatusIs(kInvalid, "params.activation.choices: must not be empty"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "activation")->mutable_categorical_distribution()->add_choices("relu");
+              }),
+              StatusIs(kInvalid, "params.activation.choices[2]: duplicate choice \"relu\""));
+  v1::StudySpec spec = GoodAskTellSpec();
+  Param(&spec, "c")->mutable_categorical_distribution()->add_choices("");
+  EXPECT_THAT(ValidateStudySpec(spec), StatusIs(kInvalid, "params.c.choices[0]: must not be empty"));
+}
+
+TEST(ValidateStudySpecTest, ParamNamesAndDistributions) {
+  v1::StudySpec spec = GoodAskTellSpec();
+  spec.add_params()->set_name("nothing");
+  EXPECT_THAT(ValidateStudySpec(spec), StatusIs(kInvalid, StartsWith("params.nothing: no distribution")));
+
+  spec = GoodAskTellSpec();
+  *spec.add_params() = spec.params(0);
+  EXPECT_THAT(ValidateStudySpec(spec), StatusIs(kInvalid, "params.x: duplicate parameter name"));
+
+  spec = GoodAskTellSpec();
+  spec.mutable_params(0)->set_name("");
+  EXPECT_THAT(ValidateStudySpec(spec), StatusIs(kInvalid, "params: a parameter has an empty name"));
+
+  spec = GoodAskTellSpec();
+  spec.mutable_params(0)->set_name("a:b");
+  EXPECT_THAT(ValidateStudySpec(spec), StatusIs(kInvalid, StartsWith("params.a:b: name may only")));
+}
+
+TEST(ValidateStudySpecTest, TaskParamsMustBeKnownSettings) {
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "foo")->mutable_float_distribution()->set_high(1);
+              }),
+              StatusIs(kInvalid, "params.foo: not a training setting of the task (searchable: lr, "
+                                 "weight_decay, beta1, beta2, eps, batch_size, epochs, width, "
+                                 "activation, init)"));
+  // The same name is fine without a task.
+  v1::StudySpec ask_tell = GoodAskTellSpec();
+  Param(&ask_tell, "foo")->mutable_float_distribution()->set_high(1);
+  EXPECT_OK(ValidateStudySpec(ask_tell));
+}
+
+TEST(ValidateStudySpecTest, TaskParamsOfTheRightKindAndRange) {
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "lr")->mutable_int_distribution()->set_high(1);
+              }),
+              StatusIs(kInvalid, "params.lr: lr is a float setting of the task (use type: float)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "batch_size")->mutable_float_distribution()->set_high(1);
+              }),
+              StatusIs(kInvalid, "params.batch_size: batch_size is an int setting of the task "
+                                 "(use type: int)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "activation")->mutable_float_distribution()->set_high(1);
+              }),
+              StatusIs(kInvalid, HasSubstr("is a categorical setting")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "beta1")->mutable_float_distribution()->set_high(1.0);
+              }),
+              StatusIs(kInvalid, "params.beta1.high: must be >= 0 and < 1 (got 1)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                auto* d = Param(s, "beta2")->mutable_float_distribution();
+                d->set_low(-0.1);
+                d->set_high(0.5);
+              }),
+              StatusIs(kInvalid, "params.beta2.low: must be >= 0 and < 1 (got -0.1)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                auto* d = Param(s, "lr")->mutable_float_distribution();
+                d->set_log(false);
+                d->set_low(0);
+              }),
+              StatusIs(kInvalid, "params.lr.low: must be > 0 and finite (got 0)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                auto* d = Param(s, "weight_decay")->mutable_float_distribution();
+                d->set_low(-1);
+                d->set_high(1);
+              }),
+              StatusIs(kInvalid, "params.weight_decay.low: must be >= 0 and finite (got -1)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "batch_size")->mutable_int_distribution()->set_low(0);
+              }),
+              StatusIs(kInvalid, "params.batch_size.low: must be in [1, 2147483647] (got 0)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "width")->mutable_int_distribution()->set_high(100000);
+              }),
+              StatusIs(kInvalid, "params.width.high: must be in [1, 65536] (got 100000)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                auto* d = Param(s, "epochs")->mutable_int_distribution();
+                d->set_low(1);
+                d->set_high(20000);
+                d->set_step(1);
+              }),
+              StatusIs(kInvalid, "params.epochs.high: must be in [1, 10000] (got 20000)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "activation")->mutable_categorical_distribution()->add_choices("swish");
+              }),
+              StatusIs(kInvalid, "params.activation.choices[2]: unknown activation \"swish\" "
+                                 "(expected one of: relu, tanh, sigmoid, gelu)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "init")->mutable_categorical_distribution()->add_choices("zeros");
+              }),
+              StatusIs(kInvalid, StartsWith("params.init.choices[0]: unknown initialiser \"zeros\"")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_model()->set_type("linear");
+                s->mutable_task()->mutable_model()->clear_hidden();
+              }),
+              StatusIs(kInvalid, "params.width: searching width needs task.model.type mlp (got "
+                                 "\"linear\")"));
+}
+
+TEST(ValidateStudySpecTest, TaskRules) {
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_dataset()->set_name("mnist");
+              }),
+              StatusIs(kInvalid, "task.dataset.name: unknown dataset \"mnist\" (expected one of: "
+                                 "fashion-mnist, synthetic-regression)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_dataset()->clear_name(); }),
+              StatusIs(kInvalid, StartsWith("task.dataset.name: must be set")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_dataset()->set_train_examples(-1);
+              }),
+              StatusIs(kInvalid, StartsWith("task.dataset.train_examples: must be >= 0")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_dataset()->set_validation_examples(0);
+              }),
+              StatusIs(kInvalid, StartsWith("task.dataset.validation_examples: must be >= 1")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_dataset()->set_train_examples(56000);
+              }),
+              StatusIs(kInvalid, HasSubstr("task.dataset: train_examples + validation_examples "
+                                           "(61000) exceeds the 60000")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_type("cnn"); }),
+              StatusIs(kInvalid, StartsWith("task.model.type: unknown model type \"cnn\"")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->clear_hidden(); }),
+              StatusIs(kInvalid, StartsWith("task.model.hidden: an mlp needs at least one")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_hidden(1, 0); }),
+              StatusIs(kInvalid, "task.model.hidden[1]: must be in [1, 65536] (got 0)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_model()->set_hidden(0, 65537);
+              }),
+              StatusIs(kInvalid, "task.model.hidden[0]: must be in [1, 65536] (got 65537)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_model()->set_activation("swish");
+              }),
+              StatusIs(kInvalid, StartsWith("task.model.activation: unknown activation \"swish\"")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_init("ones"); }),
+              StatusIs(kInvalid, StartsWith("task.model.init: unknown initialiser \"ones\"")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->set_epochs(0); }),
+              StatusIs(kInvalid, "task.epochs: must be in [1, 10000] (got 0)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->set_epochs(10001); }),
+              StatusIs(kInvalid, "task.epochs: must be in [1, 10000] (got 10001)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->set_batch_size(0); }),
+              StatusIs(kInvalid, "task.batch_size: must be >= 1 (got 0)"));
+}
+
+TEST(ValidateStudySpecTest, OptimizerRules) {
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_optimizer()->set_type("sgd");
+              }),
+              StatusIs(kInvalid, "task.optimizer.type: unknown optimizer \"sgd\" (expected one of: "
+                                 "adamw)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_optimizer()->set_lr(0); }),
+              StatusIs(kInvalid, "task.optimizer.lr: must be > 0 and finite (got 0)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_optimizer()->set_lr(std::numeric_limits<double>::infinity());
+              }),
+              StatusIs(kInvalid, "task.optimizer.lr: must be > 0 and finite (got inf)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_optimizer()->set_weight_decay(-0.1);
+              }),
+              StatusIs(kInvalid, StartsWith("task.optimizer.weight_decay: must be >= 0")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_optimizer()->set_beta1(1); }),
+              StatusIs(kInvalid, "task.optimizer.beta1: must be >= 0 and < 1 (got 1)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_optimizer()->set_beta2(-0.5);
+              }),
+              StatusIs(kInvalid, "task.optimizer.beta2: must be >= 0 and < 1 (got -0.5)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_optimizer()->set_eps(0); }),
+              StatusIs(kInvalid, "task.optimizer.eps: must be > 0 and finite (got 0)"));
+  EXPECT_OK(ErrorAfter([](v1::StudySpec* s) {
+    s->mutable_task()->mutable_optimizer()->set_weight_decay(0);
+    s->mutable_task()->mutable_optimizer()->set_beta1(0);
+  }));
+}
+
+}  // namespace
+}  // namespace hpo

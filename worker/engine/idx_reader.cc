@@ -1,0 +1,121 @@
+#include "worker/engine/idx_reader.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <limits>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace hpo::engine {
+namespace {
+
+// IDX type code 0x08: unsigned byte.
+constexpr uint8_t kUnsignedByteType = 0x08;
+// Guards the size arithmetic against absurd headers before allocating.
+constexpr int64_t kMaxBytes = int64_t{1} << 34;
+
+struct GzCloser {
+  void operator()(gzFile file) const { gzclose(file); }
+};
+using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
+
+absl::Status ReadExactly(gzFile file, const std::string& path, uint8_t* out, int64_t size,
+                         const std::string& what) {
+  int64_t done = 0;
+  while (done < size) {
+    const unsigned chunk = static_cast<unsigned>(
+        std::min<int64_t>(size - done, std::numeric_limits<int>::max() / 2));
+    const int got = gzread(file, out + done, chunk);
+    if (got < 0) {
+      int errnum = 0;
+      const char* message = gzerror(file, &errnum);
+      return absl::DataLossError(absl::StrCat(path, ": truncated or corrupt while reading ",
+                                              what, " (", message, ")"));
+    }
+    if (got == 0) break;
+    done += got;
+  }
+  if (done < size) {
+    return absl::DataLossError(absl::StrCat(path, ": truncated: ", what, " needs ", size,
+                                            " bytes, file has ", done));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<IdxArray> ReadIdxFile(const std::string& path, int rank) {
+  errno = 0;
+  GzFile file(gzopen(path.c_str(), "rb"));
+  if (file == nullptr) {
+    const int error = errno;
+    if (error == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+    return absl::InternalError(absl::StrCat(path, ": cannot open: ",
+                                            std::generic_category().message(error)));
+  }
+  uint8_t magic[4];
+  RETURN_IF_ERROR(ReadExactly(file.get(), path, magic, 4, "the magic number"));
+  if (magic[0] != 0 || magic[1] != 0 || magic[2] != kUnsignedByteType || magic[3] != rank) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": bad magic number 0x", absl::Hex(magic[0], absl::kZeroPad2),
+        absl::Hex(magic[1], absl::kZeroPad2), absl::Hex(magic[2], absl::kZeroPad2),
+        absl::Hex(magic[3], absl::kZeroPad2), "; expected 0x0000080", rank,
+        " (unsigned bytes, rank ", rank, ")"));
+  }
+  IdxArray array;
+  int64_t total = 1;
+  for (int d = 0; d < rank; ++d) {
+    uint8_t raw[4];
+    RETURN_IF_ERROR(ReadExactly(file.get(), path, raw, 4, absl::StrCat("dimension ", d)));
+    const int64_t dim = (int64_t{raw[0]} << 24) | (int64_t{raw[1]} << 16) |
+                        (int64_t{raw[2]} << 8) | int64_t{raw[3]};
+    if (dim == 0) return absl::DataLossError(absl::StrCat(path, ": dimension ", d, " is 0"));
+    total *= dim;
+    if (total > kMaxBytes) {
+      return absl::DataLossError(absl::StrCat(path, ": implausibly large (", total, "+ bytes)"));
+    }
+    array.dims.push_back(dim);
+  }
+  array.data.resize(total);
+  RETURN_IF_ERROR(ReadExactly(file.get(), path, array.data.data(), total, "the data"));
+  uint8_t extra;
+  if (gzread(file.get(), &extra, 1) != 0) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": unexpected bytes after the ", total, " data bytes"));
+  }
+  return array;
+}
+
+void ImageToFloats(const IdxArray& images, int64_t index, float* out) {
+  const int64_t pixels = images.dims[1] * images.dims[2];
+  const uint8_t* in = images.data.data() + index * pixels;
+  for (int64_t i = 0; i < pixels; ++i) out[i] = static_cast<float>(in[i]) / 255.0f;
+}
+
+absl::StatusOr<Eigen::MatrixXf> ReadIdxImages(const std::string& path) {
+  ASSIGN_OR_RETURN(IdxArray images, ReadIdxFile(path, 3));
+  Eigen::MatrixXf result(images.dims[1] * images.dims[2], images.dims[0]);
+  for (int64_t j = 0; j < images.dims[0]; ++j) ImageToFloats(images, j, result.col(j).data());
+  return result;
+}
+
+absl::StatusOr<std::vector<int32_t>> ReadIdxLabels(const std::string& path, int num_classes) {
+  ASSIGN_OR_RETURN(IdxArray labels, ReadIdxFile(path, 1));
+  std::vector<int32_t> result(labels.data.begin(), labels.data.end());
+  for (size_t i = 0; i < result.size(); ++i) {
+    if (result[i] >= num_classes) {
+      return absl::DataLossError(absl::StrCat(path, ": label ", i, " is ", result[i],
+                                              "; must be < ", num_classes));
+    }
+  }
+  return result;
+}
+
+}  // namespace hpo::engine

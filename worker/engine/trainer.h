@@ -1,0 +1,75 @@
+// Trains an MLP with AdamW on a DataSplit, reporting after every epoch.
+//
+// Train is a pure function of its arguments (same config, seed and data give
+// the same results on the same build) and keeps no global state, so several
+// runs may proceed in parallel threads. The callback runs on the calling
+// thread.
+#ifndef HPO_WORKER_ENGINE_TRAINER_H_
+#define HPO_WORKER_ENGINE_TRAINER_H_
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "worker/engine/activations.h"
+#include "worker/engine/adamw.h"
+#include "worker/engine/dataset.h"
+#include "worker/engine/init.h"
+
+namespace hpo::engine {
+
+struct TrainConfig {
+  std::vector<int> hidden;  // hidden widths; empty = linear/logistic regression
+  Activation activation = Activation::kRelu;
+  Init init = Init::kHeNormal;
+  AdamWOptions optimizer;
+  int epochs = 1;
+  int batch_size = 128;
+  uint64_t seed = 0;  // init + shuffling
+};
+
+// OK, or InvalidArgument naming the field: epochs >= 1, batch_size >= 1,
+// every hidden width >= 1, optimizer as ValidateAdamWOptions.
+absl::Status ValidateTrainConfig(const TrainConfig& config);
+
+struct EpochReport {
+  int epoch;            // 1-based
+  double train_loss;    // mean over the epoch's training examples, before each step
+  double val_loss;      // mean over the validation set after the epoch
+  double val_accuracy;  // fraction in [0, 1]; NaN for regression
+  double seconds;       // wall time of the epoch: training and validation
+  double samples_per_s; // training examples per second of the training phase
+};
+
+enum class Decision { kContinue, kStop };
+using EpochCallback = std::function<Decision(const EpochReport&)>;
+
+struct TrainSummary {
+  std::vector<EpochReport> epochs;
+  bool stopped_early = false;  // the callback returned kStop before the last epoch
+  double test_accuracy = std::numeric_limits<double>::quiet_NaN();  // when split.test is
+                                                                    // non-empty (classification)
+  double test_loss = std::numeric_limits<double>::quiet_NaN();      // when split.test is non-empty
+  // The trained parameters in Mlp's layout: per layer W (out x in,
+  // column-major), then b.
+  std::vector<float> parameters;
+};
+
+// Trains on split.train, evaluates split.validation after each epoch and
+// calls on_epoch (may be empty). Classification (split.train.num_classes > 0)
+// uses softmax cross-entropy, regression mean squared error (PyTorch's mean
+// reduction). Minibatches follow a seeded shuffle each epoch; the last batch
+// of an epoch may be smaller.
+// Errors (InvalidArgument): an invalid config, naming the field; an
+// inconsistent or empty train/validation split, naming the part; a non-finite
+// loss or gradient, "non-finite loss at epoch E, step S" (or "non-finite
+// gradient ..."), S 1-based within the epoch.
+absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& split,
+                                   const EpochCallback& on_epoch);
+
+}  // namespace hpo::engine
+
+#endif  // HPO_WORKER_ENGINE_TRAINER_H_

@@ -1,0 +1,44 @@
+// Keeps a worker's lease on its trial alive: heartbeats from a background
+// thread while the trial trains, and remembers whether the coordinator said the
+// lease is lost or the study stopped. Thread-safe.
+#ifndef HPO_WORKER_LEASE_KEEPER_H_
+#define HPO_WORKER_LEASE_KEEPER_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "hpo/v1/coordinator.grpc.pb.h"
+
+namespace hpo::worker {
+
+class LeaseKeeper {
+ public:
+  // Starts heartbeating `ref` every `period`. `stub` must outlive this.
+  LeaseKeeper(v1::Coordinator::StubInterface* stub, v1::TrialRef ref,
+              std::chrono::milliseconds period);
+  // Stops the thread.
+  ~LeaseKeeper();
+
+  // Why the trial should stop ("lease lost: ...", "study stopped"), or "".
+  std::string StopReason() const;
+
+ private:
+  void Loop();
+
+  v1::Coordinator::StubInterface* stub_;
+  const v1::TrialRef ref_;
+  const std::chrono::milliseconds period_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::string stop_reason_;
+  std::thread thread_;
+};
+
+}  // namespace hpo::worker
+
+#endif  // HPO_WORKER_LEASE_KEEPER_H_

@@ -1,0 +1,197 @@
+#include "worker/worker.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "worker/engine/trainer.h"
+#include "worker/lease_keeper.h"
+#include "worker/task_plan.h"
+
+namespace hpo::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Sleeps for `duration` unless `stop` becomes true first.
+void SleepUnlessStopped(std::chrono::milliseconds duration, const std::atomic<bool>& stop) {
+  const auto end = Clock::now() + duration;
+  while (!stop && Clock::now() < end) {
+    std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(50),
+                                                          end - Clock::now()));
+  }
+}
+
+bool Retryable(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+         status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
+// Calls `rpc(context)` until it succeeds or fails for a reason a retry cannot
+// fix, backing off from 200 ms to 5 s while the coordinator is unreachable.
+template <typename Rpc>
+grpc::Status CallWithRetry(Rpc rpc, std::chrono::milliseconds timeout,
+                           const std::atomic<bool>& stop) {
+  std::chrono::milliseconds backoff(200);
+  while (true) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + timeout);
+    grpc::Status status = rpc(&context);
+    if (!Retryable(status) || stop) return status;
+    std::cerr << "hpo-worker: coordinator unreachable (" << status.error_message()
+              << "), retrying in " << backoff.count() << " ms\n";
+    SleepUnlessStopped(backoff, stop);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+std::string DataKey(const engine::DataConfig& c) {
+  return absl::StrCat(c.name, "|", c.path, "|", c.train_examples, "|", c.validation_examples,
+                      "|", c.seed);
+}
+
+}  // namespace
+
+absl::StatusOr<const engine::DataSplit*> Worker::Data(const engine::DataConfig& config) {
+  std::string key = DataKey(config);
+  if (data_ == nullptr || key != data_key_) {
+    data_.reset();
+    ASSIGN_OR_RETURN(engine::DataSplit split, engine::LoadData(config));
+    data_ = std::make_unique<engine::DataSplit>(std::move(split));
+    data_key_ = std::move(key);
+  }
+  return data_.get();
+}
+
+absl::Status Worker::Run(const std::atomic<bool>& stop) {
+  int64_t trials_done = 0;
+  auto idle_since = Clock::now();
+  while (!stop && (options_.max_trials == 0 || trials_done < options_.max_trials)) {
+    v1::AcquireTrialRequest request;
+    request.set_worker_id(options_.worker_id);
+    request.set_study_name(options_.study_name);
+    v1::AcquireTrialResponse response;
+    grpc::Status status = CallWithRetry(
+        [&](grpc::ClientContext* context) {
+          return stub_->AcquireTrial(context, request, &response);
+        },
+        options_.rpc_timeout, stop);
+    if (stop) break;
+    if (!status.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                          absl::StrCat("acquiring a trial: ", status.error_message()));
+    }
+    if (!response.has_trial()) {
+      if (options_.exit_when_idle_s > 0 &&
+          std::chrono::duration<double>(Clock::now() - idle_since).count() >=
+              options_.exit_when_idle_s) {
+        break;
+      }
+      SleepUnlessStopped(std::chrono::milliseconds(std::max<int64_t>(response.retry_after_ms(), 50)),
+                         stop);
+      continue;
+    }
+    RunTrial(response, stop);
+    ++trials_done;
+    idle_since = Clock::now();
+  }
+  return absl::OkStatus();
+}
+
+void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomic<bool>& stop) {
+  const v1::Trial& trial = acquired.trial();
+  v1::TrialRef ref;
+  ref.set_study_name(trial.study_name());
+  ref.set_trial_number(trial.number());
+  ref.set_lease_id(acquired.lease().lease_id());
+  const std::string label = absl::StrCat("trial ", trial.number(), " of ", trial.study_name());
+  std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " started\n";
+
+  auto fail = [&](const std::string& reason) {
+    std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " FAILED: " << reason
+              << "\n";
+    v1::FailTrialRequest request;
+    *request.mutable_trial() = ref;
+    request.set_reason(reason);
+    v1::Trial reply;
+    grpc::Status status = CallWithRetry(
+        [&](grpc::ClientContext* context) { return stub_->FailTrial(context, request, &reply); },
+        options_.rpc_timeout, stop);
+    if (!status.ok()) {
+      std::cerr << "hpo-worker: could not report the failure of " << label << ": "
+                << status.error_message() << "\n";
+    }
+  };
+
+  absl::StatusOr<TaskPlan> plan = PlanTask(acquired.spec().task(), trial.params());
+  if (!plan.ok()) return fail(std::string(plan.status().message()));
+  absl::StatusOr<const engine::DataSplit*> data = Data(plan->data);
+  if (!data.ok()) return fail(std::string(data.status().message()));
+
+  const auto period = std::chrono::milliseconds(std::max<int64_t>(
+      100, static_cast<int64_t>(acquired.spec().lease_seconds() * 1000 / 3)));
+  LeaseKeeper lease(stub_, ref, period);
+  std::string stop_reason;
+  auto on_epoch = [&](const engine::EpochReport& report) {
+    std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " epoch "
+              << report.epoch << " val_loss " << report.val_loss << " val_accuracy "
+              << report.val_accuracy << " (" << static_cast<int64_t>(report.samples_per_s)
+              << " samples/s)\n";
+    v1::ReportIntermediateRequest request;
+    *request.mutable_trial() = ref;
+    request.set_step(report.epoch);
+    request.set_value(report.val_loss);
+    v1::ReportIntermediateResponse reply;
+    grpc::Status status = CallWithRetry(
+        [&](grpc::ClientContext* context) {
+          return stub_->ReportIntermediate(context, request, &reply);
+        },
+        options_.rpc_timeout, stop);
+    if (stop) {
+      stop_reason = "worker stopped";
+    } else if (!status.ok()) {
+      stop_reason = status.error_message();
+    } else if (std::string reason = lease.StopReason(); !reason.empty()) {
+      stop_reason = reason;
+    }
+    return stop_reason.empty() ? engine::Decision::kContinue : engine::Decision::kStop;
+  };
+  absl::StatusOr<engine::TrainSummary> summary = engine::Train(plan->train, **data, on_epoch);
+  if (!summary.ok()) return fail(std::string(summary.status().message()));
+  if (!stop_reason.empty() || summary->epochs.empty()) {
+    // A lost lease means the coordinator has already finished this trial.
+    if (stop_reason == "worker stopped" || stop_reason == "study stopped") fail(stop_reason);
+    return;
+  }
+
+  const engine::EpochReport& last = summary->epochs.back();
+  v1::CompleteTrialRequest request;
+  *request.mutable_trial() = ref;
+  request.set_value(last.val_loss);
+  auto& attrs = *request.mutable_user_attrs();
+  attrs["val_loss"] = last.val_loss;
+  attrs["train_loss"] = last.train_loss;
+  attrs["epochs"] = last.epoch;
+  attrs["samples_per_s"] = last.samples_per_s;
+  if (std::isfinite(last.val_accuracy)) attrs["val_accuracy"] = last.val_accuracy;
+  if (std::isfinite(summary->test_accuracy)) attrs["test_accuracy"] = summary->test_accuracy;
+  v1::Trial reply;
+  grpc::Status status = CallWithRetry(
+      [&](grpc::ClientContext* context) { return stub_->CompleteTrial(context, request, &reply); },
+      options_.rpc_timeout, stop);
+  if (!status.ok()) {
+    std::cerr << "hpo-worker: could not complete " << label << ": " << status.error_message()
+              << "\n";
+    return;
+  }
+  std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " COMPLETE val_loss "
+            << last.val_loss << "\n";
+}
+
+}  // namespace hpo::worker
