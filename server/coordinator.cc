@@ -78,7 +78,6 @@ absl::StatusOr<Coordinator::StudyState*> Coordinator::FindStudy(absl::string_vie
 absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load_if_exists) {
   ApplyStudySpecDefaults(&spec);
   RETURN_IF_ERROR(ValidateStudySpec(spec));
-  ASSIGN_OR_RETURN(std::unique_ptr<Sampler> sampler, MakeSampler(spec.sampler()));
   absl::MutexLock lock(&mu_);
   if (auto it = studies_.find(spec.name()); it != studies_.end()) {
     v1::StudySpec existing = it->second->study.spec();
@@ -94,6 +93,7 @@ absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load
     thread_local absl::BitGen bitgen;
     spec.mutable_sampler()->set_seed(absl::Uniform<uint32_t>(bitgen));
   }
+  ASSIGN_OR_RETURN(std::unique_ptr<Sampler> sampler, MakeSampler(spec.sampler()));
   auto state = std::make_unique<StudyState>();
   *state->study.mutable_spec() = std::move(spec);
   state->study.set_state(v1::Study::RUNNING);

@@ -83,7 +83,7 @@ int64_t SampleInt(const v1::IntDistribution& d, std::mt19937_64& engine) {
   // Unsigned arithmetic: high - low and low + k * step wrap correctly.
   const uint64_t step = static_cast<uint64_t>(EffectiveIntStep(d));
   const uint64_t span = static_cast<uint64_t>(d.high()) - static_cast<uint64_t>(d.low());
-  const uint64_t k = UniformIndex(engine, span / step - (span > 0));
+  const uint64_t k = UniformIndex(engine, span / step);
   return static_cast<int64_t>(static_cast<uint64_t>(d.low()) + k * step);
 }
 

@@ -63,11 +63,13 @@ double ValueOrNan(const sqlite::Statement& stmt, int column) {
 absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path) {
   ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(path));
   std::unique_ptr<SqliteStorage> storage(new SqliteStorage(std::move(db)));
-  RETURN_IF_ERROR(storage->InitSchema(path));
+  if (absl::Status status = storage->InitSchema(); !status.ok()) {
+    return absl::Status(status.code(), absl::StrCat(path, ": ", status.message()));
+  }
   return storage;
 }
 
-absl::Status SqliteStorage::InitSchema(const std::string& path) {
+absl::Status SqliteStorage::InitSchema() {
   RETURN_IF_ERROR(db_.Exec("PRAGMA busy_timeout = 5000"));
   // Reading the header first: a file that is not a database fails here,
   // before anything is written to it.
@@ -77,7 +79,7 @@ absl::Status SqliteStorage::InitSchema(const std::string& path) {
   if (application_id != kApplicationId) {
     if (application_id != 0 || object_count != 0) {
       return absl::FailedPreconditionError(
-          absl::StrCat(path, " is not an hpo database (it holds another program's data)"));
+          "not an hpo database (it holds another program's data)");
     }
     RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode = WAL"));
     sqlite::Transaction txn(&db_);
@@ -90,11 +92,11 @@ absl::Status SqliteStorage::InitSchema(const std::string& path) {
     absl::StatusOr<int64_t> version = QueryInt("SELECT version FROM schema_info");
     if (!version.ok()) {
       return absl::DataLossError(
-          absl::StrCat(path, ": cannot read the schema version: ", version.status().message()));
+          absl::StrCat("cannot read the schema version: ", version.status().message()));
     }
     if (*version > kSchemaVersion) {
       return absl::FailedPreconditionError(absl::StrCat(
-          path, " has schema version ", *version, ", newer than this coordinator's (",
+          "schema version ", *version, ", newer than this coordinator's (",
           kSchemaVersion, "); upgrade hpo to open it"));
     }
     RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode = WAL"));

@@ -36,7 +36,7 @@ class SqliteStorage : public Storage {
 
  private:
   explicit SqliteStorage(sqlite::Database db) : db_(std::move(db)) {}
-  absl::Status InitSchema(const std::string& path);
+  absl::Status InitSchema();
   // The first column of the first row of `sql`; NOT_FOUND if there is none.
   absl::StatusOr<int64_t> QueryInt(const char* sql);
   absl::StatusOr<int64_t> StudyId(absl::string_view study_name) const;

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs what hpo needs, builds it with its tests, and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./deploy/build.sh -DBUILD_TESTING=ON
+cd build
+ctest --output-on-failure --timeout 600 -j"$(nproc 2>/dev/null || echo 2)"

@@ -1,0 +1,153 @@
+#include "server/storage/sqlite_storage.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "google/protobuf/util/message_differencer.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/status_matchers.h"
+#include "tests/temp_dir.h"
+
+namespace hpo::server {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+using ::hpo::testing::StatusIs;
+using ::testing::HasSubstr;
+
+v1::Study MakeStudy(const std::string& name) {
+  v1::Study study;
+  study.mutable_spec()->set_name(name);
+  study.mutable_spec()->set_direction(v1::MINIMIZE);
+  study.mutable_spec()->set_max_trials(10);
+  study.set_state(v1::Study::RUNNING);
+  study.set_create_time_ms(1234);
+  return study;
+}
+
+v1::Trial MakeTrial(const std::string& study, int64_t number) {
+  v1::Trial trial;
+  trial.set_study_name(study);
+  trial.set_number(number);
+  trial.set_state(v1::Trial::RUNNING);
+  (*trial.mutable_params())["lr"].set_float_value(1e-3 * (number + 1));
+  (*trial.mutable_params())["width"].set_int_value(64 + number);
+  (*trial.mutable_params())["act"].set_categorical_value("relu");
+  trial.set_worker_id("w1");
+  trial.set_start_time_ms(1000 + number);
+  return trial;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+TEST(SqliteStorageTest, ReopenKeepsEverything) {
+  hpo::testing::TempDir dir;
+  const std::string path = dir.File("hpo.db");
+  v1::Trial done = MakeTrial("s", 0);
+  v1::Trial running = MakeTrial("s", 1);
+  {
+    auto storage = SqliteStorage::Open(path);
+    ASSERT_OK(storage);
+    ASSERT_OK((*storage)->CreateStudy(MakeStudy("s")));
+    ASSERT_OK((*storage)->PutTrial(done, "lease-0"));
+    ASSERT_OK((*storage)->PutTrial(running, "lease-1"));
+    v1::IntermediateValue step;
+    step.set_step(1);
+    step.set_value(0.75);
+    ASSERT_OK((*storage)->AddIntermediateValue("s", 0, step));
+    done.set_state(v1::Trial::COMPLETE);
+    done.set_value(0.5);
+    done.set_complete_time_ms(2000);
+    (*done.mutable_user_attrs())["val_accuracy"] = 0.875;
+    ASSERT_OK((*storage)->PutTrial(done, "lease-0"));
+    *done.add_intermediate_values() = step;
+    ASSERT_OK((*storage)->UpdateStudyState("s", v1::Study::STOPPED));
+  }
+  auto storage = SqliteStorage::Open(path);
+  ASSERT_OK(storage);
+  auto studies = (*storage)->LoadAll();
+  ASSERT_OK(studies);
+  ASSERT_EQ(studies->size(), 1u);
+  const StoredStudy& study = (*studies)[0];
+  EXPECT_EQ(study.study.spec().name(), "s");
+  EXPECT_EQ(study.study.spec().max_trials(), 10);
+  EXPECT_EQ(study.study.state(), v1::Study::STOPPED);
+  EXPECT_EQ(study.study.create_time_ms(), 1234);
+  ASSERT_EQ(study.trials.size(), 2u);
+  EXPECT_TRUE(MessageDifferencer::Equals(study.trials[0].trial, done))
+      << study.trials[0].trial.DebugString() << "\nvs\n" << done.DebugString();
+  EXPECT_EQ(study.trials[0].lease_id, "lease-0");
+  EXPECT_TRUE(MessageDifferencer::Equals(study.trials[1].trial, running));
+  EXPECT_EQ(study.trials[1].lease_id, "lease-1");
+}
+
+TEST(SqliteStorageTest, RefusesDuplicateStudyAndUnknownNames) {
+  hpo::testing::TempDir dir;
+  auto storage = SqliteStorage::Open(dir.File("hpo.db"));
+  ASSERT_OK(storage);
+  ASSERT_OK((*storage)->CreateStudy(MakeStudy("s")));
+  EXPECT_THAT((*storage)->CreateStudy(MakeStudy("s")),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("\"s\"")));
+  EXPECT_THAT((*storage)->PutTrial(MakeTrial("nope", 0), ""),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
+  EXPECT_THAT((*storage)->AddIntermediateValue("s", 7, v1::IntermediateValue()),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("trial 7")));
+}
+
+TEST(SqliteStorageTest, NewFileIsReadableByOwnerOnly) {
+  hpo::testing::TempDir dir;
+  ASSERT_OK(SqliteStorage::Open(dir.File("hpo.db")));
+  struct stat info = {};
+  ASSERT_EQ(stat(dir.File("hpo.db").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600);
+}
+
+TEST(SqliteStorageTest, RefusesAnotherProgramsDatabaseWithoutTouchingIt) {
+  hpo::testing::TempDir dir;
+  const std::string path = dir.File("other.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE notes(text TEXT); INSERT INTO notes VALUES('x');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const std::string before = ReadFile(path);
+
+  EXPECT_THAT(SqliteStorage::Open(path), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                                  HasSubstr("not an hpo database")));
+  EXPECT_EQ(ReadFile(path), before);
+}
+
+TEST(SqliteStorageTest, RefusesAFileThatIsNotADatabase) {
+  hpo::testing::TempDir dir;
+  const std::string path = dir.File("notes.txt");
+  std::ofstream(path) << "these are not the pages you are looking for\n" << std::string(4096, 'x');
+  const std::string before = ReadFile(path);
+  EXPECT_THAT(SqliteStorage::Open(path), StatusIs(absl::StatusCode::kDataLoss, HasSubstr(path)));
+  EXPECT_EQ(ReadFile(path), before);
+}
+
+TEST(SqliteStorageTest, RefusesANewerSchema) {
+  hpo::testing::TempDir dir;
+  const std::string path = dir.File("hpo.db");
+  ASSERT_OK(SqliteStorage::Open(path));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_info SET version = 99", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_THAT(SqliteStorage::Open(path), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                                  HasSubstr("schema version 99")));
+}
+
+}  // namespace
+}  // namespace hpo::server
