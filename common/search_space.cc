@@ -26,8 +26,8 @@ absl::Status ValidateParamName(absl::string_view name) {
   if (name.empty()) return SpecFieldError("params", "a parameter has an empty name");
   const std::string path = absl::StrCat("params.", name);
   if (name.size() > kMaxParamNameLength) {
-    return SpecFieldError(path, absl::StrFormat("name is longer than %d characters",
-                                                kMaxParamNameLength));
+    return SpecFieldError(
+        path, absl::StrFormat("name is longer than %d characters", kMaxParamNameLength));
   }
   for (char c : name) {
     if (!IsNameChar(c)) {
@@ -39,7 +39,8 @@ absl::Status ValidateParamName(absl::string_view name) {
 
 absl::Status ValidateFloat(const std::string& path, const v1::FloatDistribution& d) {
   if (!std::isfinite(d.low())) {
-    return SpecFieldError(path + ".low", absl::StrCat("must be finite (got ", FormatDouble(d.low()), ")"));
+    return SpecFieldError(path + ".low",
+                          absl::StrCat("must be finite (got ", FormatDouble(d.low()), ")"));
   }
   if (!std::isfinite(d.high())) {
     return SpecFieldError(path + ".high",
@@ -54,16 +55,16 @@ absl::Status ValidateFloat(const std::string& path, const v1::FloatDistribution&
                                                       FormatDouble(d.low()), ")"));
   }
   if (!(d.step() >= 0) || !std::isfinite(d.step())) {
-    return SpecFieldError(path + ".step",
-                          absl::StrCat("must be finite and >= 0 (got ", FormatDouble(d.step()), ")"));
+    return SpecFieldError(
+        path + ".step", absl::StrCat("must be finite and >= 0 (got ", FormatDouble(d.step()), ")"));
   }
   if (d.step() > 0) {
     if (d.log()) return SpecFieldError(path, "step and log cannot be used together");
     const double range = d.high() - d.low();
     if (range > 0 && d.step() > range) {
-      return SpecFieldError(path + ".step", absl::StrCat("must be <= high - low (",
-                                                         FormatDouble(range), "), got ",
-                                                         FormatDouble(d.step())));
+      return SpecFieldError(path + ".step",
+                            absl::StrCat("must be <= high - low (", FormatDouble(range), "), got ",
+                                         FormatDouble(d.step())));
     }
     if (range / d.step() >= kMaxFloatGridPoints) {
       return SpecFieldError(path + ".step", absl::StrCat("is too small for the range (more than "
@@ -94,8 +95,7 @@ absl::Status ValidateInt(const std::string& path, const v1::IntDistribution& d) 
   return absl::OkStatus();
 }
 
-absl::Status ValidateCategorical(const std::string& path,
-                                 const v1::CategoricalDistribution& d) {
+absl::Status ValidateCategorical(const std::string& path, const v1::CategoricalDistribution& d) {
   if (d.choices().empty()) return SpecFieldError(path + ".choices", "must not be empty");
   absl::flat_hash_set<absl::string_view> seen;
   for (int i = 0; i < d.choices_size(); ++i) {
@@ -135,21 +135,21 @@ absl::Status CheckFloatValue(const v1::ParamSpec& param, const v1::ParamValue& v
   const double v = value.float_value();
   if (std::isnan(v)) return ValueError(param, "value is NaN");
   if (v < d.low()) {
-    return ValueError(param, absl::StrCat(FormatDouble(v), " is below low (",
-                                          FormatDouble(d.low()), ")"));
+    return ValueError(param,
+                      absl::StrCat(FormatDouble(v), " is below low (", FormatDouble(d.low()), ")"));
   }
   if (v > d.high()) {
-    return ValueError(param, absl::StrCat(FormatDouble(v), " is above high (",
-                                          FormatDouble(d.high()), ")"));
+    return ValueError(
+        param, absl::StrCat(FormatDouble(v), " is above high (", FormatDouble(d.high()), ")"));
   }
   if (d.step() > 0) {
     const double k = (v - d.low()) / d.step();
     const double nearest = std::round(k);
     // Grid points are computed as low + k * step, so allow their rounding.
     if (std::fabs(k - nearest) > 1e-9 * std::max(1.0, nearest)) {
-      return ValueError(param, absl::StrCat(FormatDouble(v), " is not on the grid low (",
-                                            FormatDouble(d.low()), ") + k * step (",
-                                            FormatDouble(d.step()), ")"));
+      return ValueError(
+          param, absl::StrCat(FormatDouble(v), " is not on the grid low (", FormatDouble(d.low()),
+                              ") + k * step (", FormatDouble(d.step()), ")"));
     }
   }
   return absl::OkStatus();
@@ -167,8 +167,8 @@ absl::Status CheckIntValue(const v1::ParamSpec& param, const v1::ParamValue& val
   const uint64_t offset = static_cast<uint64_t>(v) - static_cast<uint64_t>(d.low());
   const int64_t step = EffectiveIntStep(d);
   if (offset % static_cast<uint64_t>(step) != 0) {
-    return ValueError(param, absl::StrCat(v, " is not on the grid low (", d.low(),
-                                          ") + k * step (", step, ")"));
+    return ValueError(
+        param, absl::StrCat(v, " is not on the grid low (", d.low(), ") + k * step (", step, ")"));
   }
   return absl::OkStatus();
 }

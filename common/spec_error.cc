@@ -12,9 +12,9 @@ constexpr char kFieldPathPayload[] = "type.hpo.dev/hpo.FieldPath";
 }  // namespace
 
 absl::Status SpecFieldError(std::string_view path, std::string_view message) {
-  absl::Status status(absl::StatusCode::kInvalidArgument,
-                      path.empty() ? std::string(message)
-                                   : absl::StrCat(ToAbsl(path), ": ", ToAbsl(message)));
+  absl::Status status(
+      absl::StatusCode::kInvalidArgument,
+      path.empty() ? std::string(message) : absl::StrCat(ToAbsl(path), ": ", ToAbsl(message)));
   status.SetPayload(kFieldPathPayload, absl::Cord(ToAbsl(path)));
   return status;
 }

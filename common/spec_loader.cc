@@ -5,8 +5,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <optional>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "common/spec_error.h"
@@ -25,18 +25,19 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
       return absl::NotFoundError(absl::StrCat("spec file not found: ", path));
     }
     if (error == EACCES) {
-      return absl::PermissionDeniedError(absl::StrCat("cannot read spec file ", path, ": ",
-                                                      std::strerror(error)));
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot read spec file ", path, ": ", std::strerror(error)));
     }
-    return absl::UnknownError(absl::StrCat("cannot read spec file ", path, ": ", std::strerror(error)));
+    return absl::UnknownError(
+        absl::StrCat("cannot read spec file ", path, ": ", std::strerror(error)));
   }
   if (S_ISDIR(info.st_mode)) {
     return absl::InvalidArgumentError(absl::StrCat("spec file ", path, " is a directory"));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::PermissionDeniedError(absl::StrCat("cannot open spec file ", path, ": ",
-                                                    std::strerror(errno)));
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot open spec file ", path, ": ", std::strerror(errno)));
   }
   std::ostringstream contents;
   contents << in.rdbuf();
@@ -67,7 +68,8 @@ absl::StatusOr<v1::StudySpec> LoadStudySpecFile(const std::string& path) {
   if (status.ok()) return std::move(parsed.spec);
 
   std::optional<int> line;
-  if (std::optional<std::string> field = SpecErrorFieldPath(status)) line = FindLine(parsed, *field);
+  if (std::optional<std::string> field = SpecErrorFieldPath(status))
+    line = FindLine(parsed, *field);
   const std::string where = line ? absl::StrCat(path, ":", *line, ": ") : absl::StrCat(path, ": ");
   absl::Status located(status.code(), absl::StrCat(where, status.message()));
   status.ForEachPayload([&located](absl::string_view type_url, const absl::Cord& payload) {

@@ -90,8 +90,9 @@ class SpecParser {
 
   absl::Status ParseParams(const YamlField& field, v1::StudySpec* spec) {
     if (!field.value.IsMap()) {
-      return reader_.Error(field, "expected a mapping from parameter name to its distribution, "
-                                  "e.g. lr: {type: float, low: 1.0e-5, high: 1.0e-1, log: true}");
+      return reader_.Error(field,
+                           "expected a mapping from parameter name to its distribution, "
+                           "e.g. lr: {type: float, low: 1.0e-5, high: 1.0e-1, log: true}");
     }
     ASSIGN_OR_RETURN(std::vector<YamlField> entries, reader_.Mapping(field, {}));
     for (const YamlField& e : entries) {
@@ -112,13 +113,15 @@ class SpecParser {
       return reader_.Error(field, "missing field \"type\" (float, int or categorical)");
     }
     ASSIGN_OR_RETURN(std::string type, reader_.String(*type_field));
-    if (type == "float") return ParseFloatParam(field, entries, param->mutable_float_distribution());
+    if (type == "float")
+      return ParseFloatParam(field, entries, param->mutable_float_distribution());
     if (type == "int") return ParseIntParam(field, entries, param->mutable_int_distribution());
     if (type == "categorical") {
       return ParseCategoricalParam(field, entries, param->mutable_categorical_distribution());
     }
-    return reader_.Error(*type_field, absl::StrCat("unknown type \"", type,
-                                                   "\" (expected one of: float, int, categorical)"));
+    return reader_.Error(
+        *type_field,
+        absl::StrCat("unknown type \"", type, "\" (expected one of: float, int, categorical)"));
   }
 
   // Fails unless `entries` holds both low and high.
@@ -131,8 +134,8 @@ class SpecParser {
       has_high |= e.key == "high";
     }
     if (has_low && has_high) return absl::OkStatus();
-    return reader_.Error(field, absl::StrCat("missing field \"", has_low ? "high" : "low",
-                                             "\" (", type, " parameter needs low and high)"));
+    return reader_.Error(field, absl::StrCat("missing field \"", has_low ? "high" : "low", "\" (",
+                                             type, " parameter needs low and high)"));
   }
 
   absl::Status ParseFloatParam(const YamlField& field, const std::vector<YamlField>& entries,
@@ -190,14 +193,15 @@ class SpecParser {
       }
     }
     if (has_choices) return absl::OkStatus();
-    return reader_.Error(field, "missing field \"choices\" (a categorical parameter needs a list "
-                                "of choices)");
+    return reader_.Error(field,
+                         "missing field \"choices\" (a categorical parameter needs a list "
+                         "of choices)");
   }
 
   absl::Status ParseTask(const YamlField& field, v1::TaskSpec* task) {
-    ASSIGN_OR_RETURN(std::vector<YamlField> entries,
-                     reader_.Mapping(field, {"dataset", "model", "optimizer", "epochs",
-                                             "batch_size", "seed"}));
+    ASSIGN_OR_RETURN(
+        std::vector<YamlField> entries,
+        reader_.Mapping(field, {"dataset", "model", "optimizer", "epochs", "batch_size", "seed"}));
     for (const YamlField& e : entries) {
       if (e.key == "dataset") {
         RETURN_IF_ERROR(ParseDataset(e, task->mutable_dataset()));
@@ -220,9 +224,9 @@ class SpecParser {
   }
 
   absl::Status ParseDataset(const YamlField& field, v1::DatasetSpec* dataset) {
-    ASSIGN_OR_RETURN(std::vector<YamlField> entries,
-                     reader_.Mapping(field, {"name", "train_examples", "validation_examples",
-                                             "path", "seed"}));
+    ASSIGN_OR_RETURN(
+        std::vector<YamlField> entries,
+        reader_.Mapping(field, {"name", "train_examples", "validation_examples", "path", "seed"}));
     for (const YamlField& e : entries) {
       if (e.key == "name") {
         ASSIGN_OR_RETURN(*dataset->mutable_name(), reader_.String(e));
@@ -264,8 +268,9 @@ class SpecParser {
   }
 
   absl::Status ParseOptimizer(const YamlField& field, v1::OptimizerSpec* optimizer) {
-    ASSIGN_OR_RETURN(std::vector<YamlField> entries,
-                     reader_.Mapping(field, {"type", "lr", "weight_decay", "beta1", "beta2", "eps"}));
+    ASSIGN_OR_RETURN(
+        std::vector<YamlField> entries,
+        reader_.Mapping(field, {"type", "lr", "weight_decay", "beta1", "beta2", "eps"}));
     for (const YamlField& e : entries) {
       if (e.key == "type") {
         ASSIGN_OR_RETURN(*optimizer->mutable_type(), reader_.String(e));
@@ -304,6 +309,8 @@ absl::StatusOr<ParsedSpec> ParseStudySpecYaml(std::string_view yaml, std::string
   } catch (const std::exception& e) {
     return reader.Error(0, "", absl::StrCat("cannot read YAML: ", e.what()));
   }
+  // A trailing "---" leaves an empty document behind; only real ones count.
+  while (documents.size() > 1 && documents.back().IsNull()) documents.pop_back();
   if (documents.size() > 1) {
     return reader.Error(documents[1].Mark().line + 1, "",
                         absl::StrCat("expected one YAML document, found ", documents.size()));

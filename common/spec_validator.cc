@@ -80,7 +80,8 @@ absl::Status ValidateStudyName(std::string_view name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '_' || c == '-';
     if (!ok) {
-      return SpecFieldError("name", absl::StrCat("\"", ToAbsl(name), "\" may only contain letters, digits, "
+      return SpecFieldError("name", absl::StrCat("\"", ToAbsl(name),
+                                                 "\" may only contain letters, digits, "
                                                  "'.', '_' and '-'"));
     }
   }
@@ -103,13 +104,13 @@ absl::Status ValidateDataset(const v1::DatasetSpec& dataset) {
                           absl::StrCat("must be >= 1 (got ", dataset.validation_examples(), ")"));
   }
   if (dataset.name() == "fashion-mnist" &&
-      int64_t{dataset.train_examples()} + dataset.validation_examples() > kFashionMnistTrainImages) {
-    return SpecFieldError("task.dataset",
-                          absl::StrCat("train_examples + validation_examples (",
-                                       int64_t{dataset.train_examples()} +
-                                           dataset.validation_examples(),
-                                       ") exceeds the ", kFashionMnistTrainImages,
-                                       " training images of fashion-mnist"));
+      int64_t{dataset.train_examples()} + dataset.validation_examples() >
+          kFashionMnistTrainImages) {
+    return SpecFieldError("task.dataset", absl::StrCat("train_examples + validation_examples (",
+                                                       int64_t{dataset.train_examples()} +
+                                                           dataset.validation_examples(),
+                                                       ") exceeds the ", kFashionMnistTrainImages,
+                                                       " training images of fashion-mnist"));
   }
   return absl::OkStatus();
 }
@@ -124,8 +125,8 @@ absl::Status ValidateModel(const v1::ModelSpec& model) {
     return SpecFieldError("task.model.hidden", "a linear model has no hidden layers");
   }
   for (int i = 0; i < model.hidden_size(); ++i) {
-    RETURN_IF_ERROR(
-        CheckRange(absl::StrCat("task.model.hidden[", i, "]"), model.hidden(i), 1, kMaxHiddenWidth));
+    RETURN_IF_ERROR(CheckRange(absl::StrCat("task.model.hidden[", i, "]"), model.hidden(i), 1,
+                               kMaxHiddenWidth));
   }
   RETURN_IF_ERROR(
       CheckName("task.model.activation", "activation", model.activation(), kActivationNames));
@@ -160,8 +161,7 @@ RealRange FloatSettingRange(std::string_view name) {
 }
 
 absl::Status ValidateOptimizer(const v1::OptimizerSpec& optimizer) {
-  RETURN_IF_ERROR(
-      CheckName("task.optimizer.type", "optimizer", optimizer.type(), kOptimizerTypes));
+  RETURN_IF_ERROR(CheckName("task.optimizer.type", "optimizer", optimizer.type(), kOptimizerTypes));
   const struct {
     std::string_view name;
     bool present;
@@ -186,15 +186,16 @@ absl::Status ValidateTask(const v1::TaskSpec& task) {
   RETURN_IF_ERROR(ValidateOptimizer(task.optimizer()));
   RETURN_IF_ERROR(CheckRange("task.epochs", task.epochs(), 1, kMaxEpochs));
   if (task.batch_size() < 1) {
-    return SpecFieldError("task.batch_size", absl::StrCat("must be >= 1 (got ", task.batch_size(), ")"));
+    return SpecFieldError("task.batch_size",
+                          absl::StrCat("must be >= 1 (got ", task.batch_size(), ")"));
   }
   return absl::OkStatus();
 }
 
 absl::Status WrongKind(const std::string& path, std::string_view name, std::string_view kind) {
-  return SpecFieldError(path, absl::StrCat(ToAbsl(name), " is ", kind == "int" ? "an " : "a ",
-                                           ToAbsl(kind), " setting of the task (use type: ",
-                                           ToAbsl(kind), ")"));
+  return SpecFieldError(
+      path, absl::StrCat(ToAbsl(name), " is ", kind == "int" ? "an " : "a ", ToAbsl(kind),
+                         " setting of the task (use type: ", ToAbsl(kind), ")"));
 }
 
 absl::Status ValidateFloatSettingParam(const v1::ParamSpec& param, const std::string& path) {
@@ -246,9 +247,9 @@ absl::Status ValidateTaskParam(const v1::ParamSpec& param, const v1::TaskSpec& t
     return ValidateCategoricalSettingParam(param, path);
   }
   return SpecFieldError(
-      path, absl::StrCat("not a training setting of the task (searchable: ",
-                         JoinNames(kFloatTaskSettings), ", ", JoinNames(kIntTaskSettings),
-                         ", ", JoinNames(kCategoricalTaskSettings), ")"));
+      path, absl::StrCat(
+                "not a training setting of the task (searchable: ", JoinNames(kFloatTaskSettings),
+                ", ", JoinNames(kIntTaskSettings), ", ", JoinNames(kCategoricalTaskSettings), ")"));
 }
 
 absl::Status ValidateParams(const v1::StudySpec& spec) {
@@ -322,8 +323,8 @@ absl::Status ValidateStudySpec(const v1::StudySpec& spec) {
   }
   if (!(spec.lease_seconds() > 0 && spec.lease_seconds() <= kMaxLeaseSeconds)) {
     return SpecFieldError("lease_seconds",
-                          absl::StrCat("must be in (0, ", FormatDouble(kMaxLeaseSeconds),
-                                       "] (got ", FormatDouble(spec.lease_seconds()), ")"));
+                          absl::StrCat("must be in (0, ", FormatDouble(kMaxLeaseSeconds), "] (got ",
+                                       FormatDouble(spec.lease_seconds()), ")"));
   }
   if (spec.has_task()) RETURN_IF_ERROR(ValidateTask(spec.task()));
   return ValidateParams(spec);

@@ -54,7 +54,8 @@ bool ParseYamlSpecialFloat(absl::string_view text, double* out) {
 }  // namespace
 
 absl::Status YamlReader::Error(int line, absl::string_view path, absl::string_view message) const {
-  std::string where = line > 0 ? absl::StrCat(filename_, ":", line, ": ") : absl::StrCat(filename_, ": ");
+  std::string where =
+      line > 0 ? absl::StrCat(filename_, ":", line, ": ") : absl::StrCat(filename_, ": ");
   if (!path.empty()) absl::StrAppend(&where, path, ": ");
   return absl::InvalidArgumentError(absl::StrCat(where, message));
 }

@@ -305,9 +305,8 @@ absl::StatusOr<v1::Trial> Coordinator::FailTrial(const v1::FailTrialRequest& req
 absl::StatusOr<v1::Trial> Coordinator::Ask(absl::string_view study_name) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
-  if (study->study.state() != v1::Study::RUNNING) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "study \"", study_name, "\" is ", v1::Study::State_Name(study->study.state())));
+  if (study->study.state() == v1::Study::STOPPED) {
+    return absl::FailedPreconditionError(absl::StrCat("study \"", study_name, "\" is STOPPED"));
   }
   if (!CanCreateTrial(*study)) {
     return absl::FailedPreconditionError(absl::StrCat("study \"", study_name,

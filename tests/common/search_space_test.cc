@@ -5,8 +5,8 @@
 #include <limits>
 #include <string>
 
-#include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
 
@@ -44,7 +44,8 @@ v1::ParamValue Cat(const std::string& v) {
 
 TEST(CheckParamValueTest, FloatBoundsAndKind) {
   const v1::ParamSpec lr =
-      ParamFromText(R"pb(name: "lr" float_distribution { low: 1e-5 high: 0.1 log: true })pb");
+      ParamFromText(R"pb(name: "lr"
+                         float_distribution { low: 1e-5 high: 0.1 log: true })pb");
   EXPECT_OK(CheckParamValue(lr, Float(1e-5)));
   EXPECT_OK(CheckParamValue(lr, Float(0.1)));
   EXPECT_OK(CheckParamValue(lr, Float(0.003)));
@@ -61,7 +62,8 @@ TEST(CheckParamValueTest, FloatBoundsAndKind) {
 
 TEST(CheckParamValueTest, FloatGrid) {
   const v1::ParamSpec p =
-      ParamFromText(R"pb(name: "p" float_distribution { low: 0 high: 0.3 step: 0.1 })pb");
+      ParamFromText(R"pb(name: "p"
+                         float_distribution { low: 0 high: 0.3 step: 0.1 })pb");
   for (int k = 0; k <= 2; ++k) EXPECT_OK(CheckParamValue(p, Float(0 + k * 0.1))) << k;
   EXPECT_OK(CheckParamValue(p, Float(0.3)));
   // 3 * 0.1 in doubles: on the grid but above high; samplers clamp it to high.
@@ -72,32 +74,37 @@ TEST(CheckParamValueTest, FloatGrid) {
 }
 
 TEST(CheckParamValueTest, IntBoundsGridAndKind) {
-  const v1::ParamSpec bs =
-      ParamFromText(R"pb(name: "bs" int_distribution { low: 32 high: 256 step: 32 })pb");
+  const v1::ParamSpec bs = ParamFromText(R"pb(name: "bs"
+                                              int_distribution { low: 32 high: 256 step: 32 })pb");
   EXPECT_OK(CheckParamValue(bs, Int(32)));
   EXPECT_OK(CheckParamValue(bs, Int(256)));
   EXPECT_OK(CheckParamValue(bs, Int(96)));
   EXPECT_THAT(CheckParamValue(bs, Int(100)),
               StatusIs(kInvalid, "param \"bs\": 100 is not on the grid low (32) + k * step (32)"));
-  EXPECT_THAT(CheckParamValue(bs, Int(288)), StatusIs(kInvalid, "param \"bs\": 288 is above high (256)"));
+  EXPECT_THAT(CheckParamValue(bs, Int(288)),
+              StatusIs(kInvalid, "param \"bs\": 288 is above high (256)"));
   EXPECT_THAT(CheckParamValue(bs, Int(0)), StatusIs(kInvalid, "param \"bs\": 0 is below low (32)"));
-  EXPECT_THAT(CheckParamValue(bs, Float(64)), StatusIs(kInvalid, HasSubstr("expected an int value")));
+  EXPECT_THAT(CheckParamValue(bs, Float(64)),
+              StatusIs(kInvalid, HasSubstr("expected an int value")));
 
   // Step 0 reads as 1; extreme bounds do not overflow.
   const v1::ParamSpec wide = ParamFromText(
-      R"pb(name: "w" int_distribution { low: -9223372036854775808 high: 9223372036854775807 })pb");
+      R"pb(name: "w"
+           int_distribution { low: -9223372036854775808 high: 9223372036854775807 })pb");
   EXPECT_OK(CheckParamValue(wide, Int(std::numeric_limits<int64_t>::max())));
   EXPECT_OK(CheckParamValue(wide, Int(std::numeric_limits<int64_t>::min())));
   EXPECT_OK(CheckParamValue(wide, Int(7)));
 }
 
 TEST(CheckParamValueTest, Categorical) {
-  const v1::ParamSpec act = ParamFromText(
-      R"pb(name: "act" categorical_distribution { choices: [ "relu", "tanh" ] })pb");
+  const v1::ParamSpec act =
+      ParamFromText(R"pb(name: "act"
+                         categorical_distribution { choices: [ "relu", "tanh" ] })pb");
   EXPECT_OK(CheckParamValue(act, Cat("tanh")));
   EXPECT_THAT(CheckParamValue(act, Cat("gelu")),
               StatusIs(kInvalid, "param \"act\": \"gelu\" is not one of the choices"));
-  EXPECT_THAT(CheckParamValue(act, Int(1)), StatusIs(kInvalid, HasSubstr("expected a categorical")));
+  EXPECT_THAT(CheckParamValue(act, Int(1)),
+              StatusIs(kInvalid, HasSubstr("expected a categorical")));
 }
 
 TEST(CheckParamValueTest, NoDistribution) {
@@ -106,14 +113,17 @@ TEST(CheckParamValueTest, NoDistribution) {
 }
 
 TEST(FloatGridMaxIndexTest, ToleratesRounding) {
-  EXPECT_EQ(FloatGridMaxIndex(ParamFromText(R"pb(float_distribution { low: 0 high: 0.3 step: 0.1 })pb")
-                                  .float_distribution()),
-            3);
-  EXPECT_EQ(FloatGridMaxIndex(ParamFromText(R"pb(float_distribution { low: 0 high: 1 step: 0.3 })pb")
-                                  .float_distribution()),
-            3);
-  EXPECT_EQ(FloatGridMaxIndex(ParamFromText(R"pb(float_distribution { low: 0.8 high: 0.99 step: 0.01 })pb")
-                                  .float_distribution()),
+  EXPECT_EQ(
+      FloatGridMaxIndex(ParamFromText(R"pb(float_distribution { low: 0 high: 0.3 step: 0.1 })pb")
+                            .float_distribution()),
+      3);
+  EXPECT_EQ(
+      FloatGridMaxIndex(ParamFromText(R"pb(float_distribution { low: 0 high: 1 step: 0.3 })pb")
+                            .float_distribution()),
+      3);
+  EXPECT_EQ(FloatGridMaxIndex(
+                ParamFromText(R"pb(float_distribution { low: 0.8 high: 0.99 step: 0.01 })pb")
+                    .float_distribution()),
             19);
 }
 

@@ -127,12 +127,13 @@ task:
 
 TEST_F(LoadStudySpecFileTest, ErrorOfAnAbsentFieldHasNoLine) {
   const std::string path = WriteFile("noname.yaml", "params:\n  x: {type: int, low: 1, high: 2}\n");
-  EXPECT_THAT(LoadStudySpecFile(path), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                path + ": name: must not be empty"));
+  EXPECT_THAT(LoadStudySpecFile(path),
+              StatusIs(absl::StatusCode::kInvalidArgument, path + ": name: must not be empty"));
 }
 
 TEST_F(LoadStudySpecFileTest, ParseErrorNamesTheFile) {
-  const std::string path = WriteFile("typo.yaml", "name: s\nparams:\n  lr: {type: float, lgo: 1}\n");
+  const std::string path =
+      WriteFile("typo.yaml", "name: s\nparams:\n  lr: {type: float, lgo: 1}\n");
   EXPECT_THAT(LoadStudySpecFile(path),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        StartsWith(path + ":3: params.lr.lgo: unknown field")));

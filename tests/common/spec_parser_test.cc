@@ -3,9 +3,9 @@
 #include <cmath>
 #include <string>
 
+#include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
 
@@ -65,42 +65,59 @@ task:
   absl::StatusOr<ParsedSpec> parsed = ParseStudySpecYaml(kYaml, "spec.yaml");
   ASSERT_OK(parsed);
   EXPECT_THAT(parsed->spec, EqualsProto(TextProto(R"pb(
-    name: "fmnist-adamw"
-    direction: MAXIMIZE
-    sampler { type: "random" seed: 7 }
-    pruner { type: "none" }
-    max_trials: 40
-    lease_seconds: 12.5
-    params { name: "lr" float_distribution { low: 1e-5 high: 0.1 log: true } }
-    params { name: "beta1" float_distribution { low: 0.8 high: 0.99 step: 0.01 } }
-    params { name: "width" int_distribution { low: 16 high: 512 log: true } }
-    params { name: "batch_size" int_distribution { low: 32 high: 256 step: 32 } }
-    params {
-      name: "activation"
-      categorical_distribution { choices: [ "relu", "tanh", "gelu" ] }
-    }
-    task {
-      dataset {
-        name: "fashion-mnist"
-        train_examples: 10000
-        validation_examples: 5000
-        path: "/data/fmnist"
-        seed: 3
-      }
-      model { type: "mlp" hidden: [ 256, 128 ] activation: "tanh" init: "xavier_uniform" }
-      optimizer {
-        type: "adamw"
-        lr: 0.002
-        weight_decay: 0.05
-        beta1: 0.85
-        beta2: 0.995
-        eps: 1e-7
-      }
-      epochs: 5
-      batch_size: 64
-      seed: 11
-    }
-  )pb")));
+                name: "fmnist-adamw"
+                direction: MAXIMIZE
+                sampler { type: "random" seed: 7 }
+                pruner { type: "none" }
+                max_trials: 40
+                lease_seconds: 12.5
+                params {
+                  name: "lr"
+                  float_distribution { low: 1e-5 high: 0.1 log: true }
+                }
+                params {
+                  name: "beta1"
+                  float_distribution { low: 0.8 high: 0.99 step: 0.01 }
+                }
+                params {
+                  name: "width"
+                  int_distribution { low: 16 high: 512 log: true }
+                }
+                params {
+                  name: "batch_size"
+                  int_distribution { low: 32 high: 256 step: 32 }
+                }
+                params {
+                  name: "activation"
+                  categorical_distribution { choices: [ "relu", "tanh", "gelu" ] }
+                }
+                task {
+                  dataset {
+                    name: "fashion-mnist"
+                    train_examples: 10000
+                    validation_examples: 5000
+                    path: "/data/fmnist"
+                    seed: 3
+                  }
+                  model {
+                    type: "mlp"
+                    hidden: [ 256, 128 ]
+                    activation: "tanh"
+                    init: "xavier_uniform"
+                  }
+                  optimizer {
+                    type: "adamw"
+                    lr: 0.002
+                    weight_decay: 0.05
+                    beta1: 0.85
+                    beta2: 0.995
+                    eps: 1e-7
+                  }
+                  epochs: 5
+                  batch_size: 64
+                  seed: 11
+                }
+              )pb")));
   EXPECT_EQ(parsed->lines.at("name"), 2);
   EXPECT_EQ(parsed->lines.at("sampler.seed"), 4);
   EXPECT_EQ(parsed->lines.at("params"), 8);
@@ -117,14 +134,18 @@ TEST(SpecParserTest, MinimalSpecLeavesEverythingElseUnset) {
       ParseStudySpecYaml("name: s\nparams:\n  x: {type: float, low: 0, high: 1}\n", "s.yaml");
   ASSERT_OK(parsed);
   EXPECT_THAT(parsed->spec, EqualsProto(TextProto(R"pb(
-    name: "s"
-    params { name: "x" float_distribution { low: 0 high: 1 } }
-  )pb")));
+                name: "s"
+                params {
+                  name: "x"
+                  float_distribution { low: 0 high: 1 }
+                }
+              )pb")));
   EXPECT_FALSE(parsed->spec.has_task());
   EXPECT_FALSE(parsed->spec.sampler().has_seed());
-  EXPECT_THAT(parsed->lines, UnorderedElementsAre(Pair("name", 1), Pair("params", 2),
-                                                  Pair("params.x", 3), Pair("params.x.type", 3),
-                                                  Pair("params.x.low", 3), Pair("params.x.high", 3)));
+  EXPECT_THAT(parsed->lines,
+              UnorderedElementsAre(Pair("name", 1), Pair("params", 2), Pair("params.x", 3),
+                                   Pair("params.x.type", 3), Pair("params.x.low", 3),
+                                   Pair("params.x.high", 3)));
 }
 
 TEST(SpecParserTest, ParamsKeepFileOrder) {
@@ -152,8 +173,9 @@ TEST(SpecParserTest, DirectionIsCaseInsensitive) {
   ASSERT_OK(parsed);
   EXPECT_EQ(parsed->spec.direction(), v1::MINIMIZE);
   EXPECT_THAT(ParseStudySpecYaml("direction: down\n", "s.yaml"),
-              StatusIs(kInvalid, "s.yaml:1: direction: unknown direction \"down\" (expected one "
-                                 "of: minimize, maximize)"));
+              StatusIs(kInvalid,
+                       "s.yaml:1: direction: unknown direction \"down\" (expected one "
+                       "of: minimize, maximize)"));
 }
 
 TEST(SpecParserTest, SpecialFloatsAndBigSeeds) {
@@ -181,8 +203,9 @@ params:
     high: 0.1
 )";
   EXPECT_THAT(ParseStudySpecYaml(kYaml, "spec.yaml"),
-              StatusIs(kInvalid, "spec.yaml:7: params.lr.lgo: unknown field (expected one of: "
-                                 "type, low, high, log, step)"));
+              StatusIs(kInvalid,
+                       "spec.yaml:7: params.lr.lgo: unknown field (expected one of: "
+                       "type, low, high, log, step)"));
 }
 
 TEST(SpecParserTest, UnknownFieldsInEverySection) {
@@ -191,8 +214,9 @@ TEST(SpecParserTest, UnknownFieldsInEverySection) {
     const char* message;
   };
   const Case cases[] = {
-      {"nme: x\n", "s.yaml:1: nme: unknown field (expected one of: name, direction, sampler, "
-                   "pruner, max_trials, params, task, lease_seconds)"},
+      {"nme: x\n",
+       "s.yaml:1: nme: unknown field (expected one of: name, direction, sampler, "
+       "pruner, max_trials, params, task, lease_seconds)"},
       {"sampler:\n  type: random\n  sed: 1\n",
        "s.yaml:3: sampler.sed: unknown field (expected one of: type, seed)"},
       {"pruner: {kind: none}\n", "s.yaml:1: pruner.kind: unknown field (expected one of: type)"},
@@ -200,8 +224,9 @@ TEST(SpecParserTest, UnknownFieldsInEverySection) {
        "s.yaml:2: params.c.low: unknown field (expected one of: type, choices)"},
       {"params:\n  n: {type: int, low: 1, high: 2, choices: [a]}\n",
        "s.yaml:2: params.n.choices: unknown field (expected one of: type, low, high, log, step)"},
-      {"task:\n  epoch: 3\n", "s.yaml:2: task.epoch: unknown field (expected one of: dataset, "
-                             "model, optimizer, epochs, batch_size, seed)"},
+      {"task:\n  epoch: 3\n",
+       "s.yaml:2: task.epoch: unknown field (expected one of: dataset, "
+       "model, optimizer, epochs, batch_size, seed)"},
       {"task:\n  dataset: {name: x, size: 3}\n",
        "s.yaml:2: task.dataset.size: unknown field (expected one of: name, train_examples, "
        "validation_examples, path, seed)"},
@@ -236,11 +261,13 @@ TEST(SpecParserTest, WrongScalarTypesNameTheField) {
       {"max_trials: many\n", "s.yaml:1: max_trials: expected an integer, got \"many\""},
       {"max_trials: 3000000000\n",
        "s.yaml:1: max_trials: out of range for a 32-bit integer (got 3000000000)"},
-      {"sampler: {seed: -4}\n", "s.yaml:1: sampler.seed: expected a non-negative integer, got \"-4\""},
+      {"sampler: {seed: -4}\n",
+       "s.yaml:1: sampler.seed: expected a non-negative integer, got \"-4\""},
       {"name: [a, b]\n", "s.yaml:1: name: expected a string, got a list"},
       {"name:\n", "s.yaml:1: name: expected a string, got nothing"},
       {"lease_seconds: {a: 1}\n", "s.yaml:1: lease_seconds: expected a number, got a mapping"},
-      {"task:\n  model: {hidden: 64}\n", "s.yaml:2: task.model.hidden: expected a list, got a scalar"},
+      {"task:\n  model: {hidden: 64}\n",
+       "s.yaml:2: task.model.hidden: expected a list, got a scalar"},
       {"task:\n  model:\n    hidden:\n      - 64\n      - wide\n",
        "s.yaml:5: task.model.hidden[1]: expected an integer, got \"wide\""},
       {"params:\n  c: {type: categorical, choices: [a, {b: 1}]}\n",
@@ -269,17 +296,21 @@ TEST(SpecParserTest, NonMappingWhereMappingBelongs) {
 
 TEST(SpecParserTest, ParamShapeErrors) {
   EXPECT_THAT(ParseStudySpecYaml("params:\n  lr: {low: 0, high: 1}\n", "s.yaml"),
-              StatusIs(kInvalid, "s.yaml:2: params.lr: missing field \"type\" (float, int or "
-                                 "categorical)"));
+              StatusIs(kInvalid,
+                       "s.yaml:2: params.lr: missing field \"type\" (float, int or "
+                       "categorical)"));
   EXPECT_THAT(ParseStudySpecYaml("params:\n  lr:\n    low: 0\n    type: double\n", "s.yaml"),
-              StatusIs(kInvalid, "s.yaml:4: params.lr.type: unknown type \"double\" (expected "
-                                 "one of: float, int, categorical)"));
+              StatusIs(kInvalid,
+                       "s.yaml:4: params.lr.type: unknown type \"double\" (expected "
+                       "one of: float, int, categorical)"));
   EXPECT_THAT(ParseStudySpecYaml("params:\n  lr: {type: float, low: 0}\n", "s.yaml"),
-              StatusIs(kInvalid, "s.yaml:2: params.lr: missing field \"high\" (a float parameter "
-                                 "needs low and high)"));
+              StatusIs(kInvalid,
+                       "s.yaml:2: params.lr: missing field \"high\" (a float parameter "
+                       "needs low and high)"));
   EXPECT_THAT(ParseStudySpecYaml("params:\n  n: {type: int, high: 4}\n", "s.yaml"),
-              StatusIs(kInvalid, "s.yaml:2: params.n: missing field \"low\" (an int parameter "
-                                 "needs low and high)"));
+              StatusIs(kInvalid,
+                       "s.yaml:2: params.n: missing field \"low\" (an int parameter "
+                       "needs low and high)"));
   EXPECT_THAT(ParseStudySpecYaml("params:\n  c: {type: categorical}\n", "s.yaml"),
               StatusIs(kInvalid, HasSubstr("s.yaml:2: params.c: missing field \"choices\"")));
 }
@@ -294,9 +325,9 @@ TEST(SpecParserTest, DuplicateKeysAreErrors) {
 )",
                                  "s.yaml"),
               StatusIs(kInvalid, "s.yaml:4: params.lr: duplicate key (first at line 2)"));
-  EXPECT_THAT(ParseStudySpecYaml("params:\n  lr: {type: float, low: 0, high: 1, low: 0.5}\n",
-                                 "s.yaml"),
-              StatusIs(kInvalid, "s.yaml:2: params.lr.low: duplicate key (first at line 2)"));
+  EXPECT_THAT(
+      ParseStudySpecYaml("params:\n  lr: {type: float, low: 0, high: 1, low: 0.5}\n", "s.yaml"),
+      StatusIs(kInvalid, "s.yaml:2: params.lr.low: duplicate key (first at line 2)"));
 }
 
 TEST(SpecParserTest, YamlSyntaxErrorHasLine) {
@@ -313,12 +344,18 @@ TEST(SpecParserTest, EmptyAndMultiDocumentInput) {
               StatusIs(kInvalid, "s.yaml:1: the spec is empty"));
   EXPECT_THAT(ParseStudySpecYaml("name: a\n---\nname: b\n", "s.yaml"),
               StatusIs(kInvalid, HasSubstr("expected one YAML document, found 2")));
+  EXPECT_OK(ParseStudySpecYaml("---\nname: a\n---\n", "s.yaml"));
 }
 
 TEST(SpecParserTest, GarbageNeverThrows) {
-  const char* inputs[] = {"{{{",           "- [",        "a: &x 1\nb: *y\n",
-                          "\t\tname: x",   "? [a]\n: b\n", "params: {lr: {type: [float]}}",
-                          "%YAML 9.9\n--- a", "\xff\xfe junk: [",
+  const char* inputs[] = {"{{{",
+                          "- [",
+                          "a: &x 1\nb: *y\n",
+                          "\t\tname: x",
+                          "? [a]\n: b\n",
+                          "params: {lr: {type: [float]}}",
+                          "%YAML 9.9\n--- a",
+                          "\xff\xfe junk: [",
                           "params:\n  ? [x]\n  : {type: int}\n"};
   for (const char* input : inputs) {
     absl::StatusOr<ParsedSpec> parsed = ParseStudySpecYaml(input, "g.yaml");

@@ -7,8 +7,8 @@
 
 #include "common/spec_error.h"
 #include "common/task_settings.h"
-#include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
 
@@ -33,11 +33,26 @@ v1::StudySpec GoodTaskSpec() {
   v1::StudySpec spec = TextProto(R"pb(
     name: "fmnist-adamw"
     max_trials: 10
-    params { name: "lr" float_distribution { low: 1e-5 high: 0.1 log: true } }
-    params { name: "beta1" float_distribution { low: 0.8 high: 0.99 } }
-    params { name: "width" int_distribution { low: 16 high: 512 log: true } }
-    params { name: "batch_size" int_distribution { low: 32 high: 256 step: 32 } }
-    params { name: "activation" categorical_distribution { choices: [ "relu", "gelu" ] } }
+    params {
+      name: "lr"
+      float_distribution { low: 1e-5 high: 0.1 log: true }
+    }
+    params {
+      name: "beta1"
+      float_distribution { low: 0.8 high: 0.99 }
+    }
+    params {
+      name: "width"
+      int_distribution { low: 16 high: 512 log: true }
+    }
+    params {
+      name: "batch_size"
+      int_distribution { low: 32 high: 256 step: 32 }
+    }
+    params {
+      name: "activation"
+      categorical_distribution { choices: [ "relu", "gelu" ] }
+    }
     task {
       dataset { name: "fashion-mnist" train_examples: 10000 }
       model { hidden: [ 256, 128 ] }
@@ -51,8 +66,14 @@ v1::StudySpec GoodTaskSpec() {
 v1::StudySpec GoodAskTellSpec() {
   v1::StudySpec spec = TextProto(R"pb(
     name: "external"
-    params { name: "x" float_distribution { low: -5 high: 5 } }
-    params { name: "anything_goes" int_distribution { low: 1 high: 9 } }
+    params {
+      name: "x"
+      float_distribution { low: -5 high: 5 }
+    }
+    params {
+      name: "anything_goes"
+      int_distribution { low: 1 high: 9 }
+    }
   )pb");
   ApplyStudySpecDefaults(&spec);
   return spec;
@@ -77,7 +98,10 @@ v1::ParamSpec* Param(v1::StudySpec* spec, const std::string& name) {
 TEST(ApplyStudySpecDefaultsTest, FillsStudyAndTaskDefaults) {
   v1::StudySpec spec = TextProto(R"pb(
     name: "s"
-    params { name: "width" int_distribution { low: 1 high: 8 } }
+    params {
+      name: "width"
+      int_distribution { low: 1 high: 8 }
+    }
     task { dataset { name: "fashion-mnist" } }
   )pb");
   ApplyStudySpecDefaults(&spec);
@@ -145,26 +169,58 @@ TEST(ValidateStudySpecTest, GoodSpecsPass) {
 TEST(ValidateStudySpecTest, EveryTaskSettingIsSearchable) {
   v1::StudySpec spec = TextProto(R"pb(
     name: "all"
-    params { name: "lr" float_distribution { low: 1e-4 high: 1e-1 log: true } }
-    params { name: "weight_decay" float_distribution { low: 0 high: 0.1 } }
-    params { name: "beta1" float_distribution { low: 0 high: 0.95 } }
-    params { name: "beta2" float_distribution { low: 0.9 high: 0.9999 } }
-    params { name: "eps" float_distribution { low: 1e-10 high: 1e-6 log: true } }
-    params { name: "batch_size" int_distribution { low: 16 high: 128 } }
-    params { name: "epochs" int_distribution { low: 1 high: 10 } }
-    params { name: "width" int_distribution { low: 1 high: 65536 log: true } }
-    params { name: "activation" categorical_distribution { choices: [ "relu", "tanh", "sigmoid", "gelu" ] } }
-    params { name: "init" categorical_distribution { choices: [ "he_uniform", "torch_default" ] } }
-    task { dataset { name: "synthetic-regression" } model { hidden: [ 8 ] } }
+    params {
+      name: "lr"
+      float_distribution { low: 1e-4 high: 1e-1 log: true }
+    }
+    params {
+      name: "weight_decay"
+      float_distribution { low: 0 high: 0.1 }
+    }
+    params {
+      name: "beta1"
+      float_distribution { low: 0 high: 0.95 }
+    }
+    params {
+      name: "beta2"
+      float_distribution { low: 0.9 high: 0.9999 }
+    }
+    params {
+      name: "eps"
+      float_distribution { low: 1e-10 high: 1e-6 log: true }
+    }
+    params {
+      name: "batch_size"
+      int_distribution { low: 16 high: 128 }
+    }
+    params {
+      name: "epochs"
+      int_distribution { low: 1 high: 10 }
+    }
+    params {
+      name: "width"
+      int_distribution { low: 1 high: 65536 log: true }
+    }
+    params {
+      name: "activation"
+      categorical_distribution { choices: [ "relu", "tanh", "sigmoid", "gelu" ] }
+    }
+    params {
+      name: "init"
+      categorical_distribution { choices: [ "he_uniform", "torch_default" ] }
+    }
+    task {
+      dataset { name: "synthetic-regression" }
+      model { hidden: [ 8 ] }
+    }
   )pb");
   ApplyStudySpecDefaults(&spec);
   EXPECT_OK(ValidateStudySpec(spec));
 }
 
 TEST(ValidateStudySpecTest, ErrorCarriesFieldPath) {
-  absl::Status status = ErrorAfter([](v1::StudySpec* s) {
-    Param(s, "lr")->mutable_float_distribution()->set_low(0);
-  });
+  absl::Status status = ErrorAfter(
+      [](v1::StudySpec* s) { Param(s, "lr")->mutable_float_distribution()->set_low(0); });
   EXPECT_THAT(status, StatusIs(kInvalid, "params.lr.low: must be > 0 when log is true (got 0)"));
   EXPECT_THAT(SpecErrorFieldPath(status), Optional(std::string("params.lr.low")));
 }
@@ -193,13 +249,15 @@ TEST(ValidateStudySpecTest, StudyLevelRules) {
 }
 
 TEST(ValidateStudySpecTest, SamplerAndPrunerTypes) {
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("foo"); }),
-              StatusIs(kInvalid, "sampler.type: unknown sampler \"foo\" (expected one of: random)"));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("tpe"); }),
-              StatusIs(kInvalid,
-                       "sampler.type: \"tpe\" is not available yet (expected one of: random)"));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_pruner()->set_type("asha"); }),
-              StatusIs(kInvalid, "pruner.type: \"asha\" is not available yet (expected one of: none)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("foo"); }),
+      StatusIs(kInvalid, "sampler.type: unknown sampler \"foo\" (expected one of: random)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("tpe"); }),
+      StatusIs(kInvalid, "sampler.type: \"tpe\" is not available yet (expected one of: random)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_pruner()->set_type("asha"); }),
+      StatusIs(kInvalid, "pruner.type: \"asha\" is not available yet (expected one of: none)"));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_pruner()->set_type("eager"); }),
               StatusIs(kInvalid, "pruner.type: unknown pruner \"eager\" (expected one of: none)"));
 }
@@ -209,7 +267,8 @@ TEST(ValidateStudySpecTest, FloatParamRules) {
     v1::StudySpec spec = GoodAskTellSpec();
     v1::ParamSpec* p = spec.add_params();
     p->set_name("f");
-    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, p->mutable_float_distribution()));
+    EXPECT_TRUE(
+        google::protobuf::TextFormat::ParseFromString(text, p->mutable_float_distribution()));
     return ValidateStudySpec(spec);
   };
   EXPECT_THAT(float_error("low: 0.5 high: 0.1"),
@@ -218,8 +277,10 @@ TEST(ValidateStudySpecTest, FloatParamRules) {
               StatusIs(kInvalid, "params.f.low: must be > 0 when log is true (got 0)"));
   EXPECT_THAT(float_error("low: -1 high: 1 log: true"),
               StatusIs(kInvalid, "params.f.low: must be > 0 when log is true (got -1)"));
-  EXPECT_THAT(float_error("low: -inf high: 1"), StatusIs(kInvalid, "params.f.low: must be finite (got -inf)"));
-  EXPECT_THAT(float_error("low: 0 high: nan"), StatusIs(kInvalid, "params.f.high: must be finite (got nan)"));
+  EXPECT_THAT(float_error("low: -inf high: 1"),
+              StatusIs(kInvalid, "params.f.low: must be finite (got -inf)"));
+  EXPECT_THAT(float_error("low: 0 high: nan"),
+              StatusIs(kInvalid, "params.f.high: must be finite (got nan)"));
   EXPECT_THAT(float_error("low: 0 high: 1 step: -0.1"),
               StatusIs(kInvalid, StartsWith("params.f.step: must be finite and >= 0")));
   EXPECT_THAT(float_error("low: 0.1 high: 1 step: 0.1 log: true"),
@@ -263,13 +324,15 @@ TEST(ValidateStudySpecTest, CategoricalParamRules) {
               StatusIs(kInvalid, "params.activation.choices[2]: duplicate choice \"relu\""));
   v1::StudySpec spec = GoodAskTellSpec();
   Param(&spec, "c")->mutable_categorical_distribution()->add_choices("");
-  EXPECT_THAT(ValidateStudySpec(spec), StatusIs(kInvalid, "params.c.choices[0]: must not be empty"));
+  EXPECT_THAT(ValidateStudySpec(spec),
+              StatusIs(kInvalid, "params.c.choices[0]: must not be empty"));
 }
 
 TEST(ValidateStudySpecTest, ParamNamesAndDistributions) {
   v1::StudySpec spec = GoodAskTellSpec();
   spec.add_params()->set_name("nothing");
-  EXPECT_THAT(ValidateStudySpec(spec), StatusIs(kInvalid, StartsWith("params.nothing: no distribution")));
+  EXPECT_THAT(ValidateStudySpec(spec),
+              StatusIs(kInvalid, StartsWith("params.nothing: no distribution")));
 
   spec = GoodAskTellSpec();
   *spec.add_params() = spec.params(0);
@@ -288,9 +351,10 @@ TEST(ValidateStudySpecTest, TaskParamsMustBeKnownSettings) {
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
                 Param(s, "foo")->mutable_float_distribution()->set_high(1);
               }),
-              StatusIs(kInvalid, "params.foo: not a training setting of the task (searchable: lr, "
-                                 "weight_decay, beta1, beta2, eps, batch_size, epochs, width, "
-                                 "activation, init)"));
+              StatusIs(kInvalid,
+                       "params.foo: not a training setting of the task (searchable: lr, "
+                       "weight_decay, beta1, beta2, eps, batch_size, epochs, width, "
+                       "activation, init)"));
   // The same name is fine without a task.
   v1::StudySpec ask_tell = GoodAskTellSpec();
   Param(&ask_tell, "foo")->mutable_float_distribution()->set_high(1);
@@ -298,15 +362,15 @@ TEST(ValidateStudySpecTest, TaskParamsMustBeKnownSettings) {
 }
 
 TEST(ValidateStudySpecTest, TaskParamsOfTheRightKindAndRange) {
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
-                Param(s, "lr")->mutable_int_distribution()->set_high(1);
-              }),
-              StatusIs(kInvalid, "params.lr: lr is a float setting of the task (use type: float)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { Param(s, "lr")->mutable_int_distribution()->set_high(1); }),
+      StatusIs(kInvalid, "params.lr: lr is a float setting of the task (use type: float)"));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
                 Param(s, "batch_size")->mutable_float_distribution()->set_high(1);
               }),
-              StatusIs(kInvalid, "params.batch_size: batch_size is an int setting of the task "
-                                 "(use type: int)"));
+              StatusIs(kInvalid,
+                       "params.batch_size: batch_size is an int setting of the task "
+                       "(use type: int)"));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
                 Param(s, "activation")->mutable_float_distribution()->set_high(1);
               }),
@@ -351,28 +415,32 @@ TEST(ValidateStudySpecTest, TaskParamsOfTheRightKindAndRange) {
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
                 Param(s, "activation")->mutable_categorical_distribution()->add_choices("swish");
               }),
-              StatusIs(kInvalid, "params.activation.choices[2]: unknown activation \"swish\" "
-                                 "(expected one of: relu, tanh, sigmoid, gelu)"));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
-                Param(s, "init")->mutable_categorical_distribution()->add_choices("zeros");
-              }),
-              StatusIs(kInvalid, StartsWith("params.init.choices[0]: unknown initialiser \"zeros\"")));
+              StatusIs(kInvalid,
+                       "params.activation.choices[2]: unknown activation \"swish\" "
+                       "(expected one of: relu, tanh, sigmoid, gelu)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) {
+        Param(s, "init")->mutable_categorical_distribution()->add_choices("zeros");
+      }),
+      StatusIs(kInvalid, StartsWith("params.init.choices[0]: unknown initialiser \"zeros\"")));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
                 s->mutable_task()->mutable_model()->set_type("linear");
                 s->mutable_task()->mutable_model()->clear_hidden();
               }),
-              StatusIs(kInvalid, "params.width: searching width needs task.model.type mlp (got "
-                                 "\"linear\")"));
+              StatusIs(kInvalid,
+                       "params.width: searching width needs task.model.type mlp (got "
+                       "\"linear\")"));
 }
 
 TEST(ValidateStudySpecTest, TaskRules) {
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
-                s->mutable_task()->mutable_dataset()->set_name("mnist");
-              }),
-              StatusIs(kInvalid, "task.dataset.name: unknown dataset \"mnist\" (expected one of: "
-                                 "fashion-mnist, synthetic-regression)"));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_dataset()->clear_name(); }),
-              StatusIs(kInvalid, StartsWith("task.dataset.name: must be set")));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_dataset()->set_name("mnist"); }),
+      StatusIs(kInvalid,
+               "task.dataset.name: unknown dataset \"mnist\" (expected one of: "
+               "fashion-mnist, synthetic-regression)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_dataset()->clear_name(); }),
+      StatusIs(kInvalid, StartsWith("task.dataset.name: must be set")));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
                 s->mutable_task()->mutable_dataset()->set_train_examples(-1);
               }),
@@ -386,22 +454,26 @@ TEST(ValidateStudySpecTest, TaskRules) {
               }),
               StatusIs(kInvalid, HasSubstr("task.dataset: train_examples + validation_examples "
                                            "(61000) exceeds the 60000")));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_type("cnn"); }),
-              StatusIs(kInvalid, StartsWith("task.model.type: unknown model type \"cnn\"")));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->clear_hidden(); }),
-              StatusIs(kInvalid, StartsWith("task.model.hidden: an mlp needs at least one")));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_hidden(1, 0); }),
-              StatusIs(kInvalid, "task.model.hidden[1]: must be in [1, 65536] (got 0)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_type("cnn"); }),
+      StatusIs(kInvalid, StartsWith("task.model.type: unknown model type \"cnn\"")));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->clear_hidden(); }),
+      StatusIs(kInvalid, StartsWith("task.model.hidden: an mlp needs at least one")));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_hidden(1, 0); }),
+      StatusIs(kInvalid, "task.model.hidden[1]: must be in [1, 65536] (got 0)"));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
                 s->mutable_task()->mutable_model()->set_hidden(0, 65537);
               }),
               StatusIs(kInvalid, "task.model.hidden[0]: must be in [1, 65536] (got 65537)"));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
-                s->mutable_task()->mutable_model()->set_activation("swish");
-              }),
-              StatusIs(kInvalid, StartsWith("task.model.activation: unknown activation \"swish\"")));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_init("ones"); }),
-              StatusIs(kInvalid, StartsWith("task.model.init: unknown initialiser \"ones\"")));
+  EXPECT_THAT(
+      ErrorAfter(
+          [](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_activation("swish"); }),
+      StatusIs(kInvalid, StartsWith("task.model.activation: unknown activation \"swish\"")));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_init("ones"); }),
+      StatusIs(kInvalid, StartsWith("task.model.init: unknown initialiser \"ones\"")));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->set_epochs(0); }),
               StatusIs(kInvalid, "task.epochs: must be in [1, 10000] (got 0)"));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->set_epochs(10001); }),
@@ -411,29 +483,32 @@ TEST(ValidateStudySpecTest, TaskRules) {
 }
 
 TEST(ValidateStudySpecTest, OptimizerRules) {
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
-                s->mutable_task()->mutable_optimizer()->set_type("sgd");
-              }),
-              StatusIs(kInvalid, "task.optimizer.type: unknown optimizer \"sgd\" (expected one of: "
-                                 "adamw)"));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_optimizer()->set_lr(0); }),
-              StatusIs(kInvalid, "task.optimizer.lr: must be > 0 and finite (got 0)"));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
-                s->mutable_task()->mutable_optimizer()->set_lr(std::numeric_limits<double>::infinity());
-              }),
-              StatusIs(kInvalid, "task.optimizer.lr: must be > 0 and finite (got inf)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_optimizer()->set_type("sgd"); }),
+      StatusIs(kInvalid,
+               "task.optimizer.type: unknown optimizer \"sgd\" (expected one of: "
+               "adamw)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_optimizer()->set_lr(0); }),
+      StatusIs(kInvalid, "task.optimizer.lr: must be > 0 and finite (got 0)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) {
+        s->mutable_task()->mutable_optimizer()->set_lr(std::numeric_limits<double>::infinity());
+      }),
+      StatusIs(kInvalid, "task.optimizer.lr: must be > 0 and finite (got inf)"));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
                 s->mutable_task()->mutable_optimizer()->set_weight_decay(-0.1);
               }),
               StatusIs(kInvalid, StartsWith("task.optimizer.weight_decay: must be >= 0")));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_optimizer()->set_beta1(1); }),
-              StatusIs(kInvalid, "task.optimizer.beta1: must be >= 0 and < 1 (got 1)"));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
-                s->mutable_task()->mutable_optimizer()->set_beta2(-0.5);
-              }),
-              StatusIs(kInvalid, "task.optimizer.beta2: must be >= 0 and < 1 (got -0.5)"));
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_optimizer()->set_eps(0); }),
-              StatusIs(kInvalid, "task.optimizer.eps: must be > 0 and finite (got 0)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_optimizer()->set_beta1(1); }),
+      StatusIs(kInvalid, "task.optimizer.beta1: must be >= 0 and < 1 (got 1)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_optimizer()->set_beta2(-0.5); }),
+      StatusIs(kInvalid, "task.optimizer.beta2: must be >= 0 and < 1 (got -0.5)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_optimizer()->set_eps(0); }),
+      StatusIs(kInvalid, "task.optimizer.eps: must be > 0 and finite (got 0)"));
   EXPECT_OK(ErrorAfter([](v1::StudySpec* s) {
     s->mutable_task()->mutable_optimizer()->set_weight_decay(0);
     s->mutable_task()->mutable_optimizer()->set_beta1(0);

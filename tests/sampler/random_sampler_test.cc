@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "common/search_space.h"
-#include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
 
@@ -27,8 +27,8 @@ v1::StudySpec SpecFromText(const std::string& text) {
 
 // Draws trials 0..n-1 and returns every value of parameter `name`, checking
 // each value of every parameter against its distribution on the way.
-std::vector<v1::ParamValue> Draw(const v1::StudySpec& spec, const std::string& name,
-                                 int n = kDraws, uint64_t seed = 42) {
+std::vector<v1::ParamValue> Draw(const v1::StudySpec& spec, const std::string& name, int n = kDraws,
+                                 uint64_t seed = 42) {
   RandomSampler sampler(seed);
   std::vector<v1::ParamValue> values;
   for (int64_t trial = 0; trial < n; ++trial) {
@@ -56,8 +56,10 @@ double FractionBelow(const std::vector<v1::ParamValue>& values, double threshold
 }
 
 TEST(RandomSamplerTest, UniformFloatStaysInBoundsAndFillsThem) {
-  const v1::StudySpec spec =
-      SpecFromText(R"pb(params { name: "x" float_distribution { low: -2 high: 3 } })pb");
+  const v1::StudySpec spec = SpecFromText(R"pb(params {
+                                                 name: "x"
+                                                 float_distribution { low: -2 high: 3 }
+                                               })pb");
   std::vector<int> bins(10);
   double lowest = 1e9, highest = -1e9;
   for (const v1::ParamValue& v : Draw(spec, "x")) {
@@ -72,8 +74,11 @@ TEST(RandomSamplerTest, UniformFloatStaysInBoundsAndFillsThem) {
 }
 
 TEST(RandomSamplerTest, LogFloatIsUniformInLogSpace) {
-  const v1::StudySpec spec = SpecFromText(
-      R"pb(params { name: "lr" float_distribution { low: 1e-5 high: 1e-1 log: true } })pb");
+  const v1::StudySpec spec =
+      SpecFromText(R"pb(params {
+                          name: "lr"
+                          float_distribution { low: 1e-5 high: 1e-1 log: true }
+                        })pb");
   const std::vector<v1::ParamValue> values = Draw(spec, "lr");
   // Half the draws below the geometric mean 1e-3 (a linear sampler: 1%),
   // a quarter in each decade.
@@ -83,8 +88,10 @@ TEST(RandomSamplerTest, LogFloatIsUniformInLogSpace) {
 }
 
 TEST(RandomSamplerTest, SteppedFloatHitsEveryGridPointIncludingHigh) {
-  const v1::StudySpec spec =
-      SpecFromText(R"pb(params { name: "p" float_distribution { low: 0 high: 0.3 step: 0.1 } })pb");
+  const v1::StudySpec spec = SpecFromText(R"pb(params {
+                                                 name: "p"
+                                                 float_distribution { low: 0 high: 0.3 step: 0.1 }
+                                               })pb");
   std::map<double, int> counts;
   for (const v1::ParamValue& v : Draw(spec, "p", 4000)) ++counts[v.float_value()];
   ASSERT_EQ(counts.size(), 4u);
@@ -93,8 +100,10 @@ TEST(RandomSamplerTest, SteppedFloatHitsEveryGridPointIncludingHigh) {
 }
 
 TEST(RandomSamplerTest, IntHitsEveryValueIncludingBothEnds) {
-  const v1::StudySpec spec =
-      SpecFromText(R"pb(params { name: "n" int_distribution { low: -2 high: 3 } })pb");
+  const v1::StudySpec spec = SpecFromText(R"pb(params {
+                                                 name: "n"
+                                                 int_distribution { low: -2 high: 3 }
+                                               })pb");
   std::map<int64_t, int> counts;
   for (const v1::ParamValue& v : Draw(spec, "n", 6000)) ++counts[v.int_value()];
   ASSERT_EQ(counts.size(), 6u);
@@ -104,8 +113,10 @@ TEST(RandomSamplerTest, IntHitsEveryValueIncludingBothEnds) {
 }
 
 TEST(RandomSamplerTest, SteppedIntHitsEveryGridPoint) {
-  const v1::StudySpec spec = SpecFromText(
-      R"pb(params { name: "bs" int_distribution { low: 32 high: 260 step: 32 } })pb");
+  const v1::StudySpec spec = SpecFromText(R"pb(params {
+                                                 name: "bs"
+                                                 int_distribution { low: 32 high: 260 step: 32 }
+                                               })pb");
   std::map<int64_t, int> counts;
   for (const v1::ParamValue& v : Draw(spec, "bs", 8000)) ++counts[v.int_value()];
   // 32, 64, ..., 256: high (260) is not on the grid and never drawn.
@@ -119,8 +130,11 @@ TEST(RandomSamplerTest, SteppedIntHitsEveryGridPoint) {
 }
 
 TEST(RandomSamplerTest, LogIntIsUniformInLogSpace) {
-  const v1::StudySpec spec = SpecFromText(
-      R"pb(params { name: "w" int_distribution { low: 1 high: 1024 log: true step: 1 } })pb");
+  const v1::StudySpec spec =
+      SpecFromText(R"pb(params {
+                          name: "w"
+                          int_distribution { low: 1 high: 1024 log: true step: 1 }
+                        })pb");
   const std::vector<v1::ParamValue> values = Draw(spec, "w");
   // P(w <= 32) = log(32.5 / 0.5) / log(1024.5 / 0.5) ~ 0.547 (a linear sampler: 3%).
   const double expected = std::log(65.0) / std::log(2049.0);
@@ -134,8 +148,11 @@ TEST(RandomSamplerTest, LogIntIsUniformInLogSpace) {
 }
 
 TEST(RandomSamplerTest, CategoricalHitsEveryChoiceUniformly) {
-  const v1::StudySpec spec = SpecFromText(
-      R"pb(params { name: "act" categorical_distribution { choices: [ "relu", "tanh", "gelu" ] } })pb");
+  const v1::StudySpec spec =
+      SpecFromText(R"pb(params {
+                          name: "act"
+                          categorical_distribution { choices: [ "relu", "tanh", "gelu" ] }
+                        })pb");
   std::map<std::string, int> counts;
   for (const v1::ParamValue& v : Draw(spec, "act", 6000)) ++counts[v.categorical_value()];
   ASSERT_EQ(counts.size(), 3u);
@@ -144,10 +161,22 @@ TEST(RandomSamplerTest, CategoricalHitsEveryChoiceUniformly) {
 
 TEST(RandomSamplerTest, DegenerateAndExtremeRanges) {
   const v1::StudySpec spec = SpecFromText(R"pb(
-    params { name: "same" float_distribution { low: 0.25 high: 0.25 } }
-    params { name: "one" int_distribution { low: 7 high: 7 log: true } }
-    params { name: "only" categorical_distribution { choices: "x" } }
-    params { name: "huge" float_distribution { low: -1.7e308 high: 1.7e308 } }
+    params {
+      name: "same"
+      float_distribution { low: 0.25 high: 0.25 }
+    }
+    params {
+      name: "one"
+      int_distribution { low: 7 high: 7 log: true }
+    }
+    params {
+      name: "only"
+      categorical_distribution { choices: "x" }
+    }
+    params {
+      name: "huge"
+      float_distribution { low: -1.7e308 high: 1.7e308 }
+    }
     params {
       name: "all_int64"
       int_distribution { low: -9223372036854775808 high: 9223372036854775807 }
@@ -162,9 +191,18 @@ TEST(RandomSamplerTest, DegenerateAndExtremeRanges) {
 
 TEST(RandomSamplerTest, SameSeedAndTrialGiveSameParams) {
   const v1::StudySpec spec = SpecFromText(R"pb(
-    params { name: "lr" float_distribution { low: 1e-5 high: 1e-1 log: true } }
-    params { name: "n" int_distribution { low: 1 high: 1000000 } }
-    params { name: "act" categorical_distribution { choices: [ "a", "b", "c", "d" ] } }
+    params {
+      name: "lr"
+      float_distribution { low: 1e-5 high: 1e-1 log: true }
+    }
+    params {
+      name: "n"
+      int_distribution { low: 1 high: 1000000 }
+    }
+    params {
+      name: "act"
+      categorical_distribution { choices: [ "a", "b", "c", "d" ] }
+    }
   )pb");
   RandomSampler first(7);
   RandomSampler restarted(7);
@@ -189,8 +227,10 @@ TEST(RandomSamplerTest, SameSeedAndTrialGiveSameParams) {
 }
 
 TEST(RandomSamplerTest, DifferentSeedsDiffer) {
-  const v1::StudySpec spec = SpecFromText(
-      R"pb(params { name: "x" float_distribution { low: 0 high: 1 } })pb");
+  const v1::StudySpec spec = SpecFromText(R"pb(params {
+                                                 name: "x"
+                                                 float_distribution { low: 0 high: 1 }
+                                               })pb");
   int equal = 0;
   for (int64_t trial = 0; trial < 100; ++trial) {
     absl::StatusOr<ParamMap> a = RandomSampler(1).Sample(spec, {}, trial);
@@ -203,11 +243,19 @@ TEST(RandomSamplerTest, DifferentSeedsDiffer) {
 }
 
 TEST(RandomSamplerTest, AValueDoesNotDependOnTheOtherParams) {
-  const v1::StudySpec one =
-      SpecFromText(R"pb(params { name: "x" float_distribution { low: 0 high: 1 } })pb");
+  const v1::StudySpec one = SpecFromText(R"pb(params {
+                                                name: "x"
+                                                float_distribution { low: 0 high: 1 }
+                                              })pb");
   const v1::StudySpec more = SpecFromText(R"pb(
-    params { name: "y" int_distribution { low: 0 high: 9 } }
-    params { name: "x" float_distribution { low: 0 high: 1 } }
+    params {
+      name: "y"
+      int_distribution { low: 0 high: 9 }
+    }
+    params {
+      name: "x"
+      float_distribution { low: 0 high: 1 }
+    }
   )pb");
   RandomSampler sampler(3);
   for (int64_t trial = 0; trial < 10; ++trial) {
@@ -225,9 +273,18 @@ TEST(RandomSamplerTest, AValueDoesNotDependOnTheOtherParams) {
 // FNV-1a and MT19937-64 (whose output the C++ standard fixes).
 TEST(RandomSamplerTest, GoldenValues) {
   const v1::StudySpec spec = SpecFromText(R"pb(
-    params { name: "x" float_distribution { low: 0 high: 1 } }
-    params { name: "n" int_distribution { low: 0 high: 1000000 } }
-    params { name: "c" categorical_distribution { choices: [ "a", "b", "c", "d", "e", "f", "g" ] } }
+    params {
+      name: "x"
+      float_distribution { low: 0 high: 1 }
+    }
+    params {
+      name: "n"
+      int_distribution { low: 0 high: 1000000 }
+    }
+    params {
+      name: "c"
+      categorical_distribution { choices: [ "a", "b", "c", "d", "e", "f", "g" ] }
+    }
   )pb");
   RandomSampler sampler(12345);
   std::vector<std::string> got;
@@ -237,22 +294,31 @@ TEST(RandomSamplerTest, GoldenValues) {
     got.push_back(FormatParamValue(params->at("x")) + " " + FormatParamValue(params->at("n")) +
                   " " + FormatParamValue(params->at("c")));
   }
-  EXPECT_THAT(got, ::testing::ElementsAre("0.535309291931819 74146 b", "0.7762452637127842 994318 g",
-                                         "0.2097857204435679 82153 c"));
+  EXPECT_THAT(got,
+              ::testing::ElementsAre("0.535309291931819 74146 b", "0.7762452637127842 994318 g",
+                                     "0.2097857204435679 82153 c"));
 }
 
 TEST(RandomSamplerTest, RejectsBadInput) {
   RandomSampler sampler(1);
-  const v1::StudySpec good =
-      SpecFromText(R"pb(params { name: "x" float_distribution { low: 0 high: 1 } })pb");
+  const v1::StudySpec good = SpecFromText(R"pb(params {
+                                                 name: "x"
+                                                 float_distribution { low: 0 high: 1 }
+                                               })pb");
   EXPECT_THAT(sampler.Sample(good, {}, -1),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trial number")));
-  EXPECT_THAT(sampler.Sample(SpecFromText(R"pb(params { name: "x" float_distribution { low: 1 high: 0 } })pb"),
+  EXPECT_THAT(sampler.Sample(SpecFromText(R"pb(params {
+                                                 name: "x"
+                                                 float_distribution { low: 1 high: 0 }
+                                               })pb"),
                              {}, 0),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.x")));
   EXPECT_THAT(sampler.Sample(SpecFromText(R"pb(params { name: "x" })pb"), {}, 0),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.x")));
-  EXPECT_THAT(sampler.Sample(SpecFromText(R"pb(params { name: "c" categorical_distribution {} })pb"),
+  EXPECT_THAT(sampler.Sample(SpecFromText(R"pb(params {
+                                                 name: "c"
+                                                 categorical_distribution {}
+                                               })pb"),
                              {}, 0),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.c.choices")));
   v1::StudySpec twice = good;

@@ -1,0 +1,277 @@
+// End to end: a real coordinator, real worker processes, the hpo CLI and a
+// real SQLite file, on loopback.
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "common/search_space.h"
+#include "common/spec_parser.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "server/storage/sqlite_storage.h"
+#include "tests/e2e/local_cluster.h"
+#include "tests/status_matchers.h"
+
+namespace hpo::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr char kSyntheticSpec[] = R"yaml(
+name: synthetic
+sampler: {type: random, seed: 3}
+max_trials: 8
+lease_seconds: 5
+params:
+  lr: {type: float, low: 1.0e-3, high: 3.0e-1, log: true}
+  weight_decay: {type: float, low: 1.0e-6, high: 1.0e-2, log: true}
+  batch_size: {type: int, low: 16, high: 64, step: 16}
+task:
+  dataset: {name: synthetic-regression, train_examples: 2000, validation_examples: 200}
+  model: {type: linear}
+  epochs: 4
+)yaml";
+
+v1::StudySpec ParseSpec(const std::string& yaml) {
+  auto parsed = ParseStudySpecYaml(yaml, "spec.yaml");
+  EXPECT_OK(parsed);
+  return parsed->spec;
+}
+
+// The trials the CLI prints with --format json.
+Json TrialsJson(LocalCluster& cluster, const std::string& study) {
+  CommandResult result = cluster.Cli({"trials", study, "--format", "json"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return Json::parse(result.out);
+}
+
+TEST(EndToEndTest, TwoWorkersRunAStudyToCompletionAndEveryResultIsStored) {
+  LocalCluster cluster;
+  ASSERT_OK(cluster.StartCoordinator());
+  const std::string spec_path = cluster.WriteFile("spec.yaml", kSyntheticSpec);
+  CommandResult created = cluster.Cli({"study", "create", "--spec", spec_path});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  ASSERT_OK(cluster.StartWorker("w1"));
+  ASSERT_OK(cluster.StartWorker("w2"));
+  ASSERT_OK(cluster.WaitForStudy("synthetic", 120s));
+
+  const v1::StudySpec spec = ParseSpec(kSyntheticSpec);
+  Json trials = TrialsJson(cluster, "synthetic");
+  ASSERT_EQ(trials.size(), 8u);
+  std::map<int64_t, double> values;
+  for (const Json& trial : trials) {
+    EXPECT_EQ(trial["state"], "COMPLETE") << trial.dump();
+    ASSERT_TRUE(trial["value"].is_number()) << trial.dump();
+    values[trial["number"].get<int64_t>()] = trial["value"].get<double>();
+    EXPECT_EQ(trial["intermediate_values"].size(), 4u) << trial.dump();
+    for (const v1::ParamSpec& param : spec.params()) {
+      const Json& value = trial["params"][param.name()];
+      v1::ParamValue proto;
+      if (param.has_int_distribution()) {
+        proto.set_int_value(value.get<int64_t>());
+      } else {
+        proto.set_float_value(value.get<double>());
+      }
+      EXPECT_OK(CheckParamValue(param, proto));
+    }
+  }
+  // A linear model fits y = 3x + 2 + N(0, 0.1^2): the best MSE is near 0.01.
+  CommandResult best = cluster.Cli({"best", "synthetic", "--format", "json"});
+  ASSERT_EQ(best.exit_code, 0) << best.err;
+  Json best_json = Json::parse(best.out);
+  double min_value = INFINITY;
+  for (const auto& [number, value] : values) min_value = std::min(min_value, value);
+  EXPECT_DOUBLE_EQ(best_json["value"].get<double>(), min_value);
+  EXPECT_LT(min_value, 0.05);
+
+  // The database file holds the same results once the coordinator is gone.
+  cluster.StopWorkers();
+  cluster.StopCoordinator();
+  auto storage = server::SqliteStorage::Open(cluster.db_path());
+  ASSERT_OK(storage);
+  auto studies = (*storage)->LoadAll();
+  ASSERT_OK(studies);
+  ASSERT_EQ(studies->size(), 1u);
+  EXPECT_EQ((*studies)[0].study.state(), v1::Study::COMPLETED);
+  ASSERT_EQ((*studies)[0].trials.size(), 8u);
+  for (const server::StoredTrial& stored : (*studies)[0].trials) {
+    EXPECT_EQ(stored.trial.state(), v1::Trial::COMPLETE);
+    EXPECT_DOUBLE_EQ(stored.trial.value(), values[stored.trial.number()]);
+  }
+}
+
+struct BadSpec {
+  std::string yaml;
+  std::string expected;  // what the message must name
+};
+
+TEST(EndToEndTest, MalformedSpecsAreRefusedByFieldAndTheCoordinatorStaysUp) {
+  LocalCluster cluster;
+  ASSERT_OK(cluster.StartCoordinator());
+  const std::string head = "name: bad\nmax_trials: 3\n";
+  const std::vector<BadSpec> bad_specs = {
+      {head + "params:\n  lr: {type: float, low: 1, high: 2, lgo: true}\n",
+       "spec.yaml:4: params.lr.lgo: unknown field"},
+      {head + "params:\n  lr: {type: float, low: 2, high: 1}\n", "params.lr"},
+      {head + "params:\n  lr: {type: float, low: 0, high: 1, log: true}\n", "params.lr.low"},
+      {head + "params:\n  act: {type: categorical, choices: []}\n", "params.act.choices"},
+      {head + "sampler: {type: annealing}\nparams:\n  x: {type: float, low: 0, high: 1}\n",
+       "sampler.type"},
+  };
+  for (const BadSpec& bad : bad_specs) {
+    // Through the CLI, which reads the file and names its line.
+    const std::string path = cluster.WriteFile("spec.yaml", bad.yaml);
+    CommandResult result = cluster.Cli({"study", "create", "--spec", path});
+    EXPECT_EQ(result.exit_code, 1) << bad.yaml;
+    EXPECT_THAT(result.err, HasSubstr(bad.expected)) << bad.yaml;
+  }
+  // Straight to the coordinator, past the CLI's own check.
+  v1::StudySpec spec = ParseSpec(head + "params:\n  lr: {type: float, low: 1, high: 2}\n");
+  spec.mutable_params(0)->mutable_float_distribution()->set_low(5);
+  EXPECT_THAT(cluster.client().CreateStudy(spec, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.lr")));
+  spec.mutable_sampler()->set_type("annealing");
+  spec.mutable_params(0)->mutable_float_distribution()->set_low(1);
+  EXPECT_THAT(cluster.client().CreateStudy(spec, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sampler.type")));
+
+  auto studies = cluster.client().ListStudies();
+  ASSERT_OK(studies);  // still serving
+  EXPECT_TRUE(studies->empty());
+}
+
+TEST(EndToEndTest, ADivergingTrialFailsWithItsReasonAndTheWorkerGoesOn) {
+  LocalCluster cluster;
+  ASSERT_OK(cluster.StartCoordinator());
+  // lr * weight_decay = 5: each step multiplies the weights by -4 before the
+  // Adam update, so they overflow within a few dozen steps.
+  v1::StudySpec diverging = ParseSpec(R"yaml(
+name: diverging
+max_trials: 2
+params:
+  lr: {type: float, low: 10, high: 10}
+task:
+  dataset: {name: synthetic-regression}
+  model: {type: mlp, hidden: [16]}
+  optimizer: {weight_decay: 0.5}
+  epochs: 10
+)yaml");
+  ASSERT_OK(cluster.client().CreateStudy(diverging, false));
+  ASSERT_OK(cluster.StartWorker("w1", {"--study", "diverging"}));
+  ASSERT_OK(cluster.WaitForStudy("diverging", 60s));
+  Json trials = TrialsJson(cluster, "diverging");
+  ASSERT_EQ(trials.size(), 2u);  // the worker went on to the second trial
+  for (const Json& trial : trials) {
+    EXPECT_EQ(trial["state"], "FAILED");
+    EXPECT_THAT(trial["fail_reason"].get<std::string>(), HasSubstr("non-finite"));
+    EXPECT_THAT(trial["fail_reason"].get<std::string>(), HasSubstr("step"));
+  }
+}
+
+TEST(EndToEndTest, KillingTheCoordinatorLosesNoCompleteTrial) {
+  LocalCluster cluster;
+  ASSERT_OK(cluster.StartCoordinator());
+  v1::StudySpec spec = ParseSpec(kSyntheticSpec);
+  spec.set_max_trials(16);
+  spec.mutable_task()->set_epochs(20);  // long enough that the kill lands mid-study
+  ASSERT_OK(cluster.client().CreateStudy(spec, false));
+  ASSERT_OK(cluster.StartWorker("w1"));
+  ASSERT_OK(cluster.StartWorker("w2"));
+
+  // Wait for a few results, remember them, then kill the coordinator.
+  std::map<int64_t, double> before;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (before.size() < 3 && std::chrono::steady_clock::now() < deadline) {
+    before.clear();
+    auto trials = cluster.client().ListTrials("synthetic");
+    ASSERT_OK(trials);
+    for (const v1::Trial& trial : *trials) {
+      if (trial.state() == v1::Trial::COMPLETE) before[trial.number()] = trial.value();
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_GE(before.size(), 3u);
+  const int port = cluster.port();
+  cluster.KillCoordinator();
+  std::this_thread::sleep_for(500ms);  // workers find it gone and back off
+  ASSERT_OK(cluster.StartCoordinator(port));
+  ASSERT_OK(cluster.WaitForStudy("synthetic", 120s));
+
+  auto trials = cluster.client().ListTrials("synthetic");
+  ASSERT_OK(trials);
+  ASSERT_EQ(trials->size(), 16u);
+  std::set<int64_t> numbers;
+  for (const v1::Trial& trial : *trials) {
+    numbers.insert(trial.number());
+    EXPECT_NE(trial.state(), v1::Trial::RUNNING);
+    if (auto it = before.find(trial.number()); it != before.end()) {
+      EXPECT_EQ(trial.state(), v1::Trial::COMPLETE);
+      EXPECT_DOUBLE_EQ(trial.value(), it->second);
+    }
+  }
+  EXPECT_EQ(numbers.size(), 16u);
+}
+
+TEST(EndToEndTest, AnyProgramCanBeTheObjectiveThroughAskAndTell) {
+  LocalCluster cluster;
+  ASSERT_OK(cluster.StartCoordinator());
+  const std::string spec_path = cluster.WriteFile("spec.yaml", R"yaml(
+name: quadratic
+sampler: {type: random, seed: 9}
+max_trials: 6
+params:
+  x: {type: float, low: -10, high: 10}
+  n: {type: int, low: 1, high: 64, log: true}
+  kind: {type: categorical, choices: [a, b]}
+)yaml");
+  ASSERT_EQ(cluster.Cli({"study", "create", "--spec", spec_path}).exit_code, 0);
+  double best = INFINITY;
+  for (int i = 0; i < 6; ++i) {
+    CommandResult asked = cluster.Cli({"ask", "quadratic", "--format", "json"});
+    ASSERT_EQ(asked.exit_code, 0) << asked.err;
+    Json trial = Json::parse(asked.out);
+    ASSERT_EQ(trial["number"].get<int64_t>(), i);
+    const double x = trial["params"]["x"].get<double>();
+    const int64_t n = trial["params"]["n"].get<int64_t>();
+    EXPECT_TRUE(trial["params"]["kind"] == "a" || trial["params"]["kind"] == "b");
+    EXPECT_GE(n, 1);
+    EXPECT_LE(n, 64);
+    const double value = (x - 1) * (x - 1) + n;
+    best = std::min(best, value);
+    std::ostringstream text;
+    text.precision(17);
+    text << value;
+    CommandResult told =
+        cluster.Cli({"tell", "quadratic", "--trial", std::to_string(i), "--value", text.str()});
+    ASSERT_EQ(told.exit_code, 0) << told.err;
+  }
+  CommandResult exhausted = cluster.Cli({"ask", "quadratic"});
+  EXPECT_EQ(exhausted.exit_code, 1);
+  EXPECT_THAT(exhausted.err, HasSubstr("max_trials"));
+  CommandResult told_again = cluster.Cli({"tell", "quadratic", "--trial", "0", "--value", "1"});
+  EXPECT_EQ(told_again.exit_code, 1);
+  EXPECT_THAT(told_again.err, HasSubstr("trial 0"));
+
+  CommandResult result = cluster.Cli({"best", "quadratic", "--format", "json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_DOUBLE_EQ(Json::parse(result.out)["value"].get<double>(), best);
+  CommandResult csv = cluster.Cli({"trials", "quadratic", "--format", "csv"});
+  ASSERT_EQ(csv.exit_code, 0);
+  EXPECT_THAT(csv.out, HasSubstr("number,state,value,x,n,kind"));
+}
+
+TEST(EndToEndTest, TheCliSaysWhichCoordinatorItCannotReach) {
+  LocalCluster cluster;  // nothing started: port 0 is never served
+  CommandResult result = cluster.Cli({"study", "list", "--coordinator", "127.0.0.1:1"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("cannot reach the coordinator at 127.0.0.1:1"));
+}
+
+}  // namespace
+}  // namespace hpo::testing

@@ -1,0 +1,138 @@
+#include "tests/e2e/local_cluster.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace hpo::testing {
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string ShellQuote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+}  // namespace
+
+LocalCluster::LocalCluster() {
+  const char* build_dir = std::getenv("HPO_BUILD_DIR");
+  build_dir_ = build_dir != nullptr ? build_dir : ".";
+}
+
+std::string LocalCluster::Binary(const std::string& relative) const {
+  return build_dir_ + "/" + relative;
+}
+
+std::string LocalCluster::WriteFile(const std::string& name, const std::string& text) {
+  std::string path = dir_.File(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+absl::Status LocalCluster::StartCoordinator(int port) {
+  const std::string port_file = dir_.File("coordinator.address");
+  std::remove(port_file.c_str());
+  auto process = client::ChildProcess::Start(
+      {Binary("server/hpo-coordinator"), "--listen", absl::StrCat("127.0.0.1:", port), "--db",
+       db_path(), "--port-file", port_file, "--reclaim-interval", "0.2"},
+      dir_.File("coordinator.log"));
+  if (!process.ok()) return process.status();
+  coordinator_.emplace(*std::move(process));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string address = ReadAll(port_file);
+    if (!address.empty() && address.back() == '\n') {
+      address_ = address.substr(0, address.size() - 1);
+      if (!absl::SimpleAtoi(address_.substr(address_.rfind(':') + 1), &port_)) {
+        return absl::InternalError(absl::StrCat("bad address in port file: ", address_));
+      }
+      client_ = std::make_unique<client::CoordinatorClient>(address_);
+      return absl::OkStatus();
+    }
+    if (!coordinator_->Running()) {
+      return absl::InternalError(
+          absl::StrCat("coordinator exited: ", ReadAll(dir_.File("coordinator.log"))));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return absl::DeadlineExceededError("coordinator did not start in 20 s");
+}
+
+void LocalCluster::KillCoordinator() {
+  // Stop with no grace period: the coordinator gets SIGTERM and, at once, SIGKILL.
+  coordinator_->Stop(std::chrono::milliseconds(0));
+  coordinator_.reset();
+}
+
+void LocalCluster::StopCoordinator() {
+  if (coordinator_.has_value()) coordinator_->Stop(std::chrono::seconds(5));
+  coordinator_.reset();
+}
+
+absl::Status LocalCluster::StartWorker(const std::string& id,
+                                       const std::vector<std::string>& extra_args) {
+  std::vector<std::string> argv = {Binary("worker/hpo-worker"), "--coordinator", address_,
+                                   "--worker-id", id};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  auto process = client::ChildProcess::Start(argv, WorkerLog(id));
+  if (!process.ok()) return process.status();
+  workers_.push_back(*std::move(process));
+  return absl::OkStatus();
+}
+
+void LocalCluster::StopWorkers() {
+  for (client::ChildProcess& worker : workers_) worker.Stop(std::chrono::seconds(5));
+  workers_.clear();
+}
+
+CommandResult LocalCluster::Cli(const std::vector<std::string>& args) {
+  const int id = ++commands_run_;
+  const std::string out = dir_.File(absl::StrCat("cli-", id, ".out"));
+  const std::string err = dir_.File(absl::StrCat("cli-", id, ".err"));
+  std::vector<std::string> quoted = {ShellQuote(Binary("client/hpo"))};
+  for (const std::string& arg : args) quoted.push_back(ShellQuote(arg));
+  if (!address_.empty()) {
+    quoted.push_back("--coordinator");
+    quoted.push_back(ShellQuote(address_));
+  }
+  const std::string command =
+      absl::StrCat(absl::StrJoin(quoted, " "), " >", ShellQuote(out), " 2>", ShellQuote(err));
+  CommandResult result;
+  const int status = std::system(command.c_str());
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = ReadAll(out);
+  result.err = ReadAll(err);
+  return result;
+}
+
+absl::StatusOr<v1::Study> LocalCluster::WaitForStudy(const std::string& name,
+                                                     std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  absl::StatusOr<v1::Study> study;
+  while (std::chrono::steady_clock::now() < deadline) {
+    study = client_->GetStudy(name);
+    if (study.ok() && study->state() == v1::Study::COMPLETED) return study;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("study ", name, " not COMPLETED after ", timeout.count(),
+                   " s; last: ", study.ok() ? study->DebugString() : study.status().ToString()));
+}
+
+}  // namespace hpo::testing

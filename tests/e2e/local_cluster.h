@@ -1,0 +1,68 @@
+// Real hpo processes for end-to-end tests: a coordinator on a free loopback
+// port with a database in a temp dir, workers, and the hpo CLI. The binaries
+// come from the build tree named by $HPO_BUILD_DIR (set by CTest).
+#ifndef HPO_TESTS_E2E_LOCAL_CLUSTER_H_
+#define HPO_TESTS_E2E_LOCAL_CLUSTER_H_
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "client/child_process.h"
+#include "client/coordinator_client.h"
+#include "tests/temp_dir.h"
+
+namespace hpo::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+class LocalCluster {
+ public:
+  LocalCluster();
+
+  // Starts the coordinator on `port` (0: any free port) and waits until it
+  // serves. The database is always the same file.
+  absl::Status StartCoordinator(int port = 0);
+  // SIGKILL: no chance to clean up, as when a machine dies.
+  void KillCoordinator();
+  void StopCoordinator();
+  absl::Status StartWorker(const std::string& id, const std::vector<std::string>& extra_args = {});
+  void StopWorkers();
+
+  // Runs `hpo ARGS --coordinator ADDRESS` (once a coordinator runs) to completion.
+  CommandResult Cli(const std::vector<std::string>& args);
+  // Polls until the study is COMPLETED, or fails after `timeout`.
+  absl::StatusOr<v1::Study> WaitForStudy(const std::string& name,
+                                         std::chrono::seconds timeout);
+
+  client::CoordinatorClient& client() { return *client_; }
+  const std::string& address() const { return address_; }
+  int port() const { return port_; }
+  std::string db_path() const { return dir_.File("hpo.db"); }
+  // Writes `text` to a file in the temp dir and returns its path.
+  std::string WriteFile(const std::string& name, const std::string& text);
+  std::string WorkerLog(const std::string& id) const { return dir_.File(id + ".log"); }
+
+ private:
+  std::string Binary(const std::string& relative) const;
+
+  TempDir dir_;
+  std::string build_dir_;
+  std::optional<client::ChildProcess> coordinator_;
+  std::vector<client::ChildProcess> workers_;
+  std::string address_;
+  int port_ = 0;
+  std::unique_ptr<client::CoordinatorClient> client_;
+  int commands_run_ = 0;
+};
+
+}  // namespace hpo::testing
+
+#endif  // HPO_TESTS_E2E_LOCAL_CLUSTER_H_
