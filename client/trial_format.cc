@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "common/search_space.h"
 
 namespace hpo::client {
@@ -77,7 +78,7 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows, std::ostream&
     for (size_t i = 0; i < row.size(); ++i) {
       line += i + 1 == row.size() ? row[i] : absl::StrFormat("%-*s  ", widths[i], row[i]);
     }
-    out << line << "\n";
+    out << absl::StripTrailingAsciiWhitespace(line) << "\n";
   }
 }
 
