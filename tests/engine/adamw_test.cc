@@ -220,8 +220,8 @@ TEST(AdamWTest, ValidationNamesTheField) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("optimizer.eps")));
   o = AdamWOptions{};
   o.weight_decay = -0.5;
-  EXPECT_THAT(ValidateAdamWOptions(o), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                HasSubstr("optimizer.weight_decay")));
+  EXPECT_THAT(ValidateAdamWOptions(o),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("optimizer.weight_decay")));
 }
 
 }  // namespace

@@ -78,23 +78,22 @@ TEST(LoadDataTest, TooManyExamplesNamesTheFields) {
   config.name = "fashion-mnist";
   config.train_examples = 55000;
   config.validation_examples = 10000;
-  EXPECT_THAT(LoadData(config), StatusIs(absl::StatusCode::kInvalidArgument,
-                                         AllOf(HasSubstr("train_examples"),
-                                               HasSubstr("validation_examples"))));
+  EXPECT_THAT(LoadData(config),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("train_examples"), HasSubstr("validation_examples"))));
   config.train_examples = 0;
   config.validation_examples = 60000;
-  EXPECT_THAT(LoadData(config), StatusIs(absl::StatusCode::kInvalidArgument,
-                                         HasSubstr("validation_examples")));
+  EXPECT_THAT(LoadData(config),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("validation_examples")));
   config.validation_examples = -1;
-  EXPECT_THAT(LoadData(config), StatusIs(absl::StatusCode::kInvalidArgument,
-                                         HasSubstr("validation_examples")));
+  EXPECT_THAT(LoadData(config),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("validation_examples")));
 }
 
 TEST(LoadDataTest, BadNameAndMissingDirectory) {
   DataConfig config;
   config.name = "mnist";
-  EXPECT_THAT(LoadData(config),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mnist")));
+  EXPECT_THAT(LoadData(config), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mnist")));
   config.name = "fashion-mnist";
   config.path = "/nonexistent/fmnist";
   EXPECT_THAT(LoadData(config),
@@ -117,9 +116,8 @@ TEST(SyntheticTest, DefaultsAndShape) {
   EXPECT_GE(split->train.features.minCoeff(), -1.0f);
   EXPECT_LT(split->train.features.maxCoeff(), 1.0f);
   // Residuals of the true line: mean ~0, stddev ~0.1.
-  const Eigen::ArrayXf residual = (split->train.targets.array() -
-                                   (3.0f * split->train.features.array() + 2.0f))
-                                      .transpose();
+  const Eigen::ArrayXf residual =
+      (split->train.targets.array() - (3.0f * split->train.features.array() + 2.0f)).transpose();
   EXPECT_NEAR(residual.mean(), 0.0, 0.015);
   EXPECT_NEAR(std::sqrt((residual - residual.mean()).square().mean()), 0.1, 0.01);
 }

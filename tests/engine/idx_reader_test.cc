@@ -104,13 +104,13 @@ TEST_F(IdxReaderTest, WrongMagicNamesTheFile) {
   std::vector<uint8_t> bytes = Header(1, {3});
   bytes.insert(bytes.end(), {1, 2, 3});
   const std::string path = WriteGz("labels-as-images.gz", bytes);
-  EXPECT_THAT(ReadIdxImages(path), StatusIs(absl::StatusCode::kDataLoss,
-                                            AllOf(HasSubstr(path), HasSubstr("magic"))));
+  EXPECT_THAT(ReadIdxImages(path),
+              StatusIs(absl::StatusCode::kDataLoss, AllOf(HasSubstr(path), HasSubstr("magic"))));
   bytes[2] = 0x0d;  // float data
   const std::string float_path = WriteGz("float.gz", bytes);
-  EXPECT_THAT(ReadIdxLabels(float_path, 10), StatusIs(absl::StatusCode::kDataLoss,
-                                                      AllOf(HasSubstr(float_path),
-                                                            HasSubstr("magic"))));
+  EXPECT_THAT(
+      ReadIdxLabels(float_path, 10),
+      StatusIs(absl::StatusCode::kDataLoss, AllOf(HasSubstr(float_path), HasSubstr("magic"))));
 }
 
 TEST_F(IdxReaderTest, TruncatedDataNamesTheFile) {
@@ -153,9 +153,9 @@ TEST_F(IdxReaderTest, LabelOutOfRangeNamesFileAndIndex) {
   std::vector<uint8_t> bytes = Header(1, {3});
   bytes.insert(bytes.end(), {1, 12, 3});
   const std::string path = WriteGz("labels.gz", bytes);
-  EXPECT_THAT(ReadIdxLabels(path, 10),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       AllOf(HasSubstr(path), HasSubstr("label 1 is 12"))));
+  EXPECT_THAT(
+      ReadIdxLabels(path, 10),
+      StatusIs(absl::StatusCode::kDataLoss, AllOf(HasSubstr(path), HasSubstr("label 1 is 12"))));
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
-#include "worker/engine/name_lookup.h"
+#include "common/string_view_compat.h"
 
 namespace hpo::engine {
 namespace {
@@ -12,19 +12,19 @@ namespace {
 absl::Status CheckBeta(std::string_view field, double value) {
   if (std::isfinite(value) && value >= 0 && value < 1) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat("optimizer.", AsAbsl(field), " is ", value, "; must be in [0, 1)"));
+      absl::StrCat("optimizer.", ToAbsl(field), " is ", value, "; must be in [0, 1)"));
 }
 
 // Scalars shared by every parameter of one step, in the step's precision.
 template <typename Scalar>
 struct StepScalars {
-  Scalar sign;          // -1 when maximising
-  Scalar decay;         // 1 - lr * weight_decay
+  Scalar sign;   // -1 when maximising
+  Scalar decay;  // 1 - lr * weight_decay
   Scalar one_minus_beta1;
   Scalar beta2;
   Scalar one_minus_beta2;
-  Scalar sqrt_bc2;      // sqrt(1 - beta2^t)
-  Scalar step_size;     // lr / (1 - beta1^t)
+  Scalar sqrt_bc2;   // sqrt(1 - beta2^t)
+  Scalar step_size;  // lr / (1 - beta1^t)
   Scalar eps;
 };
 

@@ -48,9 +48,7 @@ class AdamWState {
   const Scalar* m() const { return moments_.data(); }
   const Scalar* v() const { return moments_.data() + num_parameters_; }
   // Null without amsgrad.
-  const Scalar* v_max() const {
-    return amsgrad_ ? moments_.data() + 2 * num_parameters_ : nullptr;
-  }
+  const Scalar* v_max() const { return amsgrad_ ? moments_.data() + 2 * num_parameters_ : nullptr; }
 
  private:
   friend class AdamW;

@@ -55,23 +55,22 @@ Dataset Select(const LabelledImages& source, const std::vector<int64_t>& order, 
 }
 
 absl::StatusOr<DataSplit> LoadFashionMnist(const DataConfig& config) {
-  const std::string dir =
-      config.path.empty() ? std::string(kFashionMnistDefaultPath) : config.path;
+  const std::string dir = config.path.empty() ? std::string(kFashionMnistDefaultPath) : config.path;
   ASSIGN_OR_RETURN(LabelledImages train, ReadLabelledImages(dir, "train"));
   const int64_t available = train.images.dims[0];
-  const int64_t validation = config.validation_examples > 0 ? config.validation_examples
-                                                            : kFashionMnistDefaultValidation;
+  const int64_t validation =
+      config.validation_examples > 0 ? config.validation_examples : kFashionMnistDefaultValidation;
   if (validation >= available) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("validation_examples is ", validation, " but the training set has only ",
-                     available, " examples (some must remain for training)"));
+    return absl::InvalidArgumentError(absl::StrCat("validation_examples is ", validation,
+                                                   " but the training set has only ", available,
+                                                   " examples (some must remain for training)"));
   }
   const int64_t train_count =
       config.train_examples > 0 ? config.train_examples : available - validation;
   if (train_count + validation > available) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "train_examples + validation_examples is ", train_count, " + ", validation,
-        " but the training set has only ", available, " examples"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("train_examples + validation_examples is ", train_count, " + ", validation,
+                     " but the training set has only ", available, " examples"));
   }
   std::vector<int64_t> order(available);
   std::iota(order.begin(), order.end(), 0);
@@ -79,8 +78,7 @@ absl::StatusOr<DataSplit> LoadFashionMnist(const DataConfig& config) {
   rng.Shuffle(order);
 
   ASSIGN_OR_RETURN(LabelledImages test, ReadLabelledImages(dir, "t10k"));
-  if (test.images.dims[1] != train.images.dims[1] ||
-      test.images.dims[2] != train.images.dims[2]) {
+  if (test.images.dims[1] != train.images.dims[1] || test.images.dims[2] != train.images.dims[2]) {
     return absl::DataLossError(absl::StrCat(dir, ": t10k images are ", test.images.dims[1], "x",
                                             test.images.dims[2], " but train images are ",
                                             train.images.dims[1], "x", train.images.dims[2]));
@@ -114,8 +112,7 @@ absl::StatusOr<DataSplit> LoadData(const DataConfig& config) {
     case DatasetKind::kSyntheticRegression:
       return MakeSyntheticRegressionSplit(
           config.train_examples > 0 ? config.train_examples : kSyntheticDefaultTrain,
-          config.validation_examples > 0 ? config.validation_examples
-                                         : kSyntheticDefaultValidation,
+          config.validation_examples > 0 ? config.validation_examples : kSyntheticDefaultValidation,
           config.seed);
   }
   return absl::InternalError("unhandled dataset kind");

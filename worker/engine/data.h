@@ -18,13 +18,13 @@ inline constexpr int kSyntheticDefaultTrain = 1000;
 inline constexpr int kSyntheticDefaultValidation = 200;
 
 struct DataConfig {
-  std::string name;              // "fashion-mnist" | "synthetic-regression"
-  int train_examples = 0;        // 0: all that remain after the validation split
-                                 // (synthetic: 1000)
-  int validation_examples = 0;   // 0: fashion-mnist 10000, synthetic 200
-  std::string path;              // dir with train-images-idx3-ubyte.gz etc.;
-                                 // empty: /usr/share/datasets/fashion-mnist
-  uint64_t seed = 0;             // validation split / synthetic data
+  std::string name;             // "fashion-mnist" | "synthetic-regression"
+  int train_examples = 0;       // 0: all that remain after the validation split
+                                // (synthetic: 1000)
+  int validation_examples = 0;  // 0: fashion-mnist 10000, synthetic 200
+  std::string path;             // dir with train-images-idx3-ubyte.gz etc.;
+                                // empty: /usr/share/datasets/fashion-mnist
+  uint64_t seed = 0;            // validation split / synthetic data
 };
 
 // fashion-mnist: the validation set is a seeded random subset of the 60k

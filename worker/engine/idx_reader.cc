@@ -30,21 +30,21 @@ absl::Status ReadExactly(gzFile file, const std::string& path, uint8_t* out, int
                          const std::string& what) {
   int64_t done = 0;
   while (done < size) {
-    const unsigned chunk = static_cast<unsigned>(
-        std::min<int64_t>(size - done, std::numeric_limits<int>::max() / 2));
+    const unsigned chunk =
+        static_cast<unsigned>(std::min<int64_t>(size - done, std::numeric_limits<int>::max() / 2));
     const int got = gzread(file, out + done, chunk);
     if (got < 0) {
       int errnum = 0;
       const char* message = gzerror(file, &errnum);
-      return absl::DataLossError(absl::StrCat(path, ": truncated or corrupt while reading ",
-                                              what, " (", message, ")"));
+      return absl::DataLossError(
+          absl::StrCat(path, ": truncated or corrupt while reading ", what, " (", message, ")"));
     }
     if (got == 0) break;
     done += got;
   }
   if (done < size) {
-    return absl::DataLossError(absl::StrCat(path, ": truncated: ", what, " needs ", size,
-                                            " bytes, file has ", done));
+    return absl::DataLossError(
+        absl::StrCat(path, ": truncated: ", what, " needs ", size, " bytes, file has ", done));
   }
   return absl::OkStatus();
 }
@@ -57,25 +57,25 @@ absl::StatusOr<IdxArray> ReadIdxFile(const std::string& path, int rank) {
   if (file == nullptr) {
     const int error = errno;
     if (error == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
-    return absl::InternalError(absl::StrCat(path, ": cannot open: ",
-                                            std::generic_category().message(error)));
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot open: ", std::generic_category().message(error)));
   }
   uint8_t magic[4];
   RETURN_IF_ERROR(ReadExactly(file.get(), path, magic, 4, "the magic number"));
   if (magic[0] != 0 || magic[1] != 0 || magic[2] != kUnsignedByteType || magic[3] != rank) {
-    return absl::DataLossError(absl::StrCat(
-        path, ": bad magic number 0x", absl::Hex(magic[0], absl::kZeroPad2),
-        absl::Hex(magic[1], absl::kZeroPad2), absl::Hex(magic[2], absl::kZeroPad2),
-        absl::Hex(magic[3], absl::kZeroPad2), "; expected 0x0000080", rank,
-        " (unsigned bytes, rank ", rank, ")"));
+    return absl::DataLossError(
+        absl::StrCat(path, ": bad magic number 0x", absl::Hex(magic[0], absl::kZeroPad2),
+                     absl::Hex(magic[1], absl::kZeroPad2), absl::Hex(magic[2], absl::kZeroPad2),
+                     absl::Hex(magic[3], absl::kZeroPad2), "; expected 0x0000080", rank,
+                     " (unsigned bytes, rank ", rank, ")"));
   }
   IdxArray array;
   int64_t total = 1;
   for (int d = 0; d < rank; ++d) {
     uint8_t raw[4];
     RETURN_IF_ERROR(ReadExactly(file.get(), path, raw, 4, absl::StrCat("dimension ", d)));
-    const int64_t dim = (int64_t{raw[0]} << 24) | (int64_t{raw[1]} << 16) |
-                        (int64_t{raw[2]} << 8) | int64_t{raw[3]};
+    const int64_t dim = (int64_t{raw[0]} << 24) | (int64_t{raw[1]} << 16) | (int64_t{raw[2]} << 8) |
+                        int64_t{raw[3]};
     if (dim == 0) return absl::DataLossError(absl::StrCat(path, ": dimension ", d, " is 0"));
     total *= dim;
     if (total > kMaxBytes) {
@@ -111,8 +111,8 @@ absl::StatusOr<std::vector<int32_t>> ReadIdxLabels(const std::string& path, int 
   std::vector<int32_t> result(labels.data.begin(), labels.data.end());
   for (size_t i = 0; i < result.size(); ++i) {
     if (result[i] >= num_classes) {
-      return absl::DataLossError(absl::StrCat(path, ": label ", i, " is ", result[i],
-                                              "; must be < ", num_classes));
+      return absl::DataLossError(
+          absl::StrCat(path, ": label ", i, " is ", result[i], "; must be < ", num_classes));
     }
   }
   return result;

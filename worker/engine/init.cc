@@ -38,8 +38,8 @@ double Gain(Activation activation) {
 }
 
 template <typename Scalar>
-void InitializeDense(Init init, double gain, int fan_in, int fan_out, Scalar* weight,
-                     Scalar* bias, Rng& rng) {
+void InitializeDense(Init init, double gain, int fan_in, int fan_out, Scalar* weight, Scalar* bias,
+                     Rng& rng) {
   const int64_t num_weights = static_cast<int64_t>(fan_in) * fan_out;
   auto fill_uniform = [&rng](Scalar* values, int64_t n, double bound) {
     for (int64_t i = 0; i < n; ++i) values[i] = static_cast<Scalar>(rng.Uniform(-bound, bound));

@@ -31,8 +31,8 @@ double Gain(Activation activation);
 // bias are both U(-1/sqrt(fan_in), 1/sqrt(fan_in)) like nn.Linear; `gain` is
 // ignored there and by kNormal (N(0, 0.01^2)).
 template <typename Scalar>
-void InitializeDense(Init init, double gain, int fan_in, int fan_out, Scalar* weight,
-                     Scalar* bias, Rng& rng);
+void InitializeDense(Init init, double gain, int fan_in, int fan_out, Scalar* weight, Scalar* bias,
+                     Rng& rng);
 
 }  // namespace hpo::engine
 

@@ -5,8 +5,8 @@
 namespace hpo::engine {
 
 template <typename Scalar>
-double SoftmaxCrossEntropy(const Eigen::Ref<const MatrixX<Scalar>>& logits,
-                           const int32_t* labels, Scalar* gradient) {
+double SoftmaxCrossEntropy(const Eigen::Ref<const MatrixX<Scalar>>& logits, const int32_t* labels,
+                           Scalar* gradient) {
   using Column = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
   const int64_t classes = logits.rows();
   const int64_t n = logits.cols();
@@ -64,12 +64,11 @@ double MeanSquaredError(const Eigen::Ref<const MatrixX<Scalar>>& outputs,
   return total / static_cast<double>(count);
 }
 
-#define HPO_INSTANTIATE_LOSSES(Scalar)                                                      \
-  template double SoftmaxCrossEntropy<Scalar>(const Eigen::Ref<const MatrixX<Scalar>>&,     \
-                                              const int32_t*, Scalar*);                     \
-  template int64_t CountCorrect<Scalar>(const Eigen::Ref<const MatrixX<Scalar>>&,           \
-                                        const int32_t*);                                    \
-  template double MeanSquaredError<Scalar>(const Eigen::Ref<const MatrixX<Scalar>>&,        \
+#define HPO_INSTANTIATE_LOSSES(Scalar)                                                             \
+  template double SoftmaxCrossEntropy<Scalar>(const Eigen::Ref<const MatrixX<Scalar>>&,            \
+                                              const int32_t*, Scalar*);                            \
+  template int64_t CountCorrect<Scalar>(const Eigen::Ref<const MatrixX<Scalar>>&, const int32_t*); \
+  template double MeanSquaredError<Scalar>(const Eigen::Ref<const MatrixX<Scalar>>&,               \
                                            const Eigen::Ref<const MatrixX<Scalar>>&, Scalar*);
 
 HPO_INSTANTIATE_LOSSES(float)

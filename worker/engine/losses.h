@@ -19,8 +19,8 @@ using MatrixX = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
 // [0, logits.rows()). When `gradient` is not null it receives d(loss)/d(logits),
 // column-major with logits.rows() rows and logits.cols() columns.
 template <typename Scalar>
-double SoftmaxCrossEntropy(const Eigen::Ref<const MatrixX<Scalar>>& logits,
-                           const int32_t* labels, Scalar* gradient);
+double SoftmaxCrossEntropy(const Eigen::Ref<const MatrixX<Scalar>>& logits, const int32_t* labels,
+                           Scalar* gradient);
 
 // Number of columns whose largest logit (the first, on ties) is the label.
 template <typename Scalar>

@@ -46,8 +46,7 @@ Mlp<Scalar>::Mlp(std::vector<int> widths, Activation activation, int max_batch)
 
 template <typename Scalar>
 typename Mlp<Scalar>::MatrixMap Mlp<Scalar>::weight(int layer) {
-  return MatrixMap(parameters_.data() + weight_offsets_[layer], widths_[layer + 1],
-                   widths_[layer]);
+  return MatrixMap(parameters_.data() + weight_offsets_[layer], widths_[layer + 1], widths_[layer]);
 }
 template <typename Scalar>
 typename Mlp<Scalar>::ConstMatrixMap Mlp<Scalar>::weight(int layer) const {
@@ -67,14 +66,16 @@ template <typename Scalar>
 void Mlp<Scalar>::Initialize(Init init, Rng& rng) {
   for (int l = 0; l < num_layers(); ++l) {
     const double gain = l + 1 < num_layers() ? Gain(activation_) : 1.0;
-    InitializeDense(init, gain, widths_[l], widths_[l + 1],
-                    parameters_.data() + weight_offsets_[l], parameters_.data() + bias_offsets_[l],
-                    rng);
+    InitializeDense(init, gain, widths_[l], widths_[l + 1], parameters_.data() + weight_offsets_[l],
+                    parameters_.data() + bias_offsets_[l], rng);
   }
 }
 
 template <typename Scalar>
 typename Mlp<Scalar>::ConstMatrixMap Mlp<Scalar>::Forward(const Eigen::Ref<const Matrix>& x) {
+  // Preconditions (checked in debug builds): a wrong shape would write past
+  // the preallocated buffers.
+  eigen_assert(x.rows() == widths_[0] && x.cols() >= 1 && x.cols() <= max_batch_);
   batch_ = static_cast<int>(x.cols());
   for (int l = 0; l < num_layers(); ++l) {
     const int out = widths_[l + 1];
@@ -99,6 +100,7 @@ typename Mlp<Scalar>::MatrixMap Mlp<Scalar>::output_gradient() {
 
 template <typename Scalar>
 void Mlp<Scalar>::Backward(const Eigen::Ref<const Matrix>& x) {
+  eigen_assert(x.rows() == widths_[0] && x.cols() == batch_);
   for (int l = num_layers() - 1; l >= 0; --l) {
     const int in = widths_[l];
     const int out = widths_[l + 1];

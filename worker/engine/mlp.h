@@ -38,8 +38,7 @@ class Mlp {
   // `widths` is {inputs, hidden..., outputs} (at least two entries, all >= 1);
   // no hidden widths make a linear model. Parameters start at zero: call
   // Initialize. InvalidArgument on bad widths or max_batch < 1.
-  static absl::StatusOr<Mlp> Create(std::vector<int> widths, Activation activation,
-                                    int max_batch);
+  static absl::StatusOr<Mlp> Create(std::vector<int> widths, Activation activation, int max_batch);
 
   int num_layers() const { return static_cast<int>(widths_.size()) - 1; }
   const std::vector<int>& widths() const { return widths_; }

@@ -10,12 +10,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 
 namespace hpo::engine {
-
-// Debian's abseil is built with its own string_view, which StrCat needs.
-inline absl::string_view AsAbsl(std::string_view s) { return {s.data(), s.size()}; }
 
 // `values[i]` is the enum for `names[i]`. Unknown names are InvalidArgument
 // listing the accepted ones.

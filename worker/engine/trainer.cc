@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <numeric>
 #include <limits>
+#include <numeric>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -48,15 +48,13 @@ absl::Status CheckDataset(const Dataset& data, absl::string_view part, const Dat
                                                    train.features.rows()));
   }
   if (data.num_classes != train.num_classes || data.num_classes < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("split.", part, ".num_classes is ",
-                                                   data.num_classes, "; train has ",
-                                                   train.num_classes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "split.", part, ".num_classes is ", data.num_classes, "; train has ", train.num_classes));
   }
   if (data.is_classification()) {
     if (static_cast<int64_t>(data.labels.size()) != n) {
-      return absl::InvalidArgumentError(absl::StrCat("split.", part, ".labels has ",
-                                                     data.labels.size(), " entries for ", n,
-                                                     " examples"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "split.", part, ".labels has ", data.labels.size(), " entries for ", n, " examples"));
     }
     for (size_t i = 0; i < data.labels.size(); ++i) {
       if (data.labels[i] < 0 || data.labels[i] >= data.num_classes) {
@@ -67,9 +65,9 @@ absl::Status CheckDataset(const Dataset& data, absl::string_view part, const Dat
     }
   } else if (data.targets.cols() != n || data.targets.rows() == 0 ||
              data.targets.rows() != train.targets.rows()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "split.", part, ".targets is ", data.targets.rows(), "x", data.targets.cols(),
-        "; expected ", std::max<int64_t>(train.targets.rows(), 1), "x", n));
+    return absl::InvalidArgumentError(
+        absl::StrCat("split.", part, ".targets is ", data.targets.rows(), "x", data.targets.cols(),
+                     "; expected ", std::max<int64_t>(train.targets.rows(), 1), "x", n));
   }
   return absl::OkStatus();
 }
@@ -101,8 +99,7 @@ Evaluation Evaluate(Mlp<float>& mlp, const Dataset& data) {
       loss_sum += MeanSquaredError<float>(outputs, data.targets.middleCols(start, b), nullptr) * b;
     }
   }
-  return {loss_sum / n,
-          data.is_classification() ? static_cast<double>(correct) / n : kNaN};
+  return {loss_sum / n, data.is_classification() ? static_cast<double>(correct) / n : kNaN};
 }
 
 absl::Status NonFinite(absl::string_view what, int epoch, int step) {
@@ -114,8 +111,7 @@ absl::Status NonFinite(absl::string_view what, int epoch, int step) {
 
 absl::Status ValidateTrainConfig(const TrainConfig& config) {
   if (config.epochs < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("epochs is ", config.epochs, "; must be >= 1"));
+    return absl::InvalidArgumentError(absl::StrCat("epochs is ", config.epochs, "; must be >= 1"));
   }
   if (config.batch_size < 1) {
     return absl::InvalidArgumentError(

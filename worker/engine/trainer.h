@@ -36,12 +36,12 @@ struct TrainConfig {
 absl::Status ValidateTrainConfig(const TrainConfig& config);
 
 struct EpochReport {
-  int epoch;            // 1-based
-  double train_loss;    // mean over the epoch's training examples, before each step
-  double val_loss;      // mean over the validation set after the epoch
-  double val_accuracy;  // fraction in [0, 1]; NaN for regression
-  double seconds;       // wall time of the epoch: training and validation
-  double samples_per_s; // training examples per second of the training phase
+  int epoch;             // 1-based
+  double train_loss;     // mean over the epoch's training examples, before each step
+  double val_loss;       // mean over the validation set after the epoch
+  double val_accuracy;   // fraction in [0, 1]; NaN for regression
+  double seconds;        // wall time of the epoch: training and validation
+  double samples_per_s;  // training examples per second of the training phase
 };
 
 enum class Decision { kContinue, kStop };
