@@ -102,4 +102,14 @@ absl::StatusOr<v1::Trial> CoordinatorClient::Tell(const v1::TellRequest& request
   return Call(&v1::Coordinator::Stub::Tell, request);
 }
 
+absl::StatusOr<v1::ReportIntermediateResponse> CoordinatorClient::Report(
+    const std::string& study, int64_t trial_number, int64_t step, double value) {
+  v1::ReportIntermediateRequest request;
+  request.mutable_trial()->set_study_name(study);
+  request.mutable_trial()->set_trial_number(trial_number);
+  request.set_step(step);
+  request.set_value(value);
+  return Call(&v1::Coordinator::Stub::ReportIntermediate, request);
+}
+
 }  // namespace hpo::client

@@ -32,6 +32,10 @@ class CoordinatorClient {
   absl::StatusOr<v1::Trial> GetBestTrial(const std::string& name);
   absl::StatusOr<v1::Trial> Ask(const std::string& name);
   absl::StatusOr<v1::Trial> Tell(const v1::TellRequest& request);
+  // Reports an asked trial's value at `step`; the answer says whether to prune.
+  absl::StatusOr<v1::ReportIntermediateResponse> Report(const std::string& study,
+                                                        int64_t trial_number, int64_t step,
+                                                        double value);
 
  private:
   // Converts a gRPC status, naming the address when it was unreachable.

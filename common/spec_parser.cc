@@ -5,6 +5,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "common/status_macros.h"
 #include "common/string_view_compat.h"
 #include "common/yaml_reader.h"
@@ -68,22 +70,56 @@ class SpecParser {
   }
 
   absl::Status ParseSampler(const YamlField& field, v1::SamplerSpec* sampler) {
-    ASSIGN_OR_RETURN(std::vector<YamlField> entries, reader_.Mapping(field, {"type", "seed"}));
+    ASSIGN_OR_RETURN(std::vector<YamlField> entries,
+                     reader_.Mapping(field, {"type", "seed", "n_startup_trials", "n_ei_candidates",
+                                             "gamma", "prior_weight", "multivariate",
+                                             "constant_liar", "consider_magic_clip",
+                                             "consider_endpoints"}));
     for (const YamlField& e : entries) {
       if (e.key == "type") {
         ASSIGN_OR_RETURN(*sampler->mutable_type(), reader_.String(e));
-      } else {
+      } else if (e.key == "seed") {
         ASSIGN_OR_RETURN(uint64_t seed, reader_.Uint64(e));
         sampler->set_seed(seed);
+      } else if (e.key == "n_startup_trials") {
+        ASSIGN_OR_RETURN(int32_t n, reader_.Int32(e));
+        sampler->set_n_startup_trials(n);
+      } else if (e.key == "n_ei_candidates") {
+        ASSIGN_OR_RETURN(int32_t n, reader_.Int32(e));
+        sampler->set_n_ei_candidates(n);
+      } else if (e.key == "gamma") {
+        ASSIGN_OR_RETURN(double gamma, reader_.Double(e));
+        sampler->set_gamma(gamma);
+      } else if (e.key == "prior_weight") {
+        ASSIGN_OR_RETURN(double prior_weight, reader_.Double(e));
+        sampler->set_prior_weight(prior_weight);
+      } else {
+        ASSIGN_OR_RETURN(bool flag, reader_.Bool(e));
+        if (e.key == "multivariate") sampler->set_multivariate(flag);
+        if (e.key == "constant_liar") sampler->set_constant_liar(flag);
+        if (e.key == "consider_magic_clip") sampler->set_consider_magic_clip(flag);
+        if (e.key == "consider_endpoints") sampler->set_consider_endpoints(flag);
       }
     }
     return absl::OkStatus();
   }
 
   absl::Status ParsePruner(const YamlField& field, v1::PrunerSpec* pruner) {
-    ASSIGN_OR_RETURN(std::vector<YamlField> entries, reader_.Mapping(field, {"type"}));
+    ASSIGN_OR_RETURN(std::vector<YamlField> entries,
+                     reader_.Mapping(field, {"type", "n_startup_trials", "n_warmup_steps",
+                                             "interval_steps", "n_min_trials", "min_resource",
+                                             "reduction_factor", "min_early_stopping_rate",
+                                             "max_resource"}));
+    const google::protobuf::Descriptor* descriptor = pruner->GetDescriptor();
+    const google::protobuf::Reflection* reflection = pruner->GetReflection();
     for (const YamlField& e : entries) {
-      ASSIGN_OR_RETURN(*pruner->mutable_type(), reader_.String(e));
+      if (e.key == "type") {
+        ASSIGN_OR_RETURN(*pruner->mutable_type(), reader_.String(e));
+        continue;
+      }
+      // Every other pruner setting is an optional int32 of the same name.
+      ASSIGN_OR_RETURN(int32_t value, reader_.Int32(e));
+      reflection->SetInt32(pruner, descriptor->FindFieldByName(e.key), value);
     }
     return absl::OkStatus();
   }
@@ -201,7 +237,8 @@ class SpecParser {
   absl::Status ParseTask(const YamlField& field, v1::TaskSpec* task) {
     ASSIGN_OR_RETURN(
         std::vector<YamlField> entries,
-        reader_.Mapping(field, {"dataset", "model", "optimizer", "epochs", "batch_size", "seed"}));
+        reader_.Mapping(field, {"dataset", "model", "optimizer", "epochs", "batch_size", "seed",
+                                "loss", "schedule", "max_grad_norm"}));
     for (const YamlField& e : entries) {
       if (e.key == "dataset") {
         RETURN_IF_ERROR(ParseDataset(e, task->mutable_dataset()));
@@ -218,6 +255,37 @@ class SpecParser {
       } else if (e.key == "seed") {
         ASSIGN_OR_RETURN(uint64_t seed, reader_.Uint64(e));
         task->set_seed(seed);
+      } else if (e.key == "loss") {
+        ASSIGN_OR_RETURN(*task->mutable_loss(), reader_.String(e));
+      } else if (e.key == "schedule") {
+        RETURN_IF_ERROR(ParseSchedule(e, task->mutable_schedule()));
+      } else if (e.key == "max_grad_norm") {
+        ASSIGN_OR_RETURN(double max_grad_norm, reader_.Double(e));
+        task->set_max_grad_norm(max_grad_norm);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ParseSchedule(const YamlField& field, v1::ScheduleSpec* schedule) {
+    ASSIGN_OR_RETURN(std::vector<YamlField> entries,
+                     reader_.Mapping(field, {"type", "step_size", "gamma", "eta_min",
+                                             "warmup_steps"}));
+    for (const YamlField& e : entries) {
+      if (e.key == "type") {
+        ASSIGN_OR_RETURN(*schedule->mutable_type(), reader_.String(e));
+      } else if (e.key == "step_size") {
+        ASSIGN_OR_RETURN(int64_t step_size, reader_.Int64(e));
+        schedule->set_step_size(step_size);
+      } else if (e.key == "gamma") {
+        ASSIGN_OR_RETURN(double gamma, reader_.Double(e));
+        schedule->set_gamma(gamma);
+      } else if (e.key == "eta_min") {
+        ASSIGN_OR_RETURN(double eta_min, reader_.Double(e));
+        schedule->set_eta_min(eta_min);
+      } else if (e.key == "warmup_steps") {
+        ASSIGN_OR_RETURN(int64_t warmup_steps, reader_.Int64(e));
+        schedule->set_warmup_steps(warmup_steps);
       }
     }
     return absl::OkStatus();
@@ -226,7 +294,8 @@ class SpecParser {
   absl::Status ParseDataset(const YamlField& field, v1::DatasetSpec* dataset) {
     ASSIGN_OR_RETURN(
         std::vector<YamlField> entries,
-        reader_.Mapping(field, {"name", "train_examples", "validation_examples", "path", "seed"}));
+        reader_.Mapping(field, {"name", "train_examples", "validation_examples", "path", "seed",
+                                "test_path", "label_column", "header", "problem", "scaling"}));
     for (const YamlField& e : entries) {
       if (e.key == "name") {
         ASSIGN_OR_RETURN(*dataset->mutable_name(), reader_.String(e));
@@ -241,6 +310,17 @@ class SpecParser {
       } else if (e.key == "seed") {
         ASSIGN_OR_RETURN(uint64_t seed, reader_.Uint64(e));
         dataset->set_seed(seed);
+      } else if (e.key == "test_path") {
+        ASSIGN_OR_RETURN(*dataset->mutable_test_path(), reader_.String(e));
+      } else if (e.key == "label_column") {
+        ASSIGN_OR_RETURN(*dataset->mutable_label_column(), reader_.String(e));
+      } else if (e.key == "header") {
+        ASSIGN_OR_RETURN(bool header, reader_.Bool(e));
+        dataset->set_header(header);
+      } else if (e.key == "problem") {
+        ASSIGN_OR_RETURN(*dataset->mutable_problem(), reader_.String(e));
+      } else if (e.key == "scaling") {
+        ASSIGN_OR_RETURN(*dataset->mutable_scaling(), reader_.String(e));
       }
     }
     return absl::OkStatus();
@@ -248,7 +328,7 @@ class SpecParser {
 
   absl::Status ParseModel(const YamlField& field, v1::ModelSpec* model) {
     ASSIGN_OR_RETURN(std::vector<YamlField> entries,
-                     reader_.Mapping(field, {"type", "hidden", "activation", "init"}));
+                     reader_.Mapping(field, {"type", "hidden", "activation", "init", "dropout"}));
     for (const YamlField& e : entries) {
       if (e.key == "type") {
         ASSIGN_OR_RETURN(*model->mutable_type(), reader_.String(e));
@@ -262,6 +342,9 @@ class SpecParser {
         ASSIGN_OR_RETURN(*model->mutable_activation(), reader_.String(e));
       } else if (e.key == "init") {
         ASSIGN_OR_RETURN(*model->mutable_init(), reader_.String(e));
+      } else if (e.key == "dropout") {
+        ASSIGN_OR_RETURN(double dropout, reader_.Double(e));
+        model->set_dropout(dropout);
       }
     }
     return absl::OkStatus();
@@ -270,10 +353,15 @@ class SpecParser {
   absl::Status ParseOptimizer(const YamlField& field, v1::OptimizerSpec* optimizer) {
     ASSIGN_OR_RETURN(
         std::vector<YamlField> entries,
-        reader_.Mapping(field, {"type", "lr", "weight_decay", "beta1", "beta2", "eps"}));
+        reader_.Mapping(field, {"type", "lr", "weight_decay", "beta1", "beta2", "eps", "amsgrad"}));
     for (const YamlField& e : entries) {
       if (e.key == "type") {
         ASSIGN_OR_RETURN(*optimizer->mutable_type(), reader_.String(e));
+        continue;
+      }
+      if (e.key == "amsgrad") {
+        ASSIGN_OR_RETURN(bool amsgrad, reader_.Bool(e));
+        optimizer->set_amsgrad(amsgrad);
         continue;
       }
       ASSIGN_OR_RETURN(double value, reader_.Double(e));

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/search_space.h"
+#include "common/pruner_spec.h"
 #include "common/spec_error.h"
 #include "common/status_macros.h"
 #include "common/string_view_compat.h"
@@ -21,12 +22,7 @@ constexpr int64_t kMaxHiddenWidth = 65536;
 constexpr int64_t kMaxEpochs = 10000;
 constexpr int32_t kFashionMnistTrainImages = 60000;
 
-constexpr std::string_view kSamplerTypes[] = {"random"};
-// Named in the design and coming in later issues: a clearer message than
-// "unknown".
-constexpr std::string_view kPlannedSamplerTypes[] = {"tpe"};
-constexpr std::string_view kPrunerTypes[] = {"none"};
-constexpr std::string_view kPlannedPrunerTypes[] = {"median", "asha", "hyperband"};
+constexpr std::string_view kSamplerTypes[] = {"random", "tpe"};
 constexpr std::string_view kOptimizerTypes[] = {"adamw"};
 
 template <typename Names>
@@ -70,6 +66,45 @@ absl::Status CheckPlannedName(std::string_view path, std::string_view what, std:
   return CheckName(path, what, value, known);
 }
 
+// The TPE settings: only with type tpe, each in its range.
+absl::Status ValidateTpeSettings(const v1::SamplerSpec& sampler) {
+  const bool tpe = sampler.type() == "tpe";
+  auto only_tpe = [&](bool has, std::string_view field) {
+    if (!has || tpe) return absl::OkStatus();
+    return SpecFieldError(absl::StrCat("sampler.", ToAbsl(field)),
+                          "only applies to the tpe sampler");
+  };
+  RETURN_IF_ERROR(only_tpe(sampler.has_n_startup_trials(), "n_startup_trials"));
+  RETURN_IF_ERROR(only_tpe(sampler.has_n_ei_candidates(), "n_ei_candidates"));
+  RETURN_IF_ERROR(only_tpe(sampler.has_gamma(), "gamma"));
+  RETURN_IF_ERROR(only_tpe(sampler.has_prior_weight(), "prior_weight"));
+  RETURN_IF_ERROR(only_tpe(sampler.has_multivariate(), "multivariate"));
+  RETURN_IF_ERROR(only_tpe(sampler.has_constant_liar(), "constant_liar"));
+  RETURN_IF_ERROR(only_tpe(sampler.has_consider_magic_clip(), "consider_magic_clip"));
+  RETURN_IF_ERROR(only_tpe(sampler.has_consider_endpoints(), "consider_endpoints"));
+  if (sampler.has_n_startup_trials() && sampler.n_startup_trials() < 0) {
+    return SpecFieldError("sampler.n_startup_trials",
+                          absl::StrCat("must be >= 0 (got ", sampler.n_startup_trials(), ")"));
+  }
+  if (sampler.has_n_ei_candidates() &&
+      (sampler.n_ei_candidates() < 1 || sampler.n_ei_candidates() > 10000)) {
+    return SpecFieldError("sampler.n_ei_candidates",
+                          absl::StrCat("must be in [1, 10000] (got ", sampler.n_ei_candidates(),
+                                       ")"));
+  }
+  if (sampler.has_gamma() && !(sampler.gamma() > 0 && sampler.gamma() <= 1)) {
+    return SpecFieldError("sampler.gamma", absl::StrCat("must be in (0, 1] (got ",
+                                                        FormatDouble(sampler.gamma()), ")"));
+  }
+  if (sampler.has_prior_weight() &&
+      !(sampler.prior_weight() > 0 && std::isfinite(sampler.prior_weight()))) {
+    return SpecFieldError("sampler.prior_weight",
+                          absl::StrCat("must be finite and > 0 (got ",
+                                       FormatDouble(sampler.prior_weight()), ")"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateStudyName(std::string_view name) {
   if (name.empty()) return SpecFieldError("name", "must not be empty");
   if (name.size() > kMaxStudyNameLength) {
@@ -99,10 +134,21 @@ absl::Status ValidateDataset(const v1::DatasetSpec& dataset) {
     return SpecFieldError("task.dataset.train_examples",
                           absl::StrCat("must be >= 0 (got ", dataset.train_examples(), ")"));
   }
-  if (dataset.validation_examples() < 1) {
+  const bool csv = dataset.name() == "csv";
+  // csv: 0 takes 20% of the file's rows (unknown until a worker reads it).
+  if (dataset.validation_examples() < (csv ? 0 : 1)) {
     return SpecFieldError("task.dataset.validation_examples",
-                          absl::StrCat("must be >= 1 (got ", dataset.validation_examples(), ")"));
+                          absl::StrCat("must be >= ", csv ? 0 : 1, " (got ",
+                                       dataset.validation_examples(), ")"));
   }
+  if (csv && dataset.path().empty()) {
+    return SpecFieldError("task.dataset.path", "must name the CSV file of a csv dataset");
+  }
+  if (csv) {
+    RETURN_IF_ERROR(
+        CheckName("task.dataset.problem", "problem", dataset.problem(), kProblemNames));
+  }
+  RETURN_IF_ERROR(CheckName("task.dataset.scaling", "scaling", dataset.scaling(), kScalingNames));
   if (dataset.name() == "fashion-mnist" &&
       int64_t{dataset.train_examples()} + dataset.validation_examples() >
           kFashionMnistTrainImages) {
@@ -130,6 +176,11 @@ absl::Status ValidateModel(const v1::ModelSpec& model) {
   }
   RETURN_IF_ERROR(
       CheckName("task.model.activation", "activation", model.activation(), kActivationNames));
+  if (model.has_dropout() && !(model.dropout() >= 0 && model.dropout() < 1)) {
+    return SpecFieldError("task.model.dropout",
+                          absl::StrCat("must be >= 0 and < 1 (got ", FormatDouble(model.dropout()),
+                                       ")"));
+  }
   return CheckName("task.model.init", "initialiser", model.init(), kInitNames);
 }
 
@@ -155,7 +206,8 @@ struct RealRange {
 };
 
 RealRange FloatSettingRange(std::string_view name) {
-  if (name == "weight_decay") return {0, true, kInf};
+  if (name == "weight_decay" || name == "max_grad_norm") return {0, true, kInf};
+  if (name == "dropout") return {0, true, 1};
   if (name == "beta1" || name == "beta2") return {0, true, 1};
   return {0, false, kInf};  // lr, eps
 }
@@ -180,6 +232,25 @@ absl::Status ValidateOptimizer(const v1::OptimizerSpec& optimizer) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateSchedule(const v1::ScheduleSpec& schedule) {
+  RETURN_IF_ERROR(CheckName("task.schedule.type", "schedule", schedule.type(), kScheduleNames));
+  if (schedule.type() == "step" && schedule.step_size() < 1) {
+    return SpecFieldError("task.schedule.step_size",
+                          absl::StrCat("must be >= 1 for a step schedule (got ",
+                                       schedule.step_size(), ")"));
+  }
+  if (schedule.has_gamma() && !(schedule.gamma() > 0 && schedule.gamma() <= 1)) {
+    return SpecFieldError("task.schedule.gamma", absl::StrCat("must be > 0 and <= 1 (got ",
+                                                              FormatDouble(schedule.gamma()), ")"));
+  }
+  RETURN_IF_ERROR(CheckReal("task.schedule.eta_min", schedule.eta_min(), 0, true, kInf));
+  if (schedule.warmup_steps() < 0) {
+    return SpecFieldError("task.schedule.warmup_steps",
+                          absl::StrCat("must be >= 0 (got ", schedule.warmup_steps(), ")"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateTask(const v1::TaskSpec& task) {
   RETURN_IF_ERROR(ValidateDataset(task.dataset()));
   RETURN_IF_ERROR(ValidateModel(task.model()));
@@ -189,7 +260,11 @@ absl::Status ValidateTask(const v1::TaskSpec& task) {
     return SpecFieldError("task.batch_size",
                           absl::StrCat("must be >= 1 (got ", task.batch_size(), ")"));
   }
-  return absl::OkStatus();
+  if (!task.loss().empty()) RETURN_IF_ERROR(CheckName("task.loss", "loss", task.loss(), kLossNames));
+  if (task.has_max_grad_norm()) {
+    RETURN_IF_ERROR(CheckReal("task.max_grad_norm", task.max_grad_norm(), 0, true, kInf));
+  }
+  return ValidateSchedule(task.schedule());
 }
 
 absl::Status WrongKind(const std::string& path, std::string_view name, std::string_view kind) {
@@ -212,6 +287,10 @@ absl::Status ValidateIntSettingParam(const v1::ParamSpec& param, const std::stri
   const v1::IntDistribution& d = param.int_distribution();
   int64_t max = INT32_MAX;
   if (param.name() == "epochs") max = kMaxEpochs;
+  if (param.name() == "warmup_steps") {
+    RETURN_IF_ERROR(CheckRange(path + ".low", d.low(), 0, max));
+    return CheckRange(path + ".high", d.high(), 0, max);
+  }
   if (param.name() == "width") {
     if (task.model().type() != "mlp") {
       return SpecFieldError(path, absl::StrCat("searching width needs task.model.type mlp (got \"",
@@ -280,6 +359,12 @@ void ApplyTaskDefaults(v1::TaskSpec* task) {
   if (!optimizer->has_beta2()) optimizer->set_beta2(0.999);
   if (!optimizer->has_eps()) optimizer->set_eps(1e-8);
 
+  if (model->type() == "mlp" && !model->has_dropout()) model->set_dropout(0);
+  if (!optimizer->has_amsgrad()) optimizer->set_amsgrad(false);
+  v1::ScheduleSpec* schedule = task->mutable_schedule();
+  if (schedule->type().empty()) schedule->set_type("constant");
+  if (!schedule->has_gamma()) schedule->set_gamma(0.1);
+
   if (task->epochs() == 0) task->set_epochs(3);
   if (task->batch_size() == 0) task->set_batch_size(128);
 
@@ -290,7 +375,11 @@ void ApplyTaskDefaults(v1::TaskSpec* task) {
   } else if (dataset->name() == "synthetic-regression") {
     if (dataset->validation_examples() == 0) dataset->set_validation_examples(200);
     if (dataset->train_examples() == 0) dataset->set_train_examples(1000);
+  } else if (dataset->name() == "csv") {
+    if (dataset->problem().empty()) dataset->set_problem("classification");
+    if (!dataset->has_header()) dataset->set_header(true);
   }
+  if (dataset->scaling().empty()) dataset->set_scaling("none");
 }
 
 }  // namespace
@@ -298,7 +387,6 @@ void ApplyTaskDefaults(v1::TaskSpec* task) {
 void ApplyStudySpecDefaults(v1::StudySpec* spec) {
   if (spec->direction() == v1::DIRECTION_UNSPECIFIED) spec->set_direction(v1::MINIMIZE);
   if (spec->sampler().type().empty()) spec->mutable_sampler()->set_type("random");
-  if (spec->pruner().type().empty()) spec->mutable_pruner()->set_type("none");
   if (spec->lease_seconds() == 0) spec->set_lease_seconds(kDefaultLeaseSeconds);
   for (v1::ParamSpec& param : *spec->mutable_params()) {
     if (param.has_int_distribution() && param.int_distribution().step() == 0) {
@@ -306,6 +394,7 @@ void ApplyStudySpecDefaults(v1::StudySpec* spec) {
     }
   }
   if (spec->has_task()) ApplyTaskDefaults(spec->mutable_task());
+  ApplyPrunerDefaults(spec);
 }
 
 absl::Status ValidateStudySpec(const v1::StudySpec& spec) {
@@ -313,10 +402,9 @@ absl::Status ValidateStudySpec(const v1::StudySpec& spec) {
   if (spec.direction() != v1::MINIMIZE && spec.direction() != v1::MAXIMIZE) {
     return SpecFieldError("direction", "must be minimize or maximize");
   }
-  RETURN_IF_ERROR(CheckPlannedName("sampler.type", "sampler", spec.sampler().type(), kSamplerTypes,
-                                   kPlannedSamplerTypes));
-  RETURN_IF_ERROR(CheckPlannedName("pruner.type", "pruner", spec.pruner().type(), kPrunerTypes,
-                                   kPlannedPrunerTypes));
+  RETURN_IF_ERROR(CheckName("sampler.type", "sampler", spec.sampler().type(), kSamplerTypes));
+  RETURN_IF_ERROR(ValidateTpeSettings(spec.sampler()));
+  RETURN_IF_ERROR(ValidatePrunerSpec(spec));
   if (spec.max_trials() < 0) {
     return SpecFieldError("max_trials",
                           absl::StrCat("must be >= 0 (0: no limit), got ", spec.max_trials()));

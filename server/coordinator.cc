@@ -46,6 +46,7 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(std::unique_ptr<S
     auto state = std::make_unique<StudyState>();
     state->study = std::move(s.study);
     ASSIGN_OR_RETURN(state->sampler, MakeSampler(state->study.spec().sampler()));
+    ASSIGN_OR_RETURN(state->pruner, MakePruner(state->study.spec()));
     const int64_t lease_ms = LeaseMs(state->study.spec());
     for (StoredTrial& t : s.trials) {
       if (t.trial.number() != static_cast<int64_t>(state->trials.size())) {
@@ -94,11 +95,13 @@ absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load
     spec.mutable_sampler()->set_seed(absl::Uniform<uint32_t>(bitgen));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Sampler> sampler, MakeSampler(spec.sampler()));
+  ASSIGN_OR_RETURN(std::unique_ptr<Pruner> pruner, MakePruner(spec));
   auto state = std::make_unique<StudyState>();
   *state->study.mutable_spec() = std::move(spec);
   state->study.set_state(v1::Study::RUNNING);
   state->study.set_create_time_ms(clock_->NowMs());
   state->sampler = std::move(sampler);
+  state->pruner = std::move(pruner);
   RETURN_IF_ERROR(storage_->CreateStudy(state->study));
   v1::Study summary = Summarize(*state);
   std::string name = state->study.spec().name();
@@ -239,6 +242,11 @@ absl::StatusOr<v1::ReportIntermediateResponse> Coordinator::ReportIntermediate(
   value.set_value(request.value());
   RETURN_IF_ERROR(storage_->AddIntermediateValue(trial->study_name(), trial->number(), value));
   *trial->add_intermediate_values() = value;
+  if (study->pruner->ShouldPrune(study->trials, *trial, request.step())) {
+    RETURN_IF_ERROR(
+        Finish(*study, trial, v1::Trial::PRUNED, request.value(), "", {}).status());
+    response.set_should_prune(true);
+  }
   return response;
 }
 
@@ -337,12 +345,23 @@ absl::StatusOr<v1::Trial> Coordinator::Tell(const v1::TellRequest& request) {
   ref.set_study_name(request.study_name());
   ref.set_trial_number(request.trial_number());
   StudyState* study = nullptr;
-  ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(ref, &study));
+  absl::StatusOr<v1::Trial*> trial = FindLeasedTrial(ref, &study);
+  if (!trial.ok()) {
+    // The pruner may have finished the trial when it last reported.
+    ASSIGN_OR_RETURN(StudyState * owner, FindStudy(request.study_name()));
+    const int64_t number = request.trial_number();
+    if (state == v1::Trial::PRUNED && number >= 0 &&
+        number < static_cast<int64_t>(owner->trials.size()) &&
+        owner->trials[number].state() == v1::Trial::PRUNED) {
+      return owner->trials[number];
+    }
+    return trial.status();
+  }
   std::optional<double> value;
   if (request.has_value()) value = request.value();
   std::string reason = request.fail_reason();
   if (state == v1::Trial::FAILED && reason.empty()) reason = "told failed";
-  return Finish(*study, trial, state, value, std::move(reason), request.user_attrs());
+  return Finish(*study, *trial, state, value, std::move(reason), request.user_attrs());
 }
 
 absl::StatusOr<v1::ListTrialsResponse> Coordinator::ListTrials(

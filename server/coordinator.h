@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "hpo/v1/coordinator.pb.h"
 #include "server/clock.h"
+#include "server/pruner/pruner.h"
 #include "server/sampler/sampler.h"
 #include "server/storage/storage.h"
 
@@ -55,6 +56,10 @@ class Coordinator {
   absl::StatusOr<v1::AcquireTrialResponse> AcquireTrial(const v1::AcquireTrialRequest& request);
   // Extends the lease. FAILED_PRECONDITION if the lease is lost or the trial done.
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::TrialRef& ref);
+  // Records a step's value and asks the study's pruner. When it says prune,
+  // the trial becomes PRUNED (keeping this value) in the same change, and the
+  // response says so: the caller should stop. Works for asked trials too
+  // (with no lease_id).
   absl::StatusOr<v1::ReportIntermediateResponse> ReportIntermediate(
       const v1::ReportIntermediateRequest& request);
   absl::StatusOr<v1::Trial> CompleteTrial(const v1::CompleteTrialRequest& request);
@@ -63,6 +68,7 @@ class Coordinator {
   // A new RUNNING trial with sampled params and no lease.
   absl::StatusOr<v1::Trial> Ask(absl::string_view study_name);
   // Finishes an asked trial: COMPLETE (needs a finite value), FAILED or PRUNED.
+  // Telling PRUNED about a trial the pruner already stopped is not an error.
   absl::StatusOr<v1::Trial> Tell(const v1::TellRequest& request);
 
   absl::StatusOr<v1::ListTrialsResponse> ListTrials(const v1::ListTrialsRequest& request);
@@ -79,6 +85,7 @@ class Coordinator {
     std::vector<v1::Trial> trials;
     std::vector<std::string> lease_ids;  // by trial number; "" for ask/tell trials
     std::unique_ptr<Sampler> sampler;
+    std::unique_ptr<Pruner> pruner;
   };
 
   Coordinator(std::unique_ptr<Storage> storage, Clock* clock, CoordinatorOptions options)

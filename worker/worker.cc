@@ -157,6 +157,8 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
       stop_reason = "worker stopped";
     } else if (!status.ok()) {
       stop_reason = status.error_message();
+    } else if (reply.should_prune()) {
+      stop_reason = "pruned";  // the coordinator has already marked it PRUNED
     } else if (std::string reason = lease.StopReason(); !reason.empty()) {
       stop_reason = reason;
     }
@@ -165,8 +167,10 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
   absl::StatusOr<engine::TrainSummary> summary = engine::Train(plan->train, **data, on_epoch);
   if (!summary.ok()) return fail(std::string(summary.status().message()));
   if (!stop_reason.empty() || summary->epochs.empty()) {
-    // A lost lease means the coordinator has already finished this trial.
+    // Pruned, or a lost lease: the coordinator has already finished this trial.
     if (stop_reason == "worker stopped" || stop_reason == "study stopped") fail(stop_reason);
+    std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " stopped: "
+              << stop_reason << "\n";
     return;
   }
 

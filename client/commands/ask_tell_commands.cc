@@ -16,10 +16,12 @@ namespace {
 
 struct AskTellOptions {
   std::string study;
-  std::string format = "json";
+  std::string format = "json";         // ask
+  std::string report_format = "table";  // report
   int64_t trial = -1;
   double value = 0;
   bool has_value = false;
+  int64_t step = 0;
   std::string state = "complete";
   std::string reason;
 };
@@ -64,6 +66,21 @@ absl::Status Tell(const GlobalOptions& global, const AskTellOptions& options) {
   return absl::OkStatus();
 }
 
+// Prints "prune" or "continue", so a shell loop can test it; with --format
+// json, {"should_prune": true|false}.
+absl::Status Report(const GlobalOptions& global, const AskTellOptions& options) {
+  ASSIGN_OR_RETURN(Format format, ParseFormat(options.report_format));
+  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(v1::ReportIntermediateResponse response,
+                   client.Report(options.study, options.trial, options.step, options.value));
+  if (format == Format::kJson) {
+    std::cout << nlohmann::json{{"should_prune", response.should_prune()}}.dump() << "\n";
+  } else {
+    std::cout << (response.should_prune() ? "prune" : "continue") << "\n";
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* action) {
@@ -85,6 +102,22 @@ void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* acti
       tell->add_option("--value", options->value, "Objective value (required to complete)");
   tell->add_option("--state", options->state, "complete, fail or pruned")->capture_default_str();
   tell->add_option("--reason", options->reason, "Why the trial failed");
+  CLI::App* report = app.add_subcommand(
+      "report", "Report an asked trial's value at a step; prints prune or continue");
+  report->add_option("study", options->study, "Study name")->required();
+  report->add_option("--trial", options->trial, "Trial number printed by `hpo ask`")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+  report->add_option("--step", options->step, "Step (e.g. epoch) of the value")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+  report->add_option("--value", options->value, "Intermediate objective value")->required();
+  report->add_option("--format", options->report_format, "table (prune|continue) or json")
+      ->capture_default_str();
+  report->callback([&global, options, action] {
+    *action = [&global, options] { return Report(global, *options); };
+  });
+
   tell->callback([&global, options, action, value] {
     options->has_value = value->count() > 0;
     *action = [&global, options] { return Tell(global, *options); };

@@ -218,24 +218,28 @@ TEST(SpecParserTest, UnknownFieldsInEverySection) {
        "s.yaml:1: nme: unknown field (expected one of: name, direction, sampler, "
        "pruner, max_trials, params, task, lease_seconds)"},
       {"sampler:\n  type: random\n  sed: 1\n",
-       "s.yaml:3: sampler.sed: unknown field (expected one of: type, seed)"},
-      {"pruner: {kind: none}\n", "s.yaml:1: pruner.kind: unknown field (expected one of: type)"},
+       "s.yaml:3: sampler.sed: unknown field (expected one of: type, seed, n_startup_trials, "
+       "n_ei_candidates, gamma, prior_weight, multivariate, constant_liar, "
+       "consider_magic_clip, consider_endpoints)"},
+      {"pruner: {kind: none}\n", "s.yaml:1: pruner.kind: unknown field (expected one of: type, n_startup_trials, "
+       "n_warmup_steps, interval_steps, n_min_trials, min_resource, reduction_factor, "
+       "min_early_stopping_rate, max_resource)"},
       {"params:\n  c: {type: categorical, choices: [a], low: 1}\n",
        "s.yaml:2: params.c.low: unknown field (expected one of: type, choices)"},
       {"params:\n  n: {type: int, low: 1, high: 2, choices: [a]}\n",
        "s.yaml:2: params.n.choices: unknown field (expected one of: type, low, high, log, step)"},
       {"task:\n  epoch: 3\n",
        "s.yaml:2: task.epoch: unknown field (expected one of: dataset, "
-       "model, optimizer, epochs, batch_size, seed)"},
+       "model, optimizer, epochs, batch_size, seed, loss, schedule, max_grad_norm)"},
       {"task:\n  dataset: {name: x, size: 3}\n",
        "s.yaml:2: task.dataset.size: unknown field (expected one of: name, train_examples, "
-       "validation_examples, path, seed)"},
+       "validation_examples, path, seed, test_path, label_column, header, problem, scaling)"},
       {"task:\n  model:\n    layers: [1]\n",
        "s.yaml:3: task.model.layers: unknown field (expected one of: type, hidden, activation, "
-       "init)"},
+       "init, dropout)"},
       {"task:\n  optimizer: {momentum: 0.9}\n",
        "s.yaml:2: task.optimizer.momentum: unknown field (expected one of: type, lr, "
-       "weight_decay, beta1, beta2, eps)"},
+       "weight_decay, beta1, beta2, eps, amsgrad)"},
   };
   for (const Case& c : cases) {
     EXPECT_THAT(ParseStudySpecYaml(c.yaml, "s.yaml"), StatusIs(kInvalid, c.message)) << c.yaml;
@@ -328,6 +332,29 @@ TEST(SpecParserTest, DuplicateKeysAreErrors) {
   EXPECT_THAT(
       ParseStudySpecYaml("params:\n  lr: {type: float, low: 0, high: 1, low: 0.5}\n", "s.yaml"),
       StatusIs(kInvalid, "s.yaml:2: params.lr.low: duplicate key (first at line 2)"));
+}
+
+TEST(SpecParserTest, TpeSamplerSettings) {
+  absl::StatusOr<ParsedSpec> parsed = ParseStudySpecYaml(
+      R"(sampler: {type: tpe, seed: 3, n_startup_trials: 5, n_ei_candidates: 48, gamma: 0.2,
+          prior_weight: 0.5, multivariate: true, constant_liar: false,
+          consider_magic_clip: false, consider_endpoints: true}
+)",
+      "s.yaml");
+  ASSERT_OK(parsed);
+  const v1::SamplerSpec& s = parsed->spec.sampler();
+  EXPECT_EQ(s.type(), "tpe");
+  EXPECT_EQ(s.n_startup_trials(), 5);
+  EXPECT_EQ(s.n_ei_candidates(), 48);
+  EXPECT_EQ(s.gamma(), 0.2);
+  EXPECT_EQ(s.prior_weight(), 0.5);
+  EXPECT_TRUE(s.has_multivariate() && s.multivariate());
+  EXPECT_TRUE(s.has_constant_liar() && !s.constant_liar());
+  EXPECT_TRUE(s.has_consider_magic_clip() && !s.consider_magic_clip());
+  EXPECT_TRUE(s.consider_endpoints());
+  absl::StatusOr<ParsedSpec> bad =
+      ParseStudySpecYaml("sampler: {type: tpe, multivariate: maybe}\n", "s.yaml");
+  EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sampler.multivariate")));
 }
 
 TEST(SpecParserTest, YamlSyntaxErrorHasLine) {

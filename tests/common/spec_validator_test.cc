@@ -140,12 +140,21 @@ TEST(ApplyStudySpecDefaultsTest, KeepsWhatIsSetIncludingExplicitZeros) {
   v1::StudySpec spec = TextProto(R"pb(
     direction: MAXIMIZE
     sampler { type: "tpe" seed: 5 }
-    pruner { type: "asha" }
+    pruner { type: "asha" min_resource: 2 reduction_factor: 3 min_early_stopping_rate: 0 }
     lease_seconds: 5
     task {
-      dataset { name: "fashion-mnist" path: "/x" validation_examples: 7 }
+      dataset { name: "fashion-mnist" path: "/x" validation_examples: 7 scaling: "none" }
       model { type: "linear" activation: "tanh" init: "normal" }
-      optimizer { type: "adamw" lr: 0.5 weight_decay: 0 beta1: 0 beta2: 0.5 eps: 1e-3 }
+      optimizer {
+        type: "adamw"
+        lr: 0.5
+        weight_decay: 0
+        beta1: 0
+        beta2: 0.5
+        eps: 1e-3
+        amsgrad: false
+      }
+      schedule { type: "constant" gamma: 0.1 }
       epochs: 9
       batch_size: 1
     }
@@ -251,15 +260,43 @@ TEST(ValidateStudySpecTest, StudyLevelRules) {
 TEST(ValidateStudySpecTest, SamplerAndPrunerTypes) {
   EXPECT_THAT(
       ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("foo"); }),
-      StatusIs(kInvalid, "sampler.type: unknown sampler \"foo\" (expected one of: random)"));
-  EXPECT_THAT(
-      ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("tpe"); }),
-      StatusIs(kInvalid, "sampler.type: \"tpe\" is not available yet (expected one of: random)"));
-  EXPECT_THAT(
-      ErrorAfter([](v1::StudySpec* s) { s->mutable_pruner()->set_type("asha"); }),
-      StatusIs(kInvalid, "pruner.type: \"asha\" is not available yet (expected one of: none)"));
+      StatusIs(kInvalid, "sampler.type: unknown sampler \"foo\" (expected one of: random, tpe)"));
+  EXPECT_OK(ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("tpe"); }));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_pruner()->set_type("eager"); }),
-              StatusIs(kInvalid, "pruner.type: unknown pruner \"eager\" (expected one of: none)"));
+              StatusIs(kInvalid, "pruner.type: unknown pruner \"eager\" (expected one of: none, "
+                                 "median, asha, hyperband)"));
+}
+
+TEST(ValidateStudySpecTest, TpeSettings) {
+  auto tpe = [](const std::function<void(v1::SamplerSpec*)>& mutate) {
+    return ErrorAfter([&](v1::StudySpec* s) {
+      s->mutable_sampler()->set_type("tpe");
+      mutate(s->mutable_sampler());
+    });
+  };
+  EXPECT_OK(tpe([](v1::SamplerSpec* s) {
+    s->set_n_startup_trials(0);
+    s->set_n_ei_candidates(1);
+    s->set_gamma(1);
+    s->set_prior_weight(0.1);
+    s->set_multivariate(true);
+    s->set_constant_liar(false);
+  }));
+  EXPECT_THAT(tpe([](v1::SamplerSpec* s) { s->set_n_startup_trials(-1); }),
+              StatusIs(kInvalid, "sampler.n_startup_trials: must be >= 0 (got -1)"));
+  EXPECT_THAT(tpe([](v1::SamplerSpec* s) { s->set_n_ei_candidates(0); }),
+              StatusIs(kInvalid, "sampler.n_ei_candidates: must be in [1, 10000] (got 0)"));
+  EXPECT_THAT(tpe([](v1::SamplerSpec* s) { s->set_gamma(0); }),
+              StatusIs(kInvalid, "sampler.gamma: must be in (0, 1] (got 0)"));
+  EXPECT_THAT(tpe([](v1::SamplerSpec* s) { s->set_gamma(1.5); }),
+              StatusIs(kInvalid, "sampler.gamma: must be in (0, 1] (got 1.5)"));
+  EXPECT_THAT(tpe([](v1::SamplerSpec* s) { s->set_prior_weight(0); }),
+              StatusIs(kInvalid, "sampler.prior_weight: must be finite and > 0 (got 0)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_sampler()->set_type("random");
+                s->mutable_sampler()->set_multivariate(true);
+              }),
+              StatusIs(kInvalid, "sampler.multivariate: only applies to the tpe sampler"));
 }
 
 TEST(ValidateStudySpecTest, FloatParamRules) {
@@ -353,8 +390,8 @@ TEST(ValidateStudySpecTest, TaskParamsMustBeKnownSettings) {
               }),
               StatusIs(kInvalid,
                        "params.foo: not a training setting of the task (searchable: lr, "
-                       "weight_decay, beta1, beta2, eps, batch_size, epochs, width, "
-                       "activation, init)"));
+                       "weight_decay, beta1, beta2, eps, dropout, max_grad_norm, batch_size, "
+                       "epochs, width, warmup_steps, activation, init)"));
   // The same name is fine without a task.
   v1::StudySpec ask_tell = GoodAskTellSpec();
   Param(&ask_tell, "foo")->mutable_float_distribution()->set_high(1);
@@ -437,7 +474,7 @@ TEST(ValidateStudySpecTest, TaskRules) {
       ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_dataset()->set_name("mnist"); }),
       StatusIs(kInvalid,
                "task.dataset.name: unknown dataset \"mnist\" (expected one of: "
-               "fashion-mnist, synthetic-regression)"));
+               "fashion-mnist, synthetic-regression, csv)"));
   EXPECT_THAT(
       ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_dataset()->clear_name(); }),
       StatusIs(kInvalid, StartsWith("task.dataset.name: must be set")));

@@ -174,6 +174,42 @@ task:
   }
 }
 
+TEST(EndToEndTest, AshaStopsWorkersOnBadTrialsAndKeepsTheirLastValue) {
+  LocalCluster cluster;
+  ASSERT_OK(cluster.StartCoordinator());
+  v1::StudySpec spec = ParseSpec(kSyntheticSpec);
+  spec.set_name("pruned");
+  spec.set_max_trials(12);
+  spec.mutable_params(0)->mutable_float_distribution()->set_low(1e-4);  // some slow learners
+  spec.mutable_pruner()->set_type("asha");
+  spec.mutable_pruner()->set_reduction_factor(3);
+  spec.mutable_task()->set_epochs(9);
+  ASSERT_OK(cluster.client().CreateStudy(spec, false));
+  ASSERT_OK(cluster.StartWorker("w1"));
+  ASSERT_OK(cluster.StartWorker("w2"));
+  ASSERT_OK(cluster.WaitForStudy("pruned", 120s));
+
+  Json trials = TrialsJson(cluster, "pruned");
+  ASSERT_EQ(trials.size(), 12u);
+  int pruned = 0;
+  for (const Json& trial : trials) {
+    const std::string state = trial["state"];
+    ASSERT_TRUE(state == "COMPLETE" || state == "PRUNED") << trial.dump();
+    const Json& steps = trial["intermediate_values"];
+    if (state == "PRUNED") {
+      ++pruned;
+      // Stopped at a rung (epoch 1, 3 or 9), keeping the value it reported there.
+      ASSERT_TRUE(steps.size() == 1 || steps.size() == 3 || steps.size() == 9) << trial.dump();
+      EXPECT_DOUBLE_EQ(trial["value"].get<double>(),
+                       steps[std::to_string(steps.size())].get<double>());
+    } else {
+      EXPECT_EQ(steps.size(), 9u) << trial.dump();
+    }
+  }
+  EXPECT_GT(pruned, 0);
+  EXPECT_LT(pruned, 12);
+}
+
 TEST(EndToEndTest, KillingTheCoordinatorLosesNoCompleteTrial) {
   LocalCluster cluster;
   ASSERT_OK(cluster.StartCoordinator());

@@ -278,6 +278,56 @@ TEST_F(CoordinatorTest, AskTellFollowsTheDirection) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already FAILED")));
 }
 
+TEST_F(CoordinatorTest, APrunedReportEndsTheTrialAtOnceAndSurvivesARestart) {
+  v1::StudySpec spec = Spec(kAskTellSpec);
+  spec.set_direction(v1::MINIMIZE);
+  spec.mutable_pruner()->set_type("asha");
+  spec.mutable_pruner()->set_reduction_factor(2);
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  auto report = [&](int64_t number, int64_t step, double value) {
+    v1::ReportIntermediateRequest request;
+    request.mutable_trial()->set_study_name("quadratic");
+    request.mutable_trial()->set_trial_number(number);
+    request.set_step(step);
+    request.set_value(value);
+    return coordinator_->ReportIntermediate(request);
+  };
+  ASSERT_OK(coordinator_->Ask("quadratic"));
+  ASSERT_OK(coordinator_->Ask("quadratic"));
+  auto first = report(0, 1, 0.5);
+  ASSERT_OK(first);
+  EXPECT_FALSE(first->should_prune());
+  auto second = report(1, 1, 0.9);  // worse than the only other trial at rung 1
+  ASSERT_OK(second);
+  EXPECT_TRUE(second->should_prune());
+
+  Reopen();
+  auto trials = coordinator_->ListTrials([] {
+    v1::ListTrialsRequest request;
+    request.set_study_name("quadratic");
+    return request;
+  }());
+  ASSERT_OK(trials);
+  EXPECT_EQ(trials->trials(0).state(), v1::Trial::RUNNING);
+  EXPECT_EQ(trials->trials(1).state(), v1::Trial::PRUNED);
+  EXPECT_DOUBLE_EQ(trials->trials(1).value(), 0.9);
+  EXPECT_EQ(coordinator_->GetStudy("quadratic")->trial_counts().at("PRUNED"), 1);
+
+  // Telling PRUNED afterwards, as an Optuna-style loop does, is fine; anything
+  // else is refused.
+  v1::TellRequest tell;
+  tell.set_study_name("quadratic");
+  tell.set_trial_number(1);
+  tell.set_state(v1::Trial::PRUNED);
+  EXPECT_OK(coordinator_->Tell(tell));
+  tell.set_state(v1::Trial::COMPLETE);
+  tell.set_value(0.1);
+  EXPECT_THAT(coordinator_->Tell(tell),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already PRUNED")));
+  EXPECT_THAT(report(1, 2, 0.1),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already PRUNED")));
+}
+
 TEST_F(CoordinatorTest, WorkersOnlyGetStudiesWithATask) {
   ASSERT_OK(coordinator_->CreateStudy(Spec(kAskTellSpec), false));
   EXPECT_FALSE(Acquire().has_trial());
