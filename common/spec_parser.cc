@@ -35,7 +35,8 @@ class SpecParser {
   absl::Status ParseStudy(const YamlField& field, v1::StudySpec* spec) {
     ASSIGN_OR_RETURN(std::vector<YamlField> entries,
                      reader_.Mapping(field, {"name", "direction", "sampler", "pruner", "max_trials",
-                                             "params", "task", "lease_seconds"}));
+                                             "params", "task", "lease_seconds",
+                                             "max_retries"}));
     for (const YamlField& e : entries) {
       if (e.key == "name") {
         ASSIGN_OR_RETURN(*spec->mutable_name(), reader_.String(e));
@@ -64,6 +65,9 @@ class SpecParser {
       } else if (e.key == "lease_seconds") {
         ASSIGN_OR_RETURN(double lease_seconds, reader_.Double(e));
         spec->set_lease_seconds(lease_seconds);
+      } else if (e.key == "max_retries") {
+        ASSIGN_OR_RETURN(int32_t max_retries, reader_.Int32(e));
+        spec->set_max_retries(max_retries);
       }
     }
     return absl::OkStatus();

@@ -388,6 +388,7 @@ void ApplyStudySpecDefaults(v1::StudySpec* spec) {
   if (spec->direction() == v1::DIRECTION_UNSPECIFIED) spec->set_direction(v1::MINIMIZE);
   if (spec->sampler().type().empty()) spec->mutable_sampler()->set_type("random");
   if (spec->lease_seconds() == 0) spec->set_lease_seconds(kDefaultLeaseSeconds);
+  if (!spec->has_max_retries()) spec->set_max_retries(kDefaultMaxRetries);
   for (v1::ParamSpec& param : *spec->mutable_params()) {
     if (param.has_int_distribution() && param.int_distribution().step() == 0) {
       param.mutable_int_distribution()->set_step(1);
@@ -408,6 +409,10 @@ absl::Status ValidateStudySpec(const v1::StudySpec& spec) {
   if (spec.max_trials() < 0) {
     return SpecFieldError("max_trials",
                           absl::StrCat("must be >= 0 (0: no limit), got ", spec.max_trials()));
+  }
+  if (spec.max_retries() < 0 || spec.max_retries() > kMaxRetries) {
+    return SpecFieldError("max_retries", absl::StrCat("must be in [0, ", kMaxRetries, "] (got ",
+                                                      spec.max_retries(), ")"));
   }
   if (!(spec.lease_seconds() > 0 && spec.lease_seconds() <= kMaxLeaseSeconds)) {
     return SpecFieldError("lease_seconds",

@@ -58,6 +58,8 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(std::unique_ptr<S
       if (t.trial.state() == v1::Trial::RUNNING && !t.lease_id.empty()) {
         t.trial.set_lease_expire_time_ms(now + lease_ms);
       }
+      if (!t.trial.has_retry_of()) ++state->sampled_trials;
+      if (t.trial.state() == v1::Trial::WAITING) state->waiting.push_back(t.trial.number());
       state->trials.push_back(std::move(t.trial));
       state->lease_ids.push_back(std::move(t.lease_id));
     }
@@ -135,7 +137,7 @@ absl::StatusOr<v1::Study> Coordinator::StopStudy(absl::string_view study_name) {
 bool Coordinator::CanCreateTrial(const StudyState& study) const {
   const int32_t max_trials = study.study.spec().max_trials();
   return study.study.state() == v1::Study::RUNNING &&
-         (max_trials == 0 || static_cast<int64_t>(study.trials.size()) < max_trials);
+         (max_trials == 0 || study.sampled_trials < max_trials);
 }
 
 absl::StatusOr<v1::Trial*> Coordinator::NewTrial(StudyState& study, absl::string_view worker_id,
@@ -159,7 +161,54 @@ absl::StatusOr<v1::Trial*> Coordinator::NewTrial(StudyState& study, absl::string
   RETURN_IF_ERROR(storage_->PutTrial(trial, lease_id));
   study.trials.push_back(std::move(trial));
   study.lease_ids.push_back(std::move(lease_id));
+  ++study.sampled_trials;
   return &study.trials.back();
+}
+
+absl::StatusOr<v1::Trial*> Coordinator::StartWaitingTrial(StudyState& study,
+                                                          absl::string_view worker_id) {
+  const int64_t number = study.waiting.front();
+  v1::Trial updated = study.trials[number];
+  const int64_t now = clock_->NowMs();
+  updated.set_state(v1::Trial::RUNNING);
+  updated.set_worker_id(std::string(worker_id));
+  updated.set_start_time_ms(now);
+  updated.set_lease_expire_time_ms(now + LeaseMs(study.study.spec()));
+  std::string lease_id = NewLeaseId();
+  RETURN_IF_ERROR(storage_->PutTrial(updated, lease_id));
+  study.trials[number] = std::move(updated);
+  study.lease_ids[number] = std::move(lease_id);
+  study.waiting.pop_front();
+  return &study.trials[number];
+}
+
+absl::Status Coordinator::ExpireLease(StudyState& study, int64_t number) {
+  const v1::Trial& trial = study.trials[number];
+  v1::Trial failed = Finished(trial, v1::Trial::FAILED, std::nullopt, "lease expired", {});
+  int retries = 0;
+  for (const v1::Trial* t = &trial; t->has_retry_of(); t = &study.trials[t->retry_of()]) {
+    ++retries;
+  }
+  std::optional<v1::Trial> retry;
+  if (retries < study.study.spec().max_retries()) {
+    retry.emplace();
+    retry->set_study_name(trial.study_name());
+    retry->set_number(static_cast<int64_t>(study.trials.size()));
+    retry->set_state(v1::Trial::WAITING);
+    *retry->mutable_params() = trial.params();
+    retry->set_retry_of(number);
+  }
+  std::vector<std::pair<const v1::Trial*, std::string>> writes = {
+      {&failed, study.lease_ids[number]}};
+  if (retry.has_value()) writes.emplace_back(&*retry, "");
+  RETURN_IF_ERROR(storage_->PutTrials(writes));
+  study.trials[number] = std::move(failed);
+  if (retry.has_value()) {
+    study.waiting.push_back(retry->number());
+    study.trials.push_back(*std::move(retry));
+    study.lease_ids.emplace_back();
+  }
+  return MaybeComplete(study);
 }
 
 absl::StatusOr<v1::AcquireTrialResponse> Coordinator::AcquireTrial(
@@ -172,8 +221,15 @@ absl::StatusOr<v1::AcquireTrialResponse> Coordinator::AcquireTrial(
   v1::AcquireTrialResponse response;
   for (auto& [name, study] : studies_) {
     if (!request.study_name().empty() && name != request.study_name()) continue;
-    if (!study->study.spec().has_task() || !CanCreateTrial(*study)) continue;
-    ASSIGN_OR_RETURN(v1::Trial * trial, NewTrial(*study, request.worker_id(), /*leased=*/true));
+    if (!study->study.spec().has_task() || study->study.state() != v1::Study::RUNNING) continue;
+    v1::Trial* trial = nullptr;
+    if (!study->waiting.empty()) {
+      ASSIGN_OR_RETURN(trial, StartWaitingTrial(*study, request.worker_id()));
+    } else if (CanCreateTrial(*study)) {
+      ASSIGN_OR_RETURN(trial, NewTrial(*study, request.worker_id(), /*leased=*/true));
+    } else {
+      continue;
+    }
     *response.mutable_trial() = *trial;
     response.mutable_lease()->set_lease_id(study->lease_ids[trial->number()]);
     response.mutable_lease()->set_expire_time_ms(trial->lease_expire_time_ms());
@@ -257,10 +313,10 @@ absl::Status Coordinator::CommitTrial(StudyState& study, v1::Trial updated) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Trial> Coordinator::Finish(
-    StudyState& study, v1::Trial* trial, v1::Trial::State state, std::optional<double> value,
-    std::string reason, const google::protobuf::Map<std::string, double>& user_attrs) {
-  v1::Trial updated = *trial;
+v1::Trial Coordinator::Finished(const v1::Trial& trial, v1::Trial::State state,
+                               std::optional<double> value, std::string reason,
+                               const google::protobuf::Map<std::string, double>& user_attrs) const {
+  v1::Trial updated = trial;
   updated.set_state(state);
   updated.set_complete_time_ms(clock_->NowMs());
   updated.set_lease_expire_time_ms(0);
@@ -272,7 +328,14 @@ absl::StatusOr<v1::Trial> Coordinator::Finish(
     // A pruned trial keeps its last reported value, as in Optuna.
     updated.set_value(updated.intermediate_values().rbegin()->value());
   }
-  RETURN_IF_ERROR(CommitTrial(study, std::move(updated)));
+  return updated;
+}
+
+absl::StatusOr<v1::Trial> Coordinator::Finish(
+    StudyState& study, v1::Trial* trial, v1::Trial::State state, std::optional<double> value,
+    std::string reason, const google::protobuf::Map<std::string, double>& user_attrs) {
+  RETURN_IF_ERROR(
+      CommitTrial(study, Finished(*trial, state, value, std::move(reason), user_attrs)));
   RETURN_IF_ERROR(MaybeComplete(study));
   return *trial;
 }
@@ -280,7 +343,7 @@ absl::StatusOr<v1::Trial> Coordinator::Finish(
 absl::Status Coordinator::MaybeComplete(StudyState& study) {
   const int32_t max_trials = study.study.spec().max_trials();
   if (study.study.state() != v1::Study::RUNNING || max_trials == 0 ||
-      static_cast<int64_t>(study.trials.size()) < max_trials) {
+      study.sampled_trials < max_trials) {
     return absl::OkStatus();
   }
   for (const v1::Trial& trial : study.trials) {
@@ -425,13 +488,15 @@ absl::StatusOr<int> Coordinator::ReclaimExpiredLeases() {
   const int64_t now = clock_->NowMs();
   int reclaimed = 0;
   for (auto& [name, study] : studies_) {
-    for (v1::Trial& trial : study->trials) {
-      if (trial.state() != v1::Trial::RUNNING || study->lease_ids[trial.number()].empty() ||
-          trial.lease_expire_time_ms() > now) {
-        continue;
+    std::vector<int64_t> expired;
+    for (const v1::Trial& trial : study->trials) {
+      if (trial.state() == v1::Trial::RUNNING && !study->lease_ids[trial.number()].empty() &&
+          trial.lease_expire_time_ms() <= now) {
+        expired.push_back(trial.number());
       }
-      RETURN_IF_ERROR(
-          Finish(*study, &trial, v1::Trial::FAILED, std::nullopt, "lease expired", {}).status());
+    }
+    for (int64_t number : expired) {
+      RETURN_IF_ERROR(ExpireLease(*study, number));
       ++reclaimed;
     }
   }

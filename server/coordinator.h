@@ -9,6 +9,7 @@
 #define HPO_SERVER_COORDINATOR_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -86,6 +87,8 @@ class Coordinator {
     std::vector<std::string> lease_ids;  // by trial number; "" for ask/tell trials
     std::unique_ptr<Sampler> sampler;
     std::unique_ptr<Pruner> pruner;
+    int64_t sampled_trials = 0;   // trials that are not retries: what max_trials counts
+    std::deque<int64_t> waiting;  // numbers of WAITING retries, oldest first
   };
 
   Coordinator(std::unique_ptr<Storage> storage, Clock* clock, CoordinatorOptions options)
@@ -98,6 +101,17 @@ class Coordinator {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Trial*> NewTrial(StudyState& study, absl::string_view worker_id,
                                       bool leased) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Hands the oldest WAITING retry to `worker_id` under a new lease.
+  absl::StatusOr<v1::Trial*> StartWaitingTrial(StudyState& study, absl::string_view worker_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fails the trial whose lease expired and, unless its chain of retries has
+  // reached max_retries, queues a WAITING copy with the same params, in one
+  // transaction.
+  absl::Status ExpireLease(StudyState& study, int64_t number) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `trial` as it is once finished in `state`.
+  v1::Trial Finished(const v1::Trial& trial, v1::Trial::State state, std::optional<double> value,
+                     std::string reason,
+                     const google::protobuf::Map<std::string, double>& user_attrs) const;
   // Stores `updated` as the new version of its trial and then applies it.
   absl::Status CommitTrial(StudyState& study, v1::Trial updated)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/spec_error.h"
 #include "server/sampler/random_sampler.h"
+#include "server/sampler/tpe_sampler.h"
 
 namespace hpo::server {
 
@@ -16,10 +17,15 @@ absl::StatusOr<std::unique_ptr<Sampler>> MakeSampler(const v1::SamplerSpec& spec
     return std::make_unique<RandomSampler>(spec.seed());
   }
   if (spec.type() == "tpe") {
-    return SpecFieldError("sampler.type", "\"tpe\" is not available yet (expected one of: random)");
+    if (!spec.has_seed()) {
+      return SpecFieldError("sampler.seed",
+                            "must be set before a sampler is made (the coordinator draws one "
+                            "when the study is created)");
+    }
+    return std::make_unique<TpeSampler>(spec.seed(), TpeOptionsFromSpec(spec));
   }
   return SpecFieldError("sampler.type", absl::StrCat("unknown sampler \"", spec.type(),
-                                                     "\" (expected one of: random)"));
+                                                     "\" (expected one of: random, tpe)"));
 }
 
 }  // namespace hpo::server

@@ -34,8 +34,8 @@ class Sampler {
 };
 
 // The sampler `spec` names; `spec.seed` must be set (the coordinator draws
-// one when the study is created). Only "random" exists for now; any other
-// type is INVALID_ARGUMENT naming sampler.type.
+// one when the study is created). "random" or "tpe"; any other type is
+// INVALID_ARGUMENT naming sampler.type.
 absl::StatusOr<std::unique_ptr<Sampler>> MakeSampler(const v1::SamplerSpec& spec);
 
 }  // namespace hpo::server

@@ -29,6 +29,7 @@ CREATE TABLE trials (
   fail_reason TEXT NOT NULL,
   start_time_ms INTEGER NOT NULL,
   complete_time_ms INTEGER NOT NULL,
+  retry_of INTEGER,  -- number of the trial this one retries
   UNIQUE (study_id, number)
 );
 -- kind: 1 float, 2 int, 3 categorical; value holds a REAL, INTEGER or TEXT.
@@ -56,6 +57,14 @@ CREATE TABLE trial_intermediate_values (
 // SQLite stores NaN as NULL; read it back as NaN.
 double ValueOrNan(const sqlite::Statement& stmt, int column) {
   return stmt.IsNull(column) ? std::numeric_limits<double>::quiet_NaN() : stmt.Double(column);
+}
+
+void BindRetryOf(sqlite::Statement& stmt, int index, const v1::Trial& trial) {
+  if (trial.has_retry_of()) {
+    stmt.Bind(index, trial.retry_of());
+  } else {
+    stmt.BindNull(index);
+  }
 }
 
 }  // namespace
@@ -152,7 +161,7 @@ absl::Status SqliteStorage::LoadTrials(int64_t study_id, StoredStudy* study) {
   const std::string& name = study->study.spec().name();
   ASSIGN_OR_RETURN(sqlite::Statement trials,
                    db_.Prepare("SELECT trial_id, number, state, value, worker_id, lease_id, "
-                               "fail_reason, start_time_ms, complete_time_ms FROM trials "
+                               "fail_reason, start_time_ms, complete_time_ms, retry_of FROM trials "
                                "WHERE study_id = ? ORDER BY number"));
   ASSIGN_OR_RETURN(sqlite::Statement params,
                    db_.Prepare("SELECT name, kind, value FROM trial_params WHERE trial_id = ?"));
@@ -177,6 +186,7 @@ absl::Status SqliteStorage::LoadTrials(int64_t study_id, StoredStudy* study) {
     trial.set_fail_reason(trials.Text(6));
     trial.set_start_time_ms(trials.Int(7));
     trial.set_complete_time_ms(trials.Int(8));
+    if (!trials.IsNull(9)) trial.set_retry_of(trials.Int(9));
 
     params.Bind(1, trial_id);
     while (true) {
@@ -291,9 +301,19 @@ absl::Status SqliteStorage::ReplaceUserAttrs(int64_t trial_id, const v1::Trial& 
 }
 
 absl::Status SqliteStorage::PutTrial(const v1::Trial& trial, absl::string_view lease_id) {
-  ASSIGN_OR_RETURN(int64_t study_id, StudyId(trial.study_name()));
+  return PutTrials({{&trial, std::string(lease_id)}});
+}
+
+absl::Status SqliteStorage::PutTrials(
+    const std::vector<std::pair<const v1::Trial*, std::string>>& trials) {
   sqlite::Transaction txn(&db_);
   RETURN_IF_ERROR(txn.Begin());
+  for (const auto& [trial, lease_id] : trials) RETURN_IF_ERROR(WriteTrial(*trial, lease_id));
+  return txn.Commit();
+}
+
+absl::Status SqliteStorage::WriteTrial(const v1::Trial& trial, absl::string_view lease_id) {
+  ASSIGN_OR_RETURN(int64_t study_id, StudyId(trial.study_name()));
   ASSIGN_OR_RETURN(std::optional<int64_t> trial_id, FindTrialId(study_id, trial.number()));
   std::optional<double> value;
   if (trial.has_value()) value = trial.value();
@@ -301,7 +321,7 @@ absl::Status SqliteStorage::PutTrial(const v1::Trial& trial, absl::string_view l
     ASSIGN_OR_RETURN(sqlite::Statement stmt,
                      db_.Prepare("UPDATE trials SET state = ?, value = ?, worker_id = ?, "
                                  "lease_id = ?, fail_reason = ?, start_time_ms = ?, "
-                                 "complete_time_ms = ? WHERE trial_id = ?"));
+                                 "complete_time_ms = ?, retry_of = ? WHERE trial_id = ?"));
     stmt.Bind(1, static_cast<int64_t>(trial.state()))
         .Bind(2, value)
         .Bind(3, trial.worker_id())
@@ -309,13 +329,14 @@ absl::Status SqliteStorage::PutTrial(const v1::Trial& trial, absl::string_view l
         .Bind(5, trial.fail_reason())
         .Bind(6, trial.start_time_ms())
         .Bind(7, trial.complete_time_ms())
-        .Bind(8, *trial_id);
+        .Bind(9, *trial_id);
+    BindRetryOf(stmt, 8, trial);
     RETURN_IF_ERROR(stmt.Run());
   } else {
     ASSIGN_OR_RETURN(sqlite::Statement stmt,
                      db_.Prepare("INSERT INTO trials (study_id, number, state, value, worker_id, "
-                                 "lease_id, fail_reason, start_time_ms, complete_time_ms) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                 "lease_id, fail_reason, start_time_ms, complete_time_ms, "
+                                 "retry_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     stmt.Bind(1, study_id)
         .Bind(2, trial.number())
         .Bind(3, static_cast<int64_t>(trial.state()))
@@ -325,12 +346,12 @@ absl::Status SqliteStorage::PutTrial(const v1::Trial& trial, absl::string_view l
         .Bind(7, trial.fail_reason())
         .Bind(8, trial.start_time_ms())
         .Bind(9, trial.complete_time_ms());
+    BindRetryOf(stmt, 10, trial);
     RETURN_IF_ERROR(stmt.Run());
     trial_id = sqlite3_last_insert_rowid(db_.handle());
     RETURN_IF_ERROR(InsertParams(*trial_id, trial));
   }
-  RETURN_IF_ERROR(ReplaceUserAttrs(*trial_id, trial));
-  return txn.Commit();
+  return ReplaceUserAttrs(*trial_id, trial);
 }
 
 absl::Status SqliteStorage::AddIntermediateValue(absl::string_view study_name,

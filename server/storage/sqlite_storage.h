@@ -31,6 +31,8 @@ class SqliteStorage : public Storage {
   absl::Status CreateStudy(const v1::Study& study) override;
   absl::Status UpdateStudyState(absl::string_view study_name, v1::Study::State state) override;
   absl::Status PutTrial(const v1::Trial& trial, absl::string_view lease_id) override;
+  absl::Status PutTrials(
+      const std::vector<std::pair<const v1::Trial*, std::string>>& trials) override;
   absl::Status AddIntermediateValue(absl::string_view study_name, int64_t trial_number,
                                     const v1::IntermediateValue& value) override;
 
@@ -41,6 +43,8 @@ class SqliteStorage : public Storage {
   absl::StatusOr<int64_t> QueryInt(const char* sql);
   absl::StatusOr<int64_t> StudyId(absl::string_view study_name) const;
   absl::StatusOr<std::optional<int64_t>> FindTrialId(int64_t study_id, int64_t number);
+  // PutTrial's writes, inside the caller's transaction.
+  absl::Status WriteTrial(const v1::Trial& trial, absl::string_view lease_id);
   absl::Status InsertParams(int64_t trial_id, const v1::Trial& trial);
   absl::Status ReplaceUserAttrs(int64_t trial_id, const v1::Trial& trial);
   absl::Status LoadTrials(int64_t study_id, StoredStudy* study);

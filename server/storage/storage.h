@@ -8,6 +8,7 @@
 #define HPO_SERVER_STORAGE_STORAGE_H_
 
 #include <string>
+#include <utility>
 #include "absl/strings/string_view.h"
 #include <vector>
 
@@ -46,6 +47,10 @@ class Storage {
   // when the trial is first stored and never change. Intermediate values are
   // not written here (see AddIntermediateValue). NOT_FOUND for an unknown study.
   virtual absl::Status PutTrial(const v1::Trial& trial, absl::string_view lease_id) = 0;
+
+  // PutTrial for each of `trials` (with its lease id), all in one transaction.
+  virtual absl::Status PutTrials(
+      const std::vector<std::pair<const v1::Trial*, std::string>>& trials) = 0;
 
   // NOT_FOUND for an unknown study or trial.
   virtual absl::Status AddIntermediateValue(absl::string_view study_name, int64_t trial_number,

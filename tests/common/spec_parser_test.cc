@@ -216,7 +216,7 @@ TEST(SpecParserTest, UnknownFieldsInEverySection) {
   const Case cases[] = {
       {"nme: x\n",
        "s.yaml:1: nme: unknown field (expected one of: name, direction, sampler, "
-       "pruner, max_trials, params, task, lease_seconds)"},
+       "pruner, max_trials, params, task, lease_seconds, max_retries)"},
       {"sampler:\n  type: random\n  sed: 1\n",
        "s.yaml:3: sampler.sed: unknown field (expected one of: type, seed, n_startup_trials, "
        "n_ei_candidates, gamma, prior_weight, multivariate, constant_liar, "

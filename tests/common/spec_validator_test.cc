@@ -142,6 +142,7 @@ TEST(ApplyStudySpecDefaultsTest, KeepsWhatIsSetIncludingExplicitZeros) {
     sampler { type: "tpe" seed: 5 }
     pruner { type: "asha" min_resource: 2 reduction_factor: 3 min_early_stopping_rate: 0 }
     lease_seconds: 5
+    max_retries: 0
     task {
       dataset { name: "fashion-mnist" path: "/x" validation_examples: 7 scaling: "none" }
       model { type: "linear" activation: "tanh" init: "normal" }

@@ -214,6 +214,51 @@ TEST_F(CoordinatorTest, ExpiredLeaseFailsTheTrialAndTheWorkerLearnsItLostIt) {
   EXPECT_EQ(trials->trials(0).fail_reason(), "lease expired");
 }
 
+TEST_F(CoordinatorTest, AnExpiredTrialIsRetriedWithItsParamsUpToMaxRetries) {
+  v1::StudySpec spec = Spec(kTaskSpec);
+  spec.set_max_trials(1);
+  spec.set_max_retries(2);
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  v1::AcquireTrialResponse first = Acquire("w1");
+  auto list = [&] {
+    v1::ListTrialsRequest request;
+    request.set_study_name("fmnist");
+    auto response = coordinator_->ListTrials(request);
+    EXPECT_OK(response);
+    return std::vector<v1::Trial>(response->trials().begin(), response->trials().end());
+  };
+  // The worker dies twice; each time its trial fails and a linked retry waits.
+  v1::AcquireTrialResponse current = first;
+  for (int retry = 1; retry <= 2; ++retry) {
+    clock_.AdvanceMs(11'000);
+    ASSERT_OK(coordinator_->ReclaimExpiredLeases());
+    std::vector<v1::Trial> trials = list();
+    ASSERT_EQ(trials.size(), static_cast<size_t>(retry + 1));
+    EXPECT_EQ(trials[retry - 1].state(), v1::Trial::FAILED);
+    EXPECT_EQ(trials[retry].state(), v1::Trial::WAITING);
+    EXPECT_EQ(trials[retry].retry_of(), retry - 1);
+    if (retry == 1) Reopen();  // the queue of retries survives a restart
+    current = Acquire("w2");
+    ASSERT_TRUE(current.has_trial());
+    EXPECT_EQ(current.trial().number(), retry);
+    EXPECT_EQ(current.trial().state(), v1::Trial::RUNNING);
+    EXPECT_EQ(current.trial().worker_id(), "w2");
+    for (const auto& [name, value] : first.trial().params()) {
+      EXPECT_TRUE(MessageDifferencer::Equals(current.trial().params().at(name), value)) << name;
+    }
+    EXPECT_NE(current.lease().lease_id(), first.lease().lease_id());
+  }
+  // The second retry is the last: when it expires too, nothing is queued and
+  // the study is over (its one sampled trial has run out of retries).
+  clock_.AdvanceMs(11'000);
+  ASSERT_OK(coordinator_->ReclaimExpiredLeases());
+  std::vector<v1::Trial> trials = list();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[2].state(), v1::Trial::FAILED);
+  EXPECT_FALSE(Acquire().has_trial());
+  EXPECT_EQ(coordinator_->GetStudy("fmnist")->state(), v1::Study::COMPLETED);
+}
+
 TEST_F(CoordinatorTest, RestartKeepsResultsAndReArmsRunningLeases) {
   ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));
   v1::TrialRef done = Ref(Acquire());
