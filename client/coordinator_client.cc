@@ -3,28 +3,30 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
-#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 
 namespace hpo::client {
 
-std::string DefaultCoordinatorAddress() {
-  const char* env = std::getenv("HPO_COORDINATOR");
-  return env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
-}
+CoordinatorClient::CoordinatorClient(Connection connection)
+    : connection_(std::move(connection)),
+      stub_(v1::Coordinator::NewStub(MakeChannel(connection_))) {}
 
-CoordinatorClient::CoordinatorClient(std::string address)
-    : address_(std::move(address)),
-      stub_(v1::Coordinator::NewStub(
-          grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()))) {}
+CoordinatorClient::CoordinatorClient(const std::string& address)
+    : CoordinatorClient(Connection{address, "", grpc::InsecureChannelCredentials()}) {}
+
+absl::StatusOr<CoordinatorClient> CoordinatorClient::Connect(const ConnectionFlags& flags) {
+  absl::StatusOr<Connection> connection = ResolveConnection(flags);
+  if (!connection.ok()) return connection.status();
+  return CoordinatorClient(*std::move(connection));
+}
 
 absl::Status CoordinatorClient::Convert(const grpc::Status& status) const {
   if (status.ok()) return absl::OkStatus();
   const auto code = static_cast<absl::StatusCode>(status.error_code());
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return absl::Status(code, absl::StrCat("cannot reach the coordinator at ", address_, " (",
+    return absl::Status(code, absl::StrCat("cannot reach the coordinator at ", connection_.address, " (",
                                            status.error_message(),
                                            "); is hpo-coordinator running? Set --coordinator "
                                            "or HPO_COORDINATOR"));
@@ -38,6 +40,7 @@ absl::StatusOr<Response> CoordinatorClient::Call(
                                                   Response*),
     const Request& request) {
   grpc::ClientContext context;
+  Authorize(connection_.token, &context);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   Response response;
   absl::Status status = Convert((stub_.get()->*method)(&context, request, &response));

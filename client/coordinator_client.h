@@ -9,19 +9,20 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/connection.h"
 #include "hpo/v1/coordinator.grpc.pb.h"
 
 namespace hpo::client {
 
-// The address used when no --coordinator is given: $HPO_COORDINATOR, else
-// 127.0.0.1:50051.
-std::string DefaultCoordinatorAddress();
-
 class CoordinatorClient {
  public:
-  explicit CoordinatorClient(std::string address);
+  explicit CoordinatorClient(Connection connection);
+  // A plaintext connection without a token (a local coordinator).
+  explicit CoordinatorClient(const std::string& address);
+  // Reads the files the flags name, then connects.
+  static absl::StatusOr<CoordinatorClient> Connect(const ConnectionFlags& flags);
 
-  const std::string& address() const { return address_; }
+  const std::string& address() const { return connection_.address; }
 
   absl::StatusOr<v1::Study> CreateStudy(const v1::StudySpec& spec, bool load_if_exists);
   absl::StatusOr<v1::Study> GetStudy(const std::string& name);
@@ -47,7 +48,7 @@ class CoordinatorClient {
                                                     Response*),
       const Request& request);
 
-  std::string address_;
+  Connection connection_;
   std::unique_ptr<v1::Coordinator::Stub> stub_;
 };
 

@@ -3,16 +3,12 @@
 
 #include "CLI/CLI.hpp"
 #include "client/commands/commands.h"
-#include "client/coordinator_client.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hpo: hyperparameter search with a coordinator and workers"};
   app.require_subcommand(1);
   hpo::client::GlobalOptions global;
-  global.coordinator = hpo::client::DefaultCoordinatorAddress();
-  app.add_option("--coordinator", global.coordinator,
-                 "Coordinator address (default: $HPO_COORDINATOR or 127.0.0.1:50051)")
-      ->capture_default_str();
+  hpo::AddConnectionFlags(app, &global.connection);
   // Subcommands (added below, inheriting this) accept --coordinator after their name too.
   app.fallthrough();
   hpo::client::Action action;

@@ -9,7 +9,7 @@ packages=(
   libabsl-dev libeigen3-dev libsqlite3-dev zlib1g-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
-  dataset-fashion-mnist sqlite3
+  dataset-fashion-mnist sqlite3 openssl
 )
 
 missing=()

@@ -14,6 +14,8 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/file_util.h"
+#include "common/status_macros.h"
 #include "server/coordinator.h"
 #include "server/coordinator_service.h"
 #include "server/storage/sqlite_storage.h"
@@ -23,6 +25,73 @@ namespace {
 bool IsLoopback(const std::string& address) {
   return absl::StartsWith(address, "127.") || absl::StartsWith(address, "localhost:") ||
          absl::StartsWith(address, "[::1]:") || absl::StartsWith(address, "unix:");
+}
+
+// Messages larger than this are refused (RESOURCE_EXHAUSTED) before parsing.
+constexpr int kMaxMessageBytes = 4 << 20;
+
+struct ServerSecurity {
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  bool tls = false;
+  std::string token;
+};
+
+// TLS and token from the flags. Anything but loopback needs both: a port open
+// to the network must not serve studies to whoever finds it.
+absl::StatusOr<ServerSecurity> LoadSecurity(const std::string& listen,
+                                            const std::string& token_file,
+                                            const std::string& tls_cert,
+                                            const std::string& tls_key,
+                                            const std::string& tls_client_ca) {
+  ServerSecurity security;
+  if (!token_file.empty()) {
+    absl::StatusOr<std::string> token = hpo::ReadTokenFile(token_file);
+    if (!token.ok()) {
+      return absl::Status(token.status().code(),
+                          absl::StrCat("--token-file: ", token.status().message()));
+    }
+    security.token = *token;
+  }
+  if (tls_cert.empty() != tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key must be given together");
+  }
+  if (tls_cert.empty()) {
+    if (!tls_client_ca.empty()) {
+      return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+    }
+    if (!IsLoopback(listen)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--listen ", listen, ": only loopback addresses are served without TLS and a token; "
+          "give --tls-cert, --tls-key and --token-file to serve the network"));
+    }
+    security.credentials = grpc::InsecureServerCredentials();
+    return security;
+  }
+  if (security.token.empty() && !IsLoopback(listen)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--listen ", listen, ": serving the network needs --token-file as well as TLS"));
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  auto read = [](const std::string& flag, const std::string& path,
+                 const char* what) -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::string> contents = hpo::ReadFileToString(path, what);
+    if (!contents.ok()) {
+      return absl::Status(contents.status().code(),
+                          absl::StrCat(flag, ": ", contents.status().message()));
+    }
+    return contents;
+  };
+  ASSIGN_OR_RETURN(pair.cert_chain, read("--tls-cert", tls_cert, "certificate"));
+  ASSIGN_OR_RETURN(pair.private_key, read("--tls-key", tls_key, "private key"));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!tls_client_ca.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, read("--tls-client-ca", tls_client_ca, "client CA"));
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  security.credentials = grpc::SslServerCredentials(ssl);
+  security.tls = true;
+  return security;
 }
 
 // Blocks SIGINT and SIGTERM in every thread and waits for one of them.
@@ -52,6 +121,8 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:50051";
   std::string db_path = "hpo.db";
   std::string port_file;
+  std::string token_file;
+  std::string tls_cert, tls_key, tls_client_ca;
   double reclaim_interval_s = 1.0;
   app.add_option("--listen", listen,
                  "Address to serve on; port 0 picks a free port. Only loopback unless told "
@@ -61,12 +132,24 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--port-file", port_file,
                  "Write the address actually bound to this file once serving");
+  app.add_option("--token-file", token_file,
+                 "Require this bearer token (the file's one word) on every call");
+  app.add_option("--tls-cert", tls_cert, "Serve TLS with this certificate chain (PEM)");
+  app.add_option("--tls-key", tls_key, "Private key (PEM) of --tls-cert");
+  app.add_option("--tls-client-ca", tls_client_ca,
+                 "Require client certificates signed by this CA (PEM)");
   app.add_option("--reclaim-interval", reclaim_interval_s,
                  "Seconds between checks for expired leases")
       ->check(CLI::Range(0.01, 3600.0))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
+  absl::StatusOr<ServerSecurity> security =
+      LoadSecurity(listen, token_file, tls_cert, tls_key, tls_client_ca);
+  if (!security.ok()) {
+    std::cerr << "hpo-coordinator: " << security.status().message() << "\n";
+    return 2;
+  }
   auto storage = hpo::server::SqliteStorage::Open(db_path);
   if (!storage.ok()) {
     std::cerr << "hpo-coordinator: " << storage.status().message() << "\n";
@@ -79,11 +162,12 @@ int main(int argc, char** argv) {
               << coordinator.status().message() << "\n";
     return 1;
   }
-  hpo::server::CoordinatorService service(coordinator->get());
+  hpo::server::CoordinatorService service(coordinator->get(), security->token);
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, security->credentials, &port);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -92,17 +176,16 @@ int main(int argc, char** argv) {
   }
   const std::string host = listen.substr(0, listen.rfind(':'));
   const std::string bound = absl::StrCat(host, ":", port);
-  if (!IsLoopback(listen)) {
-    std::cerr << "hpo-coordinator: warning: serving " << bound
-              << " without TLS or authentication; anyone who can reach it can use it\n";
-  }
   if (!port_file.empty()) {
     // Write then rename, so a reader never sees half an address.
     std::string tmp = port_file + ".tmp";
     std::ofstream(tmp) << bound << "\n";
     std::rename(tmp.c_str(), port_file.c_str());
   }
-  std::cerr << "hpo-coordinator: serving on " << bound << ", database " << db_path << "\n";
+  std::cerr << "hpo-coordinator: serving on " << bound << " ("
+            << (security->tls ? "TLS" : "plaintext, loopback only") << ", "
+            << (security->token.empty() ? "no token" : "bearer token required") << "), database "
+            << db_path << "\n";
 
   std::mutex mu;
   std::condition_variable stop_cv;

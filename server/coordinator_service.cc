@@ -3,15 +3,35 @@
 namespace hpo::server {
 namespace {
 
-// Copies a core result into the response, or converts its error.
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* response) {
+// Compares without an early exit, so the time taken says nothing about where
+// a guessed token first differs.
+bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+template <typename Response, typename Call>
+grpc::Status CoordinatorService::Handle(grpc::ServerContext* context, Call call,
+                                        Response* response) {
+  if (!token_.empty()) {
+    const auto& metadata = context->client_metadata();
+    auto it = metadata.find("authorization");
+    const std::string expected = "Bearer " + token_;
+    if (it == metadata.end() ||
+        !ConstantTimeEquals(absl::string_view(it->second.data(), it->second.size()), expected)) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                          "missing or wrong bearer token (set --token-file or HPO_TOKEN)");
+    }
+  }
+  absl::StatusOr<Response> result = call();
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = *std::move(result);
   return grpc::Status::OK;
 }
-
-}  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -19,80 +39,100 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       std::string(status.message()));
 }
 
-grpc::Status CoordinatorService::CreateStudy(grpc::ServerContext*,
+grpc::Status CoordinatorService::CreateStudy(grpc::ServerContext* context,
                                              const v1::CreateStudyRequest* request,
                                              v1::Study* response) {
-  return Reply(coordinator_->CreateStudy(request->spec(), request->load_if_exists()), response);
+  return Handle(
+      context, [&] { return coordinator_->CreateStudy(request->spec(), request->load_if_exists()); }, response);
 }
 
-grpc::Status CoordinatorService::GetStudy(grpc::ServerContext*,
+grpc::Status CoordinatorService::GetStudy(grpc::ServerContext* context,
                                           const v1::GetStudyRequest* request,
                                           v1::Study* response) {
-  return Reply(coordinator_->GetStudy(request->study_name()), response);
+  return Handle(
+      context, [&] { return coordinator_->GetStudy(request->study_name()); }, response);
 }
 
-grpc::Status CoordinatorService::ListStudies(grpc::ServerContext*, const v1::ListStudiesRequest*,
+grpc::Status CoordinatorService::ListStudies(grpc::ServerContext* context, const v1::ListStudiesRequest*,
                                              v1::ListStudiesResponse* response) {
-  for (v1::Study& study : coordinator_->ListStudies()) *response->add_studies() = std::move(study);
-  return grpc::Status::OK;
+  return Handle(
+      context,
+      [&]() -> absl::StatusOr<v1::ListStudiesResponse> {
+        v1::ListStudiesResponse studies;
+        for (v1::Study& study : coordinator_->ListStudies()) {
+          *studies.add_studies() = std::move(study);
+        }
+        return studies;
+      },
+      response);
 }
 
-grpc::Status CoordinatorService::StopStudy(grpc::ServerContext*,
+grpc::Status CoordinatorService::StopStudy(grpc::ServerContext* context,
                                            const v1::StopStudyRequest* request,
                                            v1::Study* response) {
-  return Reply(coordinator_->StopStudy(request->study_name()), response);
+  return Handle(
+      context, [&] { return coordinator_->StopStudy(request->study_name()); }, response);
 }
 
-grpc::Status CoordinatorService::AcquireTrial(grpc::ServerContext*,
+grpc::Status CoordinatorService::AcquireTrial(grpc::ServerContext* context,
                                               const v1::AcquireTrialRequest* request,
                                               v1::AcquireTrialResponse* response) {
-  return Reply(coordinator_->AcquireTrial(*request), response);
+  return Handle(
+      context, [&] { return coordinator_->AcquireTrial(*request); }, response);
 }
 
-grpc::Status CoordinatorService::Heartbeat(grpc::ServerContext*,
+grpc::Status CoordinatorService::Heartbeat(grpc::ServerContext* context,
                                            const v1::HeartbeatRequest* request,
                                            v1::HeartbeatResponse* response) {
-  return Reply(coordinator_->Heartbeat(request->trial()), response);
+  return Handle(
+      context, [&] { return coordinator_->Heartbeat(request->trial()); }, response);
 }
 
-grpc::Status CoordinatorService::ReportIntermediate(grpc::ServerContext*,
+grpc::Status CoordinatorService::ReportIntermediate(grpc::ServerContext* context,
                                                     const v1::ReportIntermediateRequest* request,
                                                     v1::ReportIntermediateResponse* response) {
-  return Reply(coordinator_->ReportIntermediate(*request), response);
+  return Handle(
+      context, [&] { return coordinator_->ReportIntermediate(*request); }, response);
 }
 
-grpc::Status CoordinatorService::CompleteTrial(grpc::ServerContext*,
+grpc::Status CoordinatorService::CompleteTrial(grpc::ServerContext* context,
                                                const v1::CompleteTrialRequest* request,
                                                v1::Trial* response) {
-  return Reply(coordinator_->CompleteTrial(*request), response);
+  return Handle(
+      context, [&] { return coordinator_->CompleteTrial(*request); }, response);
 }
 
-grpc::Status CoordinatorService::FailTrial(grpc::ServerContext*,
+grpc::Status CoordinatorService::FailTrial(grpc::ServerContext* context,
                                            const v1::FailTrialRequest* request,
                                            v1::Trial* response) {
-  return Reply(coordinator_->FailTrial(*request), response);
+  return Handle(
+      context, [&] { return coordinator_->FailTrial(*request); }, response);
 }
 
-grpc::Status CoordinatorService::Ask(grpc::ServerContext*, const v1::AskRequest* request,
+grpc::Status CoordinatorService::Ask(grpc::ServerContext* context, const v1::AskRequest* request,
                                      v1::Trial* response) {
-  return Reply(coordinator_->Ask(request->study_name()), response);
+  return Handle(
+      context, [&] { return coordinator_->Ask(request->study_name()); }, response);
 }
 
-grpc::Status CoordinatorService::Tell(grpc::ServerContext*, const v1::TellRequest* request,
+grpc::Status CoordinatorService::Tell(grpc::ServerContext* context, const v1::TellRequest* request,
                                       v1::Trial* response) {
-  return Reply(coordinator_->Tell(*request), response);
+  return Handle(
+      context, [&] { return coordinator_->Tell(*request); }, response);
 }
 
-grpc::Status CoordinatorService::ListTrials(grpc::ServerContext*,
+grpc::Status CoordinatorService::ListTrials(grpc::ServerContext* context,
                                             const v1::ListTrialsRequest* request,
                                             v1::ListTrialsResponse* response) {
-  return Reply(coordinator_->ListTrials(*request), response);
+  return Handle(
+      context, [&] { return coordinator_->ListTrials(*request); }, response);
 }
 
-grpc::Status CoordinatorService::GetBestTrial(grpc::ServerContext*,
+grpc::Status CoordinatorService::GetBestTrial(grpc::ServerContext* context,
                                               const v1::GetBestTrialRequest* request,
                                               v1::Trial* response) {
-  return Reply(coordinator_->GetBestTrial(request->study_name()), response);
+  return Handle(
+      context, [&] { return coordinator_->GetBestTrial(request->study_name()); }, response);
 }
 
 }  // namespace hpo::server

@@ -3,6 +3,8 @@
 #ifndef HPO_SERVER_COORDINATOR_SERVICE_H_
 #define HPO_SERVER_COORDINATOR_SERVICE_H_
 
+#include <string>
+
 #include "hpo/v1/coordinator.grpc.pb.h"
 #include "server/coordinator.h"
 
@@ -13,7 +15,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 class CoordinatorService final : public v1::Coordinator::Service {
  public:
-  explicit CoordinatorService(Coordinator* coordinator) : coordinator_(coordinator) {}
+  // With a non-empty `token`, every call must carry the metadata
+  // "authorization: Bearer <token>" or is answered UNAUTHENTICATED.
+  CoordinatorService(Coordinator* coordinator, std::string token)
+      : coordinator_(coordinator), token_(std::move(token)) {}
 
   grpc::Status CreateStudy(grpc::ServerContext*, const v1::CreateStudyRequest* request,
                            v1::Study* response) override;
@@ -44,7 +49,12 @@ class CoordinatorService final : public v1::Coordinator::Service {
                             v1::Trial* response) override;
 
  private:
+  // Checks the caller's token, then runs `call` and copies its result.
+  template <typename Response, typename Call>
+  grpc::Status Handle(grpc::ServerContext* context, Call call, Response* response);
+
   Coordinator* coordinator_;  // not owned
+  const std::string token_;
 };
 
 }  // namespace hpo::server

@@ -2,11 +2,17 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "common/connection.h"
+
 namespace hpo::worker {
 
 LeaseKeeper::LeaseKeeper(v1::Coordinator::StubInterface* stub, v1::TrialRef ref,
-                         std::chrono::milliseconds period)
-    : stub_(stub), ref_(std::move(ref)), period_(period), thread_([this] { Loop(); }) {}
+                         std::chrono::milliseconds period, std::string token)
+    : stub_(stub),
+      ref_(std::move(ref)),
+      period_(period),
+      token_(std::move(token)),
+      thread_([this] { Loop(); }) {}
 
 LeaseKeeper::~LeaseKeeper() {
   {
@@ -27,6 +33,7 @@ void LeaseKeeper::Loop() {
   while (!cv_.wait_for(lock, period_, [this] { return done_; })) {
     lock.unlock();
     grpc::ClientContext context;
+    Authorize(token_, &context);
     context.set_deadline(std::chrono::system_clock::now() + period_);
     v1::HeartbeatRequest request;
     *request.mutable_trial() = ref_;

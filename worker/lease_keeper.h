@@ -19,7 +19,7 @@ class LeaseKeeper {
  public:
   // Starts heartbeating `ref` every `period`. `stub` must outlive this.
   LeaseKeeper(v1::Coordinator::StubInterface* stub, v1::TrialRef ref,
-              std::chrono::milliseconds period);
+              std::chrono::milliseconds period, std::string token);
   // Stops the thread.
   ~LeaseKeeper();
 
@@ -32,6 +32,7 @@ class LeaseKeeper {
   v1::Coordinator::StubInterface* stub_;
   const v1::TrialRef ref_;
   const std::chrono::milliseconds period_;
+  const std::string token_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;

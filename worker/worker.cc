@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/connection.h"
 #include "common/status_macros.h"
 #include "worker/engine/trainer.h"
 #include "worker/lease_keeper.h"
@@ -36,12 +37,12 @@ bool Retryable(const grpc::Status& status) {
 // Calls `rpc(context)` until it succeeds or fails for a reason a retry cannot
 // fix, backing off from 200 ms to 5 s while the coordinator is unreachable.
 template <typename Rpc>
-grpc::Status CallWithRetry(Rpc rpc, std::chrono::milliseconds timeout,
-                           const std::atomic<bool>& stop) {
+grpc::Status CallWithRetry(Rpc rpc, const WorkerOptions& options, const std::atomic<bool>& stop) {
   std::chrono::milliseconds backoff(200);
   while (true) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + timeout);
+    Authorize(options.token, &context);
+    context.set_deadline(std::chrono::system_clock::now() + options.rpc_timeout);
     grpc::Status status = rpc(&context);
     if (!Retryable(status) || stop) return status;
     std::cerr << "hpo-worker: coordinator unreachable (" << status.error_message()
@@ -81,7 +82,7 @@ absl::Status Worker::Run(const std::atomic<bool>& stop) {
         [&](grpc::ClientContext* context) {
           return stub_->AcquireTrial(context, request, &response);
         },
-        options_.rpc_timeout, stop);
+        options_, stop);
     if (stop) break;
     if (!status.ok()) {
       return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
@@ -122,7 +123,7 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
     v1::Trial reply;
     grpc::Status status = CallWithRetry(
         [&](grpc::ClientContext* context) { return stub_->FailTrial(context, request, &reply); },
-        options_.rpc_timeout, stop);
+        options_, stop);
     if (!status.ok()) {
       std::cerr << "hpo-worker: could not report the failure of " << label << ": "
                 << status.error_message() << "\n";
@@ -136,7 +137,7 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
 
   const auto period = std::chrono::milliseconds(std::max<int64_t>(
       100, static_cast<int64_t>(acquired.spec().lease_seconds() * 1000 / 3)));
-  LeaseKeeper lease(stub_, ref, period);
+  LeaseKeeper lease(stub_, ref, period, options_.token);
   std::string stop_reason;
   auto on_epoch = [&](const engine::EpochReport& report) {
     std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " epoch "
@@ -152,7 +153,7 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
         [&](grpc::ClientContext* context) {
           return stub_->ReportIntermediate(context, request, &reply);
         },
-        options_.rpc_timeout, stop);
+        options_, stop);
     if (stop) {
       stop_reason = "worker stopped";
     } else if (!status.ok()) {
@@ -188,7 +189,7 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
   v1::Trial reply;
   grpc::Status status = CallWithRetry(
       [&](grpc::ClientContext* context) { return stub_->CompleteTrial(context, request, &reply); },
-      options_.rpc_timeout, stop);
+      options_, stop);
   if (!status.ok()) {
     std::cerr << "hpo-worker: could not complete " << label << ": " << status.error_message()
               << "\n";

@@ -25,6 +25,7 @@ struct WorkerOptions {
   // Stop once the coordinator has had nothing to hand out for this long; 0: never.
   double exit_when_idle_s = 0;
   std::chrono::milliseconds rpc_timeout{10'000};
+  std::string token;  // bearer token sent with every call; "" for none
 };
 
 class Worker {

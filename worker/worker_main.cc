@@ -8,6 +8,8 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "common/connection.h"
+#include "worker/run_once.h"
 #include "worker/worker.h"
 
 namespace {
@@ -15,11 +17,6 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 void OnSignal(int) { g_stop = true; }
-
-std::string DefaultCoordinator() {
-  const char* env = std::getenv("HPO_COORDINATOR");
-  return env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
-}
 
 std::string DefaultWorkerId() {
   char host[256] = {};
@@ -31,11 +28,10 @@ std::string DefaultWorkerId() {
 
 int main(int argc, char** argv) {
   CLI::App app{"hpo-worker: trains trials handed out by an hpo coordinator"};
-  std::string coordinator = DefaultCoordinator();
+  hpo::ConnectionFlags connection_flags;
+  hpo::AddConnectionFlags(app, &connection_flags);
   hpo::worker::WorkerOptions options;
   options.worker_id = DefaultWorkerId();
-  app.add_option("--coordinator", coordinator, "Coordinator address (env HPO_COORDINATOR)")
-      ->capture_default_str();
   app.add_option("--worker-id", options.worker_id, "Name of this worker in trial records")
       ->capture_default_str();
   app.add_option("--study", options.study_name, "Only take trials of this study");
@@ -44,17 +40,35 @@ int main(int argc, char** argv) {
   app.add_option("--exit-when-idle", options.exit_when_idle_s,
                  "Exit after this many seconds without a trial to run (0: never)")
       ->check(CLI::NonNegativeNumber);
+  // Without a subcommand, hpo-worker runs the worker loop with the options
+  // above; `run-once` trains one configuration locally instead.
+  CLI::App* run_once = app.add_subcommand(
+      "run-once", "Train one configuration of a spec's task locally (no coordinator)");
+  std::string spec_path;
+  std::vector<std::string> assignments;
+  run_once->add_option("--spec", spec_path, "Study spec file (YAML)")->required();
+  run_once->add_option("--set", assignments,
+                       "NAME=VALUE for a searched parameter (repeatable); unset parameters take "
+                       "the middle of their range or their first choice");
+  app.require_subcommand(0, 1);
   CLI11_PARSE(app, argc, argv);
+  if (run_once->parsed()) return hpo::worker::RunOnce(spec_path, assignments, std::cout, std::cerr);
 
   struct sigaction action = {};
   action.sa_handler = OnSignal;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 
-  auto channel = grpc::CreateChannel(coordinator, grpc::InsecureChannelCredentials());
-  auto stub = hpo::v1::Coordinator::NewStub(channel);
+  absl::StatusOr<hpo::Connection> connection = hpo::ResolveConnection(connection_flags);
+  if (!connection.ok()) {
+    std::cerr << "hpo-worker: " << connection.status().message() << "\n";
+    return 1;
+  }
+  options.token = connection->token;
+  auto stub = hpo::v1::Coordinator::NewStub(hpo::MakeChannel(*connection));
   hpo::worker::Worker worker(stub.get(), options);
-  std::cerr << "hpo-worker " << options.worker_id << ": coordinator " << coordinator << "\n";
+  std::cerr << "hpo-worker " << options.worker_id << ": coordinator " << connection->address
+            << "\n";
   absl::Status status = worker.Run(g_stop);
   if (!status.ok()) {
     std::cerr << "hpo-worker " << options.worker_id << ": " << status.message() << "\n";

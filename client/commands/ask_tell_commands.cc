@@ -28,7 +28,7 @@ struct AskTellOptions {
 
 absl::Status Ask(const GlobalOptions& global, const AskTellOptions& options) {
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
-  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Study study, client.GetStudy(options.study));
   ASSIGN_OR_RETURN(v1::Trial trial, client.Ask(options.study));
   if (format == Format::kJson) {
@@ -59,7 +59,7 @@ absl::Status Tell(const GlobalOptions& global, const AskTellOptions& options) {
   request.set_state(state);
   if (options.has_value) request.set_value(options.value);
   request.set_fail_reason(options.reason);
-  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Trial trial, client.Tell(request));
   std::cout << "trial " << trial.number() << " of study \"" << trial.study_name() << "\" is "
             << v1::Trial::State_Name(trial.state()) << "\n";
@@ -70,7 +70,7 @@ absl::Status Tell(const GlobalOptions& global, const AskTellOptions& options) {
 // json, {"should_prune": true|false}.
 absl::Status Report(const GlobalOptions& global, const AskTellOptions& options) {
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.report_format));
-  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::ReportIntermediateResponse response,
                    client.Report(options.study, options.trial, options.step, options.value));
   if (format == Format::kJson) {

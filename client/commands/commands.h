@@ -9,11 +9,12 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "common/connection.h"
 
 namespace hpo::client {
 
 struct GlobalOptions {
-  std::string coordinator;  // address of the coordinator
+  ConnectionFlags connection;  // how to reach the coordinator
 };
 
 using Action = std::function<absl::Status()>;

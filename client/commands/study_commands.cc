@@ -21,7 +21,7 @@ struct StudyOptions {
 absl::Status CreateStudy(const GlobalOptions& global, const StudyOptions& options) {
   ASSIGN_OR_RETURN(v1::StudySpec spec, LoadStudySpecFile(options.spec_path));
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
-  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Study study, client.CreateStudy(spec, options.load_if_exists));
   if (format == Format::kJson) {
     std::cout << StudyToJson(study).dump(2) << "\n";
@@ -34,7 +34,7 @@ absl::Status CreateStudy(const GlobalOptions& global, const StudyOptions& option
 
 absl::Status ListStudies(const GlobalOptions& global, const StudyOptions& options) {
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
-  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(std::vector<v1::Study> studies, client.ListStudies());
   PrintStudies(studies, format, std::cout);
   return absl::OkStatus();
@@ -42,7 +42,7 @@ absl::Status ListStudies(const GlobalOptions& global, const StudyOptions& option
 
 absl::Status ShowStudy(const GlobalOptions& global, const StudyOptions& options) {
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
-  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Study study, client.GetStudy(options.name));
   if (format == Format::kJson) {
     std::cout << StudyToJson(study).dump(2) << "\n";
@@ -53,7 +53,7 @@ absl::Status ShowStudy(const GlobalOptions& global, const StudyOptions& options)
 }
 
 absl::Status StopStudy(const GlobalOptions& global, const StudyOptions& options) {
-  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Study study, client.StopStudy(options.name));
   std::cout << "study \"" << study.spec().name() << "\" is "
             << v1::Study::State_Name(study.state()) << "\n";

@@ -17,7 +17,7 @@ struct TrialOptions {
 
 absl::Status ListTrials(const GlobalOptions& global, const TrialOptions& options) {
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
-  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Study study, client.GetStudy(options.study));
   ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, client.ListTrials(options.study));
   PrintTrials(trials, study.spec(), format, std::cout);
@@ -26,7 +26,7 @@ absl::Status ListTrials(const GlobalOptions& global, const TrialOptions& options
 
 absl::Status BestTrial(const GlobalOptions& global, const TrialOptions& options) {
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
-  CoordinatorClient client(global.coordinator);
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Study study, client.GetStudy(options.study));
   ASSIGN_OR_RETURN(v1::Trial best, client.GetBestTrial(options.study));
   PrintTrial(best, study.spec(), format, std::cout);

@@ -15,7 +15,7 @@ void AddWatchCommand(CLI::App& app, const GlobalOptions& global, Action* action)
   watch->add_option("study", *study, "Study name")->required();
   watch->callback([&global, study, action] {
     *action = [&global, study]() -> absl::Status {
-      CoordinatorClient client(global.coordinator);
+      ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
       ASSIGN_OR_RETURN(v1::Study done, WatchStudy(client, *study, std::cout, [] { return true; },
                                                   std::chrono::milliseconds(1000)));
       std::cout << "study \"" << *study << "\" is " << v1::Study::State_Name(done.state())

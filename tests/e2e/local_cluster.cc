@@ -45,13 +45,21 @@ std::string LocalCluster::WriteFile(const std::string& name, const std::string& 
   return path;
 }
 
-absl::Status LocalCluster::StartCoordinator(int port) {
+absl::Status LocalCluster::StartCoordinator(int port,
+                                            const std::vector<std::string>& extra_args) {
   const std::string port_file = dir_.File("coordinator.address");
   std::remove(port_file.c_str());
-  auto process = client::ChildProcess::Start(
-      {Binary("server/hpo-coordinator"), "--listen", absl::StrCat("127.0.0.1:", port), "--db",
-       db_path(), "--port-file", port_file, "--reclaim-interval", "0.2"},
-      dir_.File("coordinator.log"));
+  std::vector<std::string> argv = {Binary("server/hpo-coordinator"),
+                                   "--listen",
+                                   absl::StrCat("127.0.0.1:", port),
+                                   "--db",
+                                   db_path(),
+                                   "--port-file",
+                                   port_file,
+                                   "--reclaim-interval",
+                                   "0.2"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  auto process = client::ChildProcess::Start(argv, dir_.File("coordinator.log"));
   if (!process.ok()) return process.status();
   coordinator_.emplace(*std::move(process));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -62,7 +70,9 @@ absl::Status LocalCluster::StartCoordinator(int port) {
       if (!absl::SimpleAtoi(address_.substr(address_.rfind(':') + 1), &port_)) {
         return absl::InternalError(absl::StrCat("bad address in port file: ", address_));
       }
-      client_ = std::make_unique<client::CoordinatorClient>(address_);
+      client_ = std::make_unique<client::CoordinatorClient>(hpo::Connection{
+          address_, token_,
+          credentials_ != nullptr ? credentials_ : grpc::InsecureChannelCredentials()});
       return absl::OkStatus();
     }
     if (!coordinator_->Running()) {
@@ -99,6 +109,21 @@ absl::Status LocalCluster::StartWorker(const std::string& id,
 void LocalCluster::StopWorkers() {
   for (client::ChildProcess& worker : workers_) worker.Stop(std::chrono::seconds(5));
   workers_.clear();
+}
+
+CommandResult LocalCluster::Shell(const std::string& command) {
+  const int id = ++commands_run_;
+  const std::string out = dir_.File(absl::StrCat("sh-", id, ".out"));
+  const std::string err = dir_.File(absl::StrCat("sh-", id, ".err"));
+  CommandResult result;
+  const int status = std::system(
+      absl::StrCat("cd ", ShellQuote(dir_.path()), " && (", command, ") >", ShellQuote(out),
+                   " 2>", ShellQuote(err))
+          .c_str());
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = ReadAll(out);
+  result.err = ReadAll(err);
+  return result;
 }
 
 CommandResult LocalCluster::Cli(const std::vector<std::string>& args) {

@@ -29,7 +29,7 @@ class LocalCluster {
 
   // Starts the coordinator on `port` (0: any free port) and waits until it
   // serves. The database is always the same file.
-  absl::Status StartCoordinator(int port = 0);
+  absl::Status StartCoordinator(int port = 0, const std::vector<std::string>& extra_args = {});
   // SIGKILL: no chance to clean up, as when a machine dies.
   void KillCoordinator();
   void StopCoordinator();
@@ -38,6 +38,13 @@ class LocalCluster {
 
   // Runs `hpo ARGS --coordinator ADDRESS` (once a coordinator runs) to completion.
   CommandResult Cli(const std::vector<std::string>& args);
+  // Runs a shell command line to completion (for tools such as openssl).
+  CommandResult Shell(const std::string& command);
+  // Passed to the coordinator's clients: set before StartCoordinator.
+  void set_connection(std::string token, std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    token_ = std::move(token);
+    credentials_ = std::move(credentials);
+  }
   // Polls until the study is COMPLETED, or fails after `timeout`.
   absl::StatusOr<v1::Study> WaitForStudy(const std::string& name,
                                          std::chrono::seconds timeout);
@@ -49,6 +56,8 @@ class LocalCluster {
   // Writes `text` to a file in the temp dir and returns its path.
   std::string WriteFile(const std::string& name, const std::string& text);
   std::string WorkerLog(const std::string& id) const { return dir_.File(id + ".log"); }
+  std::string CoordinatorLog() const { return dir_.File("coordinator.log"); }
+  std::string File(const std::string& name) const { return dir_.File(name); }
 
  private:
   std::string Binary(const std::string& relative) const;
@@ -61,6 +70,8 @@ class LocalCluster {
   int port_ = 0;
   std::unique_ptr<client::CoordinatorClient> client_;
   int commands_run_ = 0;
+  std::string token_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
 };
 
 }  // namespace hpo::testing

@@ -1,0 +1,85 @@
+#include "common/connection.h"
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "common/file_util.h"
+#include "common/status_macros.h"
+
+namespace hpo {
+namespace {
+
+std::string FromEnv(const char* name, std::string fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? std::string(value) : fallback;
+}
+
+absl::StatusOr<std::string> ReadFlagFile(const std::string& flag, const std::string& path,
+                                         const char* what) {
+  absl::StatusOr<std::string> contents = ReadFileToString(path, what);
+  if (!contents.ok()) {
+    return absl::Status(contents.status().code(),
+                        absl::StrCat(flag, ": ", contents.status().message()));
+  }
+  return contents;
+}
+
+}  // namespace
+
+void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags) {
+  flags->address = FromEnv("HPO_COORDINATOR", "127.0.0.1:50051");
+  app.add_option("--coordinator", flags->address,
+                 "Coordinator address (default: $HPO_COORDINATOR or 127.0.0.1:50051)")
+      ->capture_default_str();
+  app.add_option("--token-file", flags->token_file,
+                 "File holding the coordinator's bearer token (default: $HPO_TOKEN)");
+  app.add_option("--tls-ca", flags->tls_ca,
+                 "CA certificate (PEM) that signed the coordinator's; turns TLS on");
+  app.add_option("--tls-cert", flags->tls_cert, "Client certificate (PEM), for mutual TLS");
+  app.add_option("--tls-key", flags->tls_key, "Client private key (PEM), for mutual TLS");
+}
+
+absl::StatusOr<Connection> ResolveConnection(const ConnectionFlags& flags) {
+  Connection connection;
+  connection.address = flags.address;
+  if (!flags.token_file.empty()) {
+    absl::StatusOr<std::string> token = ReadTokenFile(flags.token_file);
+    if (!token.ok()) {
+      return absl::Status(token.status().code(),
+                          absl::StrCat("--token-file: ", token.status().message()));
+    }
+    connection.token = *token;
+  } else {
+    connection.token = FromEnv("HPO_TOKEN", "");
+  }
+  if (flags.tls_cert.empty() != flags.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key must be given together");
+  }
+  if (flags.tls_ca.empty()) {
+    if (!flags.tls_cert.empty()) {
+      return absl::InvalidArgumentError("--tls-cert needs --tls-ca (TLS is off without it)");
+    }
+    connection.credentials = grpc::InsecureChannelCredentials();
+    return connection;
+  }
+  grpc::SslCredentialsOptions ssl;
+  ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFlagFile("--tls-ca", flags.tls_ca, "CA certificate"));
+  if (!flags.tls_cert.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_cert_chain,
+                     ReadFlagFile("--tls-cert", flags.tls_cert, "client certificate"));
+    ASSIGN_OR_RETURN(ssl.pem_private_key,
+                     ReadFlagFile("--tls-key", flags.tls_key, "client private key"));
+  }
+  connection.credentials = grpc::SslCredentials(ssl);
+  return connection;
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const Connection& connection) {
+  return grpc::CreateChannel(connection.address, connection.credentials);
+}
+
+void Authorize(const std::string& token, grpc::ClientContext* context) {
+  if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+}
+
+}  // namespace hpo

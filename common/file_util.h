@@ -1,0 +1,22 @@
+// Reading small files the programs are pointed at (specs, tokens, TLS keys),
+// with errors that say which file and why.
+#ifndef HPO_COMMON_FILE_UTIL_H_
+#define HPO_COMMON_FILE_UTIL_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace hpo {
+
+// The whole file. NOT_FOUND, PERMISSION_DENIED or INVALID_ARGUMENT (a
+// directory) with a message naming `what` ("spec file") and the path.
+absl::StatusOr<std::string> ReadFileToString(const std::string& path, absl::string_view what);
+
+// A bearer token: the file's one word, surrounding whitespace removed.
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
+
+}  // namespace hpo
+
+#endif  // HPO_COMMON_FILE_UTIL_H_
