@@ -19,13 +19,23 @@ class ChildProcess {
   static absl::StatusOr<ChildProcess> Start(const std::vector<std::string>& argv,
                                             const std::string& log_path);
   ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
-  ChildProcess& operator=(ChildProcess&&) = delete;
+  // Stops the process this one held, then takes over `other`'s.
+  ChildProcess& operator=(ChildProcess&& other) noexcept {
+    if (this != &other) {
+      Stop(std::chrono::seconds(5));
+      pid_ = other.pid_;
+      other.pid_ = -1;
+    }
+    return *this;
+  }
   ~ChildProcess() { Stop(std::chrono::seconds(5)); }
 
   // True while the process has not exited.
   bool Running();
   // SIGTERM, then SIGKILL if it has not exited after `grace`; reaps it.
   void Stop(std::chrono::milliseconds grace);
+  // SIGKILL at once, as when its machine dies; reaps it.
+  void Kill();
 
  private:
   explicit ChildProcess(pid_t pid) : pid_(pid) {}

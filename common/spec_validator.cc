@@ -144,11 +144,15 @@ absl::Status ValidateDataset(const v1::DatasetSpec& dataset) {
   if (csv && dataset.path().empty()) {
     return SpecFieldError("task.dataset.path", "must name the CSV file of a csv dataset");
   }
-  if (csv) {
+  // Empty problem and scaling take their defaults (classification, none).
+  if (csv && !dataset.problem().empty()) {
     RETURN_IF_ERROR(
         CheckName("task.dataset.problem", "problem", dataset.problem(), kProblemNames));
   }
-  RETURN_IF_ERROR(CheckName("task.dataset.scaling", "scaling", dataset.scaling(), kScalingNames));
+  if (!dataset.scaling().empty()) {
+    RETURN_IF_ERROR(
+        CheckName("task.dataset.scaling", "scaling", dataset.scaling(), kScalingNames));
+  }
   if (dataset.name() == "fashion-mnist" &&
       int64_t{dataset.train_examples()} + dataset.validation_examples() >
           kFashionMnistTrainImages) {
@@ -233,7 +237,10 @@ absl::Status ValidateOptimizer(const v1::OptimizerSpec& optimizer) {
 }
 
 absl::Status ValidateSchedule(const v1::ScheduleSpec& schedule) {
-  RETURN_IF_ERROR(CheckName("task.schedule.type", "schedule", schedule.type(), kScheduleNames));
+  // Empty (a spec stored before schedules existed) means constant.
+  if (!schedule.type().empty()) {
+    RETURN_IF_ERROR(CheckName("task.schedule.type", "schedule", schedule.type(), kScheduleNames));
+  }
   if (schedule.type() == "step" && schedule.step_size() < 1) {
     return SpecFieldError("task.schedule.step_size",
                           absl::StrCat("must be >= 1 for a step schedule (got ",

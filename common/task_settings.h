@@ -13,17 +13,26 @@ inline constexpr std::array<std::string_view, 4> kActivationNames = {"relu", "ta
 inline constexpr std::array<std::string_view, 6> kInitNames = {
     "he_normal", "he_uniform", "xavier_normal", "xavier_uniform", "torch_default", "normal"};
 inline constexpr std::array<std::string_view, 2> kModelTypes = {"mlp", "linear"};
-inline constexpr std::array<std::string_view, 2> kDatasetNames = {"fashion-mnist",
-                                                                 "synthetic-regression"};
+inline constexpr std::array<std::string_view, 3> kDatasetNames = {"fashion-mnist",
+                                                                 "synthetic-regression", "csv"};
+// csv datasets: what the label column holds, and how features are scaled.
+inline constexpr std::array<std::string_view, 2> kProblemNames = {"classification", "regression"};
+inline constexpr std::array<std::string_view, 2> kScalingNames = {"none", "standardize"};
+// Losses, as PyTorch's nn.CrossEntropyLoss, nn.MSELoss and nn.BCEWithLogitsLoss.
+inline constexpr std::array<std::string_view, 3> kLossNames = {"cross_entropy", "mse",
+                                                              "binary_cross_entropy"};
+// Learning-rate schedules, stepped once per optimiser step.
+inline constexpr std::array<std::string_view, 4> kScheduleNames = {"constant", "step", "cosine",
+                                                                  "warmup_cosine"};
 inline constexpr std::string_view kFashionMnistDefaultPath = "/usr/share/datasets/fashion-mnist";
 
 // Parameters a study with a task may search, by kind. A searched parameter of
 // one of these names overrides the task's fixed setting for that trial.
-inline constexpr std::array<std::string_view, 5> kFloatTaskSettings = {"lr", "weight_decay",
-                                                                      "beta1", "beta2", "eps"};
+inline constexpr std::array<std::string_view, 7> kFloatTaskSettings = {
+    "lr", "weight_decay", "beta1", "beta2", "eps", "dropout", "max_grad_norm"};
 // width: every hidden layer of the mlp gets this many units.
-inline constexpr std::array<std::string_view, 3> kIntTaskSettings = {"batch_size", "epochs",
-                                                                    "width"};
+inline constexpr std::array<std::string_view, 4> kIntTaskSettings = {"batch_size", "epochs",
+                                                                    "width", "warmup_steps"};
 inline constexpr std::array<std::string_view, 2> kCategoricalTaskSettings = {"activation",
                                                                             "init"};
 

@@ -4,6 +4,8 @@
 #include "common/status_macros.h"
 #include "worker/engine/activations.h"
 #include "worker/engine/init.h"
+#include "worker/engine/losses.h"
+#include "worker/engine/schedule.h"
 
 namespace hpo::worker {
 namespace {
@@ -50,6 +52,13 @@ absl::StatusOr<TaskPlan> PlanTask(const v1::TaskSpec& task, const ParamMap& para
   plan.data.validation_examples = dataset.validation_examples();
   plan.data.path = dataset.path();
   plan.data.seed = dataset.seed();
+  plan.data.test_path = dataset.test_path();
+  plan.data.label_column = dataset.label_column();
+  plan.data.header = !dataset.has_header() || dataset.header();
+  plan.data.classification = dataset.problem() != "regression";
+  if (!dataset.scaling().empty()) {
+    ASSIGN_OR_RETURN(plan.data.scaling, engine::ParseScaling(dataset.scaling()));
+  }
 
   engine::TrainConfig& train = plan.train;
   const v1::ModelSpec& model = task.model();
@@ -65,6 +74,8 @@ absl::StatusOr<TaskPlan> PlanTask(const v1::TaskSpec& task, const ParamMap& para
   RETURN_IF_ERROR(OverrideText(params, "init", &init));
   ASSIGN_OR_RETURN(train.activation, engine::ParseActivation(activation));
   ASSIGN_OR_RETURN(train.init, engine::ParseInit(init));
+  train.dropout = model.dropout();
+  RETURN_IF_ERROR(OverrideFloat(params, "dropout", &train.dropout));
 
   const v1::OptimizerSpec& optimizer = task.optimizer();
   engine::AdamWOptions& adamw = train.optimizer;
@@ -78,6 +89,22 @@ absl::StatusOr<TaskPlan> PlanTask(const v1::TaskSpec& task, const ParamMap& para
   RETURN_IF_ERROR(OverrideFloat(params, "beta1", &adamw.beta1));
   RETURN_IF_ERROR(OverrideFloat(params, "beta2", &adamw.beta2));
   RETURN_IF_ERROR(OverrideFloat(params, "eps", &adamw.eps));
+  adamw.amsgrad = optimizer.amsgrad();
+
+  ASSIGN_OR_RETURN(train.loss, engine::ParseLoss(task.loss()));
+  train.max_grad_norm = task.max_grad_norm();
+  RETURN_IF_ERROR(OverrideFloat(params, "max_grad_norm", &train.max_grad_norm));
+  const v1::ScheduleSpec& schedule = task.schedule();
+  if (!schedule.type().empty()) {
+    ASSIGN_OR_RETURN(train.schedule.type, engine::ParseScheduleType(schedule.type()));
+  }
+  if (schedule.step_size() > 0) train.schedule.step_size = schedule.step_size();
+  if (schedule.has_gamma()) train.schedule.gamma = schedule.gamma();
+  train.schedule.eta_min = schedule.eta_min();
+  train.schedule.warmup_steps = schedule.warmup_steps();
+  int warmup_steps = -1;
+  RETURN_IF_ERROR(OverrideInt(params, "warmup_steps", &warmup_steps));
+  if (warmup_steps >= 0) train.schedule.warmup_steps = warmup_steps;
 
   train.epochs = task.epochs();
   train.batch_size = task.batch_size();

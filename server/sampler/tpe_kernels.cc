@@ -101,8 +101,8 @@ double LogSumExp(const double* t, int64_t n) {
   return max + std::log(sum);
 }
 
-void GaussianTerms(double x, const double* mu, const double* inv_sigma, const double* c,
-                   int64_t n, double* terms) {
+void GaussianTerms(double x, const double* mu, const double* inv_sigma, const double* c, int64_t n,
+                   double* terms) {
   for (int64_t k = 0; k < n; ++k) {
     const double z = (x - mu[k]) * inv_sigma[k];
     terms[k] = c[k] - 0.5 * z * z;

@@ -18,12 +18,11 @@ double ExpNonPositive(double x);
 double LogSumExp(const double* t, int64_t n);
 
 // terms[k] = c[k] - 0.5 * ((x - mu[k]) * inv_sigma[k])^2.
-void GaussianTerms(double x, const double* mu, const double* inv_sigma, const double* c,
-                   int64_t n, double* terms);
+void GaussianTerms(double x, const double* mu, const double* inv_sigma, const double* c, int64_t n,
+                   double* terms);
 
 // terms[k] -= 0.5 * ((x - mu[k]) * inv_sigma)^2, one sigma for all kernels.
-void AddSharedGaussianTerms(double x, const double* mu, double inv_sigma, int64_t n,
-                            double* terms);
+void AddSharedGaussianTerms(double x, const double* mu, double inv_sigma, int64_t n, double* terms);
 
 }  // namespace hpo::server::tpe
 

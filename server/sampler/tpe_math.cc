@@ -180,7 +180,7 @@ double SampleTruncNorm(double u, double mu, double sigma, double low, double hig
     const double qa = NormalCdf(-a), qb = NormalCdf(-b);
     z = -NormalQuantile(qa - u * (qa - qb));
   } else {
-    const double left = 0.5 - NormalCdf(a);   // mass in [a, 0]
+    const double left = 0.5 - NormalCdf(a);    // mass in [a, 0]
     const double right = 0.5 - NormalCdf(-b);  // mass in [0, b]
     const double v = u * (left + right);
     if (v < left) {

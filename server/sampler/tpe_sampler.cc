@@ -243,8 +243,7 @@ void TpeSampler::Observe(const v1::Trial& trial) {
       break;
   }
   const Status old = status_[number];
-  if (want != Status::kAbsent && old == Status::kAbsent &&
-      !ParseParams(trial, &obs_[number * D])) {
+  if (want != Status::kAbsent && old == Status::kAbsent && !ParseParams(trial, &obs_[number * D])) {
     want = Status::kAbsent;
   }
   if (old == Status::kComplete || old == Status::kPruned) EraseRanking(number);
@@ -326,17 +325,16 @@ void TpeSampler::BuildBelow1d(size_t d, double sigma_shared, Mixture1d* m) {
     std::fill(m->sigma.begin(), m->sigma.begin() + n, sigma_shared);
   } else {
     std::vector<double> mus(m->mu.begin(), m->mu.begin() + n);
-    std::vector<double> sigmas = tpe::UnivariateSigmas(mus, dim.low, dim.high,
-                                                       options_.consider_endpoints,
-                                                       options_.consider_magic_clip);
+    std::vector<double> sigmas = tpe::UnivariateSigmas(
+        mus, dim.low, dim.high, options_.consider_endpoints, options_.consider_magic_clip);
     std::copy(sigmas.begin(), sigmas.end(), m->sigma.begin());
   }
   m->mu[n] = 0.5 * (dim.low + dim.high);
   m->sigma[n] = dim.high - dim.low;
   for (size_t i = 0; i <= n; ++i) {
     m->inv_sigma[i] = 1.0 / m->sigma[i];
-    m->log_norm[i] = tpe::LogGaussMass((dim.low - m->mu[i]) / m->sigma[i],
-                                       (dim.high - m->mu[i]) / m->sigma[i]);
+    m->log_norm[i] =
+        tpe::LogGaussMass((dim.low - m->mu[i]) / m->sigma[i], (dim.high - m->mu[i]) / m->sigma[i]);
     m->log_weight[i] = below_.log_weights[i];
   }
 }
@@ -411,10 +409,10 @@ v1::ParamValue TpeSampler::ToParamValue(size_t d, double x) const {
       const int64_t step = EffectiveIntStep(i);
       const uint64_t max_k =
           (static_cast<uint64_t>(i.high()) - static_cast<uint64_t>(i.low())) / step;
-      const double k = std::clamp(std::round((x - static_cast<double>(i.low())) / dims_[d].q),
-                                  0.0, static_cast<double>(max_k));
-      value.set_int_value(static_cast<int64_t>(static_cast<uint64_t>(i.low()) +
-                                               static_cast<uint64_t>(k) * step));
+      const double k = std::clamp(std::round((x - static_cast<double>(i.low())) / dims_[d].q), 0.0,
+                                  static_cast<double>(max_k));
+      value.set_int_value(
+          static_cast<int64_t>(static_cast<uint64_t>(i.low()) + static_cast<uint64_t>(k) * step));
     }
   }
   return value;
@@ -423,8 +421,8 @@ v1::ParamValue TpeSampler::ToParamValue(size_t d, double x) const {
 double TpeSampler::DrawFromKernel(size_t d, const Mixture1d& m, size_t k,
                                   std::mt19937_64& engine) const {
   const Dim& dim = dims_[d];
-  const double x = tpe::SampleTruncNorm(UniformUnit(engine), m.mu[k], m.sigma[k], dim.low,
-                                        dim.high);
+  const double x =
+      tpe::SampleTruncNorm(UniformUnit(engine), m.mu[k], m.sigma[k], dim.low, dim.high);
   if (dim.kind == Kind::kDiscrete) {
     return SnapToGrid(x, dim.low + 0.5 * dim.q, dim.high - 0.5 * dim.q, dim.q);
   }
@@ -575,8 +573,8 @@ void TpeSampler::BuildJoint(const std::vector<size_t>& modelled, bool below, Joi
   }
 }
 
-double TpeSampler::LogJoint(const std::vector<size_t>& modelled, const JointModel& model,
-                            size_t n, const std::vector<double>& x) {
+double TpeSampler::LogJoint(const std::vector<size_t>& modelled, const JointModel& model, size_t n,
+                            const std::vector<double>& x) {
   scratch_terms_.assign(model.c.begin(), model.c.end());
   double* terms = scratch_terms_.data();
   for (size_t d : modelled) {

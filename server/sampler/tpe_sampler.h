@@ -21,12 +21,12 @@ namespace hpo::server {
 // Settings with Optuna's names and defaults, except constant_liar (on: a
 // service hands out trials to many workers at once).
 struct TpeOptions {
-  int32_t n_startup_trials = 10;   // random trials before the model is used
-  int32_t n_ei_candidates = 24;    // draws from l(x) scored by log l - log g
-  double gamma = 0.1;              // n_below = min(ceil(gamma * n), 25)
+  int32_t n_startup_trials = 10;  // random trials before the model is used
+  int32_t n_ei_candidates = 24;   // draws from l(x) scored by log l - log g
+  double gamma = 0.1;             // n_below = min(ceil(gamma * n), 25)
   double prior_weight = 1.0;
-  bool multivariate = false;       // joint kernels instead of one model per parameter
-  bool constant_liar = true;       // RUNNING trials join the "above" group
+  bool multivariate = false;  // joint kernels instead of one model per parameter
+  bool constant_liar = true;  // RUNNING trials join the "above" group
   bool consider_magic_clip = true;
   bool consider_endpoints = false;
 };
@@ -78,14 +78,14 @@ class TpeSampler : public Sampler {
   // A group's joint model: per dimension its centres and bandwidths (trial
   // order, prior last), categorical kernels, and each kernel's constant.
   struct JointModel {
-    std::vector<Mixture1d> mix;           // by dimension; unused for categorical
-    std::vector<std::vector<double>> cat;  // by dimension: choice index per kernel
+    std::vector<Mixture1d> mix;                // by dimension; unused for categorical
+    std::vector<std::vector<double>> cat;      // by dimension: choice index per kernel
     std::vector<double> log_match, log_other;  // by dimension (categorical)
-    std::vector<double> c;                 // per kernel
+    std::vector<double> c;                     // per kernel
   };
 
   struct Group {
-    std::vector<int64_t> numbers;  // trial order
+    std::vector<int64_t> numbers;     // trial order
     std::vector<double> log_weights;  // with the prior last
   };
 
@@ -142,7 +142,7 @@ class TpeSampler : public Sampler {
   std::vector<std::tuple<double, double, int64_t>> pending_pruned_;
 
   // Scratch of one call.
-  std::vector<int8_t> group_of_;  // 0 none, 1 below, 2 above
+  std::vector<int8_t> group_of_;   // 0 none, 1 below, 2 above
   std::vector<int32_t> position_;  // index in its group's trial order
   Group below_, above_;
   std::vector<double> scratch_terms_;

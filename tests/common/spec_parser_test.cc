@@ -129,6 +129,40 @@ task:
   EXPECT_EQ(parsed->lines.at("task.seed"), 25);
 }
 
+TEST(SpecParserTest, TrainingChoicesRoundTrip) {
+  absl::StatusOr<ParsedSpec> parsed = ParseStudySpecYaml(R"(name: s
+params:
+  x: {type: float, low: 0, high: 1}
+task:
+  dataset: {name: csv, path: a.csv, test_path: b.csv, label_column: "3", header: false,
+            problem: regression, scaling: standardize}
+  model: {type: mlp, hidden: [4], dropout: 0.25}
+  optimizer: {amsgrad: true}
+  loss: mse
+  schedule: {type: step, step_size: 10, gamma: 0.5, eta_min: 0.001, warmup_steps: 3}
+  max_grad_norm: 2.5
+)",
+                                                         "s.yaml");
+  ASSERT_OK(parsed);
+  EXPECT_THAT(parsed->spec.task(), EqualsProto(TextProto(R"pb(task {
+                dataset {
+                  name: "csv"
+                  path: "a.csv"
+                  test_path: "b.csv"
+                  label_column: "3"
+                  header: false
+                  problem: "regression"
+                  scaling: "standardize"
+                }
+                model { type: "mlp" hidden: 4 dropout: 0.25 }
+                optimizer { amsgrad: true }
+                loss: "mse"
+                schedule { type: "step" step_size: 10 gamma: 0.5 eta_min: 0.001 warmup_steps: 3 }
+                max_grad_norm: 2.5
+              })pb").task()));
+  EXPECT_EQ(parsed->lines.at("task.schedule.warmup_steps"), 10);
+}
+
 TEST(SpecParserTest, MinimalSpecLeavesEverythingElseUnset) {
   absl::StatusOr<ParsedSpec> parsed =
       ParseStudySpecYaml("name: s\nparams:\n  x: {type: float, low: 0, high: 1}\n", "s.yaml");

@@ -470,6 +470,59 @@ TEST(ValidateStudySpecTest, TaskParamsOfTheRightKindAndRange) {
                        "\"linear\")"));
 }
 
+TEST(ValidateStudySpecTest, TrainingChoiceRules) {
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->set_loss("hinge"); }),
+              StatusIs(kInvalid, StartsWith("task.loss: unknown loss \"hinge\"")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_schedule()->set_type("linear");
+              }),
+              StatusIs(kInvalid, StartsWith("task.schedule.type: unknown schedule \"linear\"")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_schedule()->set_type("step");
+              }),
+              StatusIs(kInvalid, StartsWith("task.schedule.step_size: must be >= 1")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_schedule()->set_warmup_steps(-1);
+              }),
+              StatusIs(kInvalid, "task.schedule.warmup_steps: must be >= 0 (got -1)"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_schedule()->set_gamma(0);
+              }),
+              StatusIs(kInvalid, StartsWith("task.schedule.gamma: must be > 0 and <= 1")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->set_max_grad_norm(-1); }),
+              StatusIs(kInvalid, StartsWith("task.max_grad_norm: must be >= 0")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_model()->set_dropout(1);
+              }),
+              StatusIs(kInvalid, StartsWith("task.model.dropout: must be >= 0 and < 1")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_dataset()->set_scaling("minmax");
+              }),
+              StatusIs(kInvalid, StartsWith("task.dataset.scaling: unknown scaling \"minmax\"")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_dataset()->set_name("csv");
+                s->mutable_task()->mutable_dataset()->clear_path();
+              }),
+              StatusIs(kInvalid, "task.dataset.path: must name the CSV file of a csv dataset"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "dropout")->mutable_float_distribution()->set_high(1.0);
+              }),
+              StatusIs(kInvalid, StartsWith("params.dropout.high: must be >= 0 and < 1")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                auto* d = Param(s, "warmup_steps")->mutable_int_distribution();
+                d->set_low(-1);
+                d->set_high(10);
+              }),
+              StatusIs(kInvalid, StartsWith("params.warmup_steps.low: must be in [0, ")));
+  v1::StudySpec csv = GoodTaskSpec();
+  v1::DatasetSpec* dataset = csv.mutable_task()->mutable_dataset();
+  dataset->set_name("csv");
+  dataset->set_path("train.csv");
+  dataset->set_validation_examples(0);  // 20% of the file
+  dataset->set_problem("regression");
+  EXPECT_OK(ValidateStudySpec(csv));
+}
+
 TEST(ValidateStudySpecTest, TaskRules) {
   EXPECT_THAT(
       ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_dataset()->set_name("mnist"); }),

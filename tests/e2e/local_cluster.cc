@@ -85,8 +85,7 @@ absl::Status LocalCluster::StartCoordinator(int port,
 }
 
 void LocalCluster::KillCoordinator() {
-  // Stop with no grace period: the coordinator gets SIGTERM and, at once, SIGKILL.
-  coordinator_->Stop(std::chrono::milliseconds(0));
+  coordinator_->Kill();
   coordinator_.reset();
 }
 
@@ -103,6 +102,19 @@ absl::Status LocalCluster::StartWorker(const std::string& id,
   auto process = client::ChildProcess::Start(argv, WorkerLog(id));
   if (!process.ok()) return process.status();
   workers_.push_back(*std::move(process));
+  return absl::OkStatus();
+}
+
+void LocalCluster::KillWorker(size_t index) { workers_[index].Kill(); }
+
+absl::Status LocalCluster::RestartWorker(size_t index, const std::string& id,
+                                         const std::vector<std::string>& extra_args) {
+  std::vector<std::string> argv = {Binary("worker/hpo-worker"), "--coordinator", address_,
+                                   "--worker-id", id};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  auto process = client::ChildProcess::Start(argv, WorkerLog(id));
+  if (!process.ok()) return process.status();
+  workers_[index] = *std::move(process);
   return absl::OkStatus();
 }
 

@@ -35,6 +35,10 @@ class LocalCluster {
   void StopCoordinator();
   absl::Status StartWorker(const std::string& id, const std::vector<std::string>& extra_args = {});
   void StopWorkers();
+  // SIGKILLs the index-th worker started, then starts a new one in its place.
+  void KillWorker(size_t index);
+  absl::Status RestartWorker(size_t index, const std::string& id,
+                             const std::vector<std::string>& extra_args = {});
 
   // Runs `hpo ARGS --coordinator ADDRESS` (once a coordinator runs) to completion.
   CommandResult Cli(const std::vector<std::string>& args);

@@ -14,7 +14,7 @@
 namespace hpo::engine {
 namespace {
 
-enum class LossKind { kCrossEntropy, kMse };
+enum class LossKind { kCrossEntropy, kMse, kBinaryCrossEntropy };
 
 struct Problem {
   Eigen::MatrixXd x;
@@ -28,26 +28,41 @@ Problem MakeProblem(int inputs, int outputs, int batch, Rng& rng) {
   for (int64_t i = 0; i < p.x.size(); ++i) p.x.data()[i] = rng.Normal(0.0, 1.0);
   p.targets.resize(outputs, batch);
   for (int64_t i = 0; i < p.targets.size(); ++i) p.targets.data()[i] = rng.Normal(0.0, 1.0);
-  for (int j = 0; j < batch; ++j) p.labels.push_back(static_cast<int32_t>(rng.UniformInt(outputs)));
+  // One output is a binary problem (labels 0 or 1).
+  const int classes = outputs == 1 ? 2 : outputs;
+  for (int j = 0; j < batch; ++j) p.labels.push_back(static_cast<int32_t>(rng.UniformInt(classes)));
   return p;
 }
 
 // Loss at the current parameters; with `backward`, also fills gradients().
+// With dropout, every pass draws the same masks (a fresh Rng of one seed).
 double Loss(Mlp<double>& mlp, const Problem& p, LossKind kind, bool backward) {
-  const auto out = mlp.Forward(p.x);
+  Rng mask_rng(7);
+  const auto out = mlp.ForwardTrain(p.x, mask_rng);
   double* gradient = backward ? mlp.output_gradient().data() : nullptr;
-  const double loss = kind == LossKind::kCrossEntropy
-                          ? SoftmaxCrossEntropy<double>(out, p.labels.data(), gradient)
-                          : MeanSquaredError<double>(out, p.targets, gradient);
+  double loss = 0;
+  switch (kind) {
+    case LossKind::kCrossEntropy:
+      loss = SoftmaxCrossEntropy<double>(out, p.labels.data(), gradient);
+      break;
+    case LossKind::kMse:
+      loss = MeanSquaredError<double>(out, p.targets, gradient);
+      break;
+    case LossKind::kBinaryCrossEntropy:
+      loss = BinaryCrossEntropy<double>(out, p.labels.data(), gradient);
+      break;
+  }
   if (backward) mlp.Backward(p.x);
   return loss;
 }
 
-void CheckGradients(Activation activation, LossKind kind, const std::vector<int>& widths) {
+void CheckGradients(Activation activation, LossKind kind, const std::vector<int>& widths,
+                    double dropout = 0.0) {
   Rng rng(42);
   auto mlp_or = Mlp<double>::Create(widths, activation, /*max_batch=*/8);
   ASSERT_OK(mlp_or);
   Mlp<double> mlp = std::move(mlp_or).value();
+  ASSERT_OK(mlp.set_dropout(dropout));
   mlp.Initialize(Init::kXavierNormal, rng);
   // Non-zero biases, so that their role in every layer is exercised.
   for (int l = 0; l < mlp.num_layers(); ++l) {
@@ -86,9 +101,54 @@ INSTANTIATE_TEST_SUITE_P(AllActivations, GradientCheckTest,
                                            Activation::kSigmoid, Activation::kGelu),
                          [](const auto& info) { return std::string(ActivationName(info.param)); });
 
-TEST(GradientCheckLinearTest, NoHiddenLayerBothLosses) {
+TEST_P(GradientCheckTest, TwoHiddenLayersBinaryCrossEntropy) {
+  CheckGradients(GetParam(), LossKind::kBinaryCrossEntropy, {4, 6, 5, 1});
+}
+
+TEST_P(GradientCheckTest, DropoutWithEveryLoss) {
+  CheckGradients(GetParam(), LossKind::kCrossEntropy, {4, 6, 5, 3}, /*dropout=*/0.3);
+  CheckGradients(GetParam(), LossKind::kMse, {3, 5, 4, 2}, /*dropout=*/0.5);
+  CheckGradients(GetParam(), LossKind::kBinaryCrossEntropy, {4, 6, 1}, /*dropout=*/0.2);
+}
+
+TEST(GradientCheckLinearTest, NoHiddenLayerEveryLoss) {
   CheckGradients(Activation::kRelu, LossKind::kCrossEntropy, {5, 4});
   CheckGradients(Activation::kRelu, LossKind::kMse, {5, 2});
+  CheckGradients(Activation::kRelu, LossKind::kBinaryCrossEntropy, {5, 1});
+}
+
+TEST(DropoutTest, ZeroesAboutPAndScalesTheRest) {
+  auto mlp_or = Mlp<double>::Create({4, 1000, 2}, Activation::kRelu, /*max_batch=*/4);
+  ASSERT_OK(mlp_or);
+  Mlp<double> mlp = std::move(mlp_or).value();
+  ASSERT_OK(mlp.set_dropout(0.25));
+  // Identity-like first layer: every hidden unit is 1 after the bias.
+  mlp.bias(0).setOnes();
+  mlp.weight(1).setOnes();
+  const Eigen::MatrixXd x = Eigen::MatrixXd::Zero(4, 4);
+  const double eval = mlp.Forward(x)(0, 0);
+  EXPECT_DOUBLE_EQ(eval, 1000.0);  // no dropout when evaluating
+  Rng rng(3);
+  const auto train = mlp.ForwardTrain(x, rng);
+  // Sum of kept units times 1 / 0.75: about 1000 in expectation.
+  for (int j = 0; j < 4; ++j) {
+    const double kept = train(0, j) * 0.75;
+    EXPECT_NEAR(kept, std::round(kept), 1e-9);
+    EXPECT_NEAR(kept, 750, 60) << j;
+  }
+  EXPECT_FALSE(mlp.set_dropout(1.0).ok());
+  EXPECT_FALSE(mlp.set_dropout(-0.1).ok());
+}
+
+TEST(BinaryCrossEntropyTest, ValuesAndAccuracyLikeTorch) {
+  // BCEWithLogits: mean of max(z,0) - z y + log(1 + exp(-|z|)).
+  Eigen::MatrixXd z(1, 3);
+  z << 2.0, -1.0, 800.0;
+  const std::vector<int32_t> y = {1, 1, 0};
+  const double expected =
+      (std::log1p(std::exp(-2.0)) + (1.0 + std::log1p(std::exp(-1.0))) + 800.0) / 3.0;
+  EXPECT_NEAR(BinaryCrossEntropy<double>(z, y.data(), nullptr), expected, 1e-12);
+  EXPECT_EQ(CountCorrectBinary<double>(z, y.data()), 1);
 }
 
 TEST(ActivationTest, ValuesMatchTheirDefinitions) {

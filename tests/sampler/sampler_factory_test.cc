@@ -36,17 +36,32 @@ TEST(MakeSamplerTest, SeedMustBeSet) {
   EXPECT_THAT(SpecErrorFieldPath(sampler.status()), Optional(std::string("sampler.seed")));
 }
 
-TEST(MakeSamplerTest, UnknownAndPlannedTypes) {
+TEST(MakeSamplerTest, TpeWithSeed) {
+  v1::SamplerSpec spec;
+  spec.set_type("tpe");
+  spec.set_seed(9);
+  spec.set_multivariate(true);
+  absl::StatusOr<std::unique_ptr<Sampler>> sampler = MakeSampler(spec);
+  ASSERT_OK(sampler);
+  v1::StudySpec study;
+  v1::ParamSpec* param = study.add_params();
+  param->set_name("x");
+  param->mutable_int_distribution()->set_high(5);
+  absl::StatusOr<ParamMap> params = (*sampler)->Sample(study, {}, 0);
+  ASSERT_OK(params);
+  EXPECT_EQ(params->count("x"), 1u);
+  spec.clear_seed();
+  EXPECT_THAT(MakeSampler(spec),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sampler.seed")));
+}
+
+TEST(MakeSamplerTest, UnknownType) {
   v1::SamplerSpec spec;
   spec.set_seed(1);
-  spec.set_type("tpe");
-  EXPECT_THAT(MakeSampler(spec),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "sampler.type: \"tpe\" is not available yet (expected one of: random)"));
   spec.set_type("grid");
   EXPECT_THAT(MakeSampler(spec),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "sampler.type: unknown sampler \"grid\" (expected one of: random)"));
+                       "sampler.type: unknown sampler \"grid\" (expected one of: random, tpe)"));
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "worker/engine/data.h"
 
+#include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <numeric>
 #include <vector>
 
@@ -7,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/task_settings.h"
+#include "worker/engine/csv_reader.h"
 #include "worker/engine/idx_reader.h"
 #include "worker/engine/name_lookup.h"
 #include "worker/engine/random.h"
@@ -15,10 +19,77 @@
 namespace hpo::engine {
 namespace {
 
-enum class DatasetKind { kFashionMnist, kSyntheticRegression };
+enum class DatasetKind { kFashionMnist, kSyntheticRegression, kCsv };
 constexpr DatasetKind kDatasetByName[] = {DatasetKind::kFashionMnist,
-                                          DatasetKind::kSyntheticRegression};
-static_assert(kDatasetNames[0] == "fashion-mnist" && kDatasetNames[1] == "synthetic-regression");
+                                          DatasetKind::kSyntheticRegression, DatasetKind::kCsv};
+static_assert(kDatasetNames[0] == "fashion-mnist" && kDatasetNames[1] == "synthetic-regression" &&
+              kDatasetNames[2] == "csv");
+constexpr Scaling kScalingByName[] = {Scaling::kNone, Scaling::kStandardize};
+static_assert(std::size(kScalingByName) == kScalingNames.size());
+
+// Columns `order[begin, begin + count)` of `source`.
+Dataset SelectColumns(const Dataset& source, const std::vector<int64_t>& order, int64_t begin,
+                      int64_t count) {
+  Dataset data;
+  data.num_classes = source.num_classes;
+  data.features.resize(source.features.rows(), count);
+  if (source.is_classification()) data.labels.resize(count);
+  if (!source.is_classification()) data.targets.resize(source.targets.rows(), count);
+  for (int64_t j = 0; j < count; ++j) {
+    const int64_t index = order[begin + j];
+    data.features.col(j) = source.features.col(index);
+    if (source.is_classification()) {
+      data.labels[j] = source.labels[index];
+    } else {
+      data.targets.col(j) = source.targets.col(index);
+    }
+  }
+  return data;
+}
+
+absl::StatusOr<DataSplit> LoadCsv(const DataConfig& config) {
+  CsvOptions options;
+  options.path = config.path;
+  options.label_column = config.label_column;
+  options.header = config.header;
+  options.classification = config.classification;
+  std::vector<std::string> classes;
+  ASSIGN_OR_RETURN(Dataset all, ReadCsvDataset(options, &classes));
+  const int64_t available = all.size();
+  const int64_t validation =
+      config.validation_examples > 0
+          ? config.validation_examples
+          : std::max<int64_t>(1, static_cast<int64_t>(available * kCsvDefaultValidationFraction));
+  if (validation >= available) {
+    return absl::InvalidArgumentError(absl::StrCat("validation_examples is ", validation, " but ",
+                                                   config.path, " has only ", available,
+                                                   " examples (some must remain for training)"));
+  }
+  const int64_t train_count =
+      config.train_examples > 0 ? config.train_examples : available - validation;
+  if (train_count + validation > available) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("train_examples + validation_examples is ", train_count, " + ", validation,
+                     " but ", config.path, " has only ", available, " examples"));
+  }
+  std::vector<int64_t> order(available);
+  std::iota(order.begin(), order.end(), 0);
+  Rng rng(config.seed, /*stream=*/0x5b117);
+  rng.Shuffle(order);
+  DataSplit split;
+  split.validation = SelectColumns(all, order, 0, validation);
+  split.train = SelectColumns(all, order, validation, train_count);
+  if (!config.test_path.empty()) {
+    options.path = config.test_path;
+    ASSIGN_OR_RETURN(split.test, ReadCsvDataset(options, &classes));
+    if (split.test.features.rows() != all.features.rows()) {
+      return absl::InvalidArgumentError(absl::StrCat(config.test_path, " has ",
+                                                     split.test.features.rows(), " features but ",
+                                                     config.path, " has ", all.features.rows()));
+    }
+  }
+  return split;
+}
 
 struct LabelledImages {
   IdxArray images;
@@ -106,16 +177,49 @@ absl::StatusOr<DataSplit> LoadData(const DataConfig& config) {
   }
   ASSIGN_OR_RETURN(const DatasetKind kind,
                    LookupName("dataset name", config.name, kDatasetNames, kDatasetByName));
+  DataSplit split;
   switch (kind) {
-    case DatasetKind::kFashionMnist:
-      return LoadFashionMnist(config);
+    case DatasetKind::kFashionMnist: {
+      ASSIGN_OR_RETURN(split, LoadFashionMnist(config));
+      break;
+    }
     case DatasetKind::kSyntheticRegression:
-      return MakeSyntheticRegressionSplit(
+      split = MakeSyntheticRegressionSplit(
           config.train_examples > 0 ? config.train_examples : kSyntheticDefaultTrain,
           config.validation_examples > 0 ? config.validation_examples : kSyntheticDefaultValidation,
           config.seed);
+      break;
+    case DatasetKind::kCsv: {
+      ASSIGN_OR_RETURN(split, LoadCsv(config));
+      break;
+    }
   }
-  return absl::InternalError("unhandled dataset kind");
+  if (config.scaling == Scaling::kStandardize) Standardize(split);
+  return split;
+}
+
+absl::StatusOr<Scaling> ParseScaling(std::string_view name) {
+  return LookupName("scaling", name, kScalingNames, kScalingByName);
+}
+
+void Standardize(DataSplit& split) {
+  const Eigen::MatrixXf& x = split.train.features;
+  if (x.cols() == 0) return;
+  // Statistics in double: a float sum over 60k pixels loses digits.
+  const Eigen::VectorXd mean = x.cast<double>().rowwise().mean();
+  const Eigen::VectorXd variance =
+      (x.cast<double>().colwise() - mean).array().square().rowwise().mean();
+  Eigen::VectorXf scale(mean.size());
+  for (Eigen::Index i = 0; i < mean.size(); ++i) {
+    const double sd = std::sqrt(variance(i));
+    scale(i) = sd > 0 ? static_cast<float>(1.0 / sd) : 1.0f;
+  }
+  const Eigen::VectorXf shift = mean.cast<float>();
+  for (Dataset* part : {&split.train, &split.validation, &split.test}) {
+    if (part->size() == 0) continue;
+    part->features =
+        ((part->features.colwise() - shift).array().colwise() * scale.array()).matrix();
+  }
 }
 
 }  // namespace hpo::engine

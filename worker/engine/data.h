@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "worker/engine/dataset.h"
@@ -17,20 +18,42 @@ inline constexpr int kFashionMnistDefaultValidation = 10000;
 inline constexpr int kSyntheticDefaultTrain = 1000;
 inline constexpr int kSyntheticDefaultValidation = 200;
 
+inline constexpr double kCsvDefaultValidationFraction = 0.2;
+
+enum class Scaling { kNone, kStandardize };
+
 struct DataConfig {
-  std::string name;             // "fashion-mnist" | "synthetic-regression"
+  std::string name;             // "fashion-mnist" | "synthetic-regression" | "csv"
   int train_examples = 0;       // 0: all that remain after the validation split
                                 // (synthetic: 1000)
-  int validation_examples = 0;  // 0: fashion-mnist 10000, synthetic 200
-  std::string path;             // dir with train-images-idx3-ubyte.gz etc.;
-                                // empty: /usr/share/datasets/fashion-mnist
+  int validation_examples = 0;  // 0: fashion-mnist 10000, synthetic 200, csv 20%
+  std::string path;             // fashion-mnist: dir with train-images-idx3-ubyte.gz
+                                // etc. (empty: /usr/share/datasets/fashion-mnist);
+                                // csv: the training file
   uint64_t seed = 0;            // validation split / synthetic data
+  // csv only (see csv_reader.h).
+  std::string test_path;     // optional test file with the same columns
+  std::string label_column;  // name or index; empty: the last column
+  bool header = true;
+  bool classification = true;
+  // Applied after the split, with statistics of the training part only.
+  Scaling scaling = Scaling::kNone;
 };
+
+// Accepts the names in hpo::kScalingNames.
+absl::StatusOr<Scaling> ParseScaling(std::string_view name);
+
+// Standardises every feature of train, validation and test with the mean and
+// (population) standard deviation of train: x' = (x - mean) / std. A feature
+// constant on train is only centred.
+void Standardize(DataSplit& split);
 
 // fashion-mnist: the validation set is a seeded random subset of the 60k
 // training images, train the next train_examples of the same permutation
 // (so train and validation never overlap), test the 10k t10k images.
 // synthetic-regression: see synthetic.h; test is empty.
+// csv: validation is a seeded random subset of the file's rows, train the
+// next train_examples rows of the same permutation; test is test_path's rows.
 // Errors: InvalidArgument naming the field (unknown name, negative counts,
 // train_examples + validation_examples more than exist); the file errors of
 // ReadIdxFile, which name the file; DataLoss if images and labels disagree.

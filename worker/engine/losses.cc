@@ -1,8 +1,29 @@
 #include "worker/engine/losses.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
+
+#include "common/task_settings.h"
+#include "worker/engine/name_lookup.h"
 
 namespace hpo::engine {
+namespace {
+
+constexpr Loss kLossByName[] = {Loss::kCrossEntropy, Loss::kMse, Loss::kBinaryCrossEntropy};
+static_assert(std::size(kLossByName) == kLossNames.size());
+
+}  // namespace
+
+absl::StatusOr<Loss> ParseLoss(std::string_view name) {
+  if (name.empty()) return Loss::kDefault;
+  return LookupName("loss", name, kLossNames, kLossByName);
+}
+
+std::string_view LossName(Loss loss) {
+  if (loss == Loss::kDefault) return "default";
+  return NameOf(loss, kLossNames, kLossByName);
+}
 
 template <typename Scalar>
 double SoftmaxCrossEntropy(const Eigen::Ref<const MatrixX<Scalar>>& logits, const int32_t* labels,
@@ -64,12 +85,45 @@ double MeanSquaredError(const Eigen::Ref<const MatrixX<Scalar>>& outputs,
   return total / static_cast<double>(count);
 }
 
+template <typename Scalar>
+double BinaryCrossEntropy(const Eigen::Ref<const MatrixX<Scalar>>& logits, const int32_t* labels,
+                          Scalar* gradient) {
+  const int64_t n = logits.cols();
+  if (n == 0) return 0.0;
+  const double inv_n = 1.0 / static_cast<double>(n);
+  double total = 0.0;
+  for (int64_t j = 0; j < n; ++j) {
+    const double z = static_cast<double>(logits(0, j));
+    const double y = labels[j] == 1 ? 1.0 : 0.0;
+    total += std::max(z, 0.0) - z * y + std::log1p(std::exp(-std::abs(z)));
+    if (gradient != nullptr) {
+      const double sigmoid =
+          z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
+      gradient[j] = static_cast<Scalar>((sigmoid - y) * inv_n);
+    }
+  }
+  return total * inv_n;
+}
+
+template <typename Scalar>
+int64_t CountCorrectBinary(const Eigen::Ref<const MatrixX<Scalar>>& logits, const int32_t* labels) {
+  int64_t correct = 0;
+  for (int64_t j = 0; j < logits.cols(); ++j) {
+    if ((logits(0, j) > Scalar(0)) == (labels[j] == 1)) ++correct;
+  }
+  return correct;
+}
+
 #define HPO_INSTANTIATE_LOSSES(Scalar)                                                             \
   template double SoftmaxCrossEntropy<Scalar>(const Eigen::Ref<const MatrixX<Scalar>>&,            \
                                               const int32_t*, Scalar*);                            \
   template int64_t CountCorrect<Scalar>(const Eigen::Ref<const MatrixX<Scalar>>&, const int32_t*); \
   template double MeanSquaredError<Scalar>(const Eigen::Ref<const MatrixX<Scalar>>&,               \
-                                           const Eigen::Ref<const MatrixX<Scalar>>&, Scalar*);
+                                           const Eigen::Ref<const MatrixX<Scalar>>&, Scalar*);     \
+  template double BinaryCrossEntropy<Scalar>(const Eigen::Ref<const MatrixX<Scalar>>&,             \
+                                             const int32_t*, Scalar*);                             \
+  template int64_t CountCorrectBinary<Scalar>(const Eigen::Ref<const MatrixX<Scalar>>&,            \
+                                              const int32_t*);
 
 HPO_INSTANTIATE_LOSSES(float)
 HPO_INSTANTIATE_LOSSES(double)

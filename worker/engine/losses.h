@@ -7,8 +7,20 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <string_view>
+
+#include "absl/status/statusor.h"
 
 namespace hpo::engine {
+
+// kDefault picks by the data: cross-entropy for classification, MSE for
+// regression.
+enum class Loss { kDefault, kCrossEntropy, kMse, kBinaryCrossEntropy };
+
+// Accepts the names in hpo::kLossNames (common/task_settings.h) and "" for
+// kDefault.
+absl::StatusOr<Loss> ParseLoss(std::string_view name);
+std::string_view LossName(Loss loss);
 
 template <typename Scalar>
 using MatrixX = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
@@ -31,6 +43,19 @@ int64_t CountCorrect(const Eigen::Ref<const MatrixX<Scalar>>& logits, const int3
 template <typename Scalar>
 double MeanSquaredError(const Eigen::Ref<const MatrixX<Scalar>>& outputs,
                         const Eigen::Ref<const MatrixX<Scalar>>& targets, Scalar* gradient);
+
+// Binary cross-entropy on logits (nn.BCEWithLogitsLoss): outputs has one row;
+// labels are 0 or 1. The mean over columns of
+// max(z, 0) - z * y + log(1 + exp(-|z|)), which never overflows.
+// `gradient` as above: (sigmoid(z) - y) / n.
+template <typename Scalar>
+double BinaryCrossEntropy(const Eigen::Ref<const MatrixX<Scalar>>& logits, const int32_t* labels,
+                          Scalar* gradient);
+
+// Number of columns whose single logit is on the label's side of 0 (> 0
+// predicts 1).
+template <typename Scalar>
+int64_t CountCorrectBinary(const Eigen::Ref<const MatrixX<Scalar>>& logits, const int32_t* labels);
 
 }  // namespace hpo::engine
 

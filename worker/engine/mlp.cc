@@ -72,22 +72,68 @@ void Mlp<Scalar>::Initialize(Init init, Rng& rng) {
 }
 
 template <typename Scalar>
+absl::Status Mlp<Scalar>::set_dropout(double p) {
+  if (!(p >= 0 && p < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat("dropout is ", p, "; must be in [0, 1)"));
+  }
+  dropout_ = p;
+  if (p > 0 && mask_.empty()) {
+    for (int l = 0; l + 1 < num_layers(); ++l) {
+      mask_.emplace_back(widths_[l + 1], max_batch_);
+      dropped_.emplace_back(widths_[l + 1], max_batch_);
+    }
+  }
+  return absl::OkStatus();
+}
+
+template <typename Scalar>
+const Scalar* Mlp<Scalar>::LayerInput(int l) const {
+  return dropped_out_ ? dropped_[l - 1].data() : a_[l - 1].data();
+}
+
+template <typename Scalar>
 typename Mlp<Scalar>::ConstMatrixMap Mlp<Scalar>::Forward(const Eigen::Ref<const Matrix>& x) {
+  return ForwardPass(x, nullptr);
+}
+
+template <typename Scalar>
+typename Mlp<Scalar>::ConstMatrixMap Mlp<Scalar>::ForwardTrain(const Eigen::Ref<const Matrix>& x,
+                                                               Rng& rng) {
+  return ForwardPass(x, dropout_ > 0 ? &rng : nullptr);
+}
+
+template <typename Scalar>
+typename Mlp<Scalar>::ConstMatrixMap Mlp<Scalar>::ForwardPass(const Eigen::Ref<const Matrix>& x,
+                                                              Rng* rng) {
   // Preconditions (checked in debug builds): a wrong shape would write past
   // the preallocated buffers.
   eigen_assert(x.rows() == widths_[0] && x.cols() >= 1 && x.cols() <= max_batch_);
   batch_ = static_cast<int>(x.cols());
+  dropped_out_ = rng != nullptr;
+  const Scalar keep_scale = static_cast<Scalar>(1.0 / (1.0 - dropout_));
   for (int l = 0; l < num_layers(); ++l) {
     const int out = widths_[l + 1];
     MatrixMap z(z_[l].data(), out, batch_);
+    // Starting from the bias and accumulating saves the product's zeroing
+    // pass and a separate bias pass.
+    z.colwise() = bias(l);
     if (l == 0) {
-      z.noalias() = weight(0) * x;
+      z.noalias() += weight(0) * x;
     } else {
-      z.noalias() = weight(l) * ConstMatrixMap(a_[l - 1].data(), widths_[l], batch_);
+      z.noalias() += weight(l) * ConstMatrixMap(LayerInput(l), widths_[l], batch_);
     }
-    z.colwise() += bias(l);
     if (l + 1 < num_layers()) {
-      ApplyActivation(activation_, z.data(), a_[l].data(), static_cast<int64_t>(out) * batch_);
+      const int64_t count = static_cast<int64_t>(out) * batch_;
+      ApplyActivation(activation_, z.data(), a_[l].data(), count);
+      if (dropped_out_) {
+        Scalar* mask = mask_[l].data();
+        Scalar* dropped = dropped_[l].data();
+        const Scalar* a = a_[l].data();
+        for (int64_t i = 0; i < count; ++i) {
+          mask[i] = rng->Uniform01() < dropout_ ? Scalar(0) : keep_scale;
+          dropped[i] = a[i] * mask[i];
+        }
+      }
     }
   }
   return ConstMatrixMap(z_.back().data(), widths_.back(), batch_);
@@ -110,13 +156,14 @@ void Mlp<Scalar>::Backward(const Eigen::Ref<const Matrix>& x) {
     if (l == 0) {
       weight_gradient.noalias() = delta * x.transpose();
     } else {
-      weight_gradient.noalias() = delta * ConstMatrixMap(a_[l - 1].data(), in, batch_).transpose();
+      weight_gradient.noalias() = delta * ConstMatrixMap(LayerInput(l), in, batch_).transpose();
     }
     bias_gradient.noalias() = delta.rowwise().sum();
     if (l > 0) {
       // The input layer's gradient is never needed: skip its product.
       MatrixMap previous(delta_[l - 1].data(), in, batch_);
       previous.noalias() = weight(l).transpose() * delta;
+      if (dropped_out_) previous.array() *= MatrixMap(mask_[l - 1].data(), in, batch_).array();
       ActivationBackward(activation_, z_[l - 1].data(), a_[l - 1].data(), previous.data(),
                          static_cast<int64_t>(in) * batch_);
     }

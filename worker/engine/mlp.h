@@ -50,6 +50,8 @@ class Mlp {
   const Vector& parameters() const { return parameters_; }
   // Written by Backward (overwritten, not accumulated).
   const Vector& gradients() const { return gradients_; }
+  // For in-place changes between Backward and the optimiser step (clipping).
+  Vector& mutable_gradients() { return gradients_; }
 
   MatrixMap weight(int layer);
   ConstMatrixMap weight(int layer) const;
@@ -60,9 +62,19 @@ class Mlp {
   // gain of the activation; the output layer, followed by none, uses 1.
   void Initialize(Init init, Rng& rng);
 
-  // Runs x (inputs x b, 1 <= b <= max_batch) through the network. The result
-  // (outputs x b) views an internal buffer, valid until the next Forward.
+  // Inverted dropout after every hidden activation, in training passes only
+  // (ForwardTrain): each unit is zeroed with probability p and the others
+  // scaled by 1 / (1 - p), as nn.Dropout. InvalidArgument unless 0 <= p < 1.
+  absl::Status set_dropout(double p);
+  double dropout() const { return dropout_; }
+
+  // Runs x (inputs x b, 1 <= b <= max_batch) through the network without
+  // dropout (evaluation). The result (outputs x b) views an internal buffer,
+  // valid until the next forward pass.
   ConstMatrixMap Forward(const Eigen::Ref<const Matrix>& x);
+  // The same with dropout, its masks drawn from `rng` (one Uniform01 per
+  // hidden unit and example, layer by layer); Backward then uses the masks.
+  ConstMatrixMap ForwardTrain(const Eigen::Ref<const Matrix>& x, Rng& rng);
 
   // Where the caller writes d(loss)/d(outputs) for the batch of the last
   // Forward before calling Backward (contiguous, outputs x b).
@@ -74,6 +86,11 @@ class Mlp {
 
  private:
   Mlp(std::vector<int> widths, Activation activation, int max_batch);
+
+  ConstMatrixMap ForwardPass(const Eigen::Ref<const Matrix>& x, Rng* rng);
+  // The input of layer l >= 1 in the last forward pass: the hidden
+  // activations of layer l - 1, after dropout when it was applied.
+  const Scalar* LayerInput(int l) const;
 
   std::vector<int> widths_;
   Activation activation_;
@@ -88,6 +105,12 @@ class Mlp {
   std::vector<Matrix> a_;
   std::vector<Matrix> delta_;
   int batch_ = 0;  // columns of the last Forward
+  double dropout_ = 0.0;
+  bool dropped_out_ = false;  // the last forward pass applied dropout
+  // Per hidden layer (allocated by set_dropout): the mask (0 or 1 / (1 - p))
+  // and the activations times the mask.
+  std::vector<Matrix> mask_;
+  std::vector<Matrix> dropped_;
 };
 
 extern template class Mlp<float>;

@@ -15,24 +15,35 @@
 #include "worker/engine/mlp.h"
 #include "worker/engine/random.h"
 
+#ifdef HPO_HAVE_OPENBLAS
+extern "C" void openblas_set_num_threads(int num_threads);
+#endif
+
 namespace hpo::engine {
 namespace {
+
+// One thread per trial: a worker process trains one trial at a time and
+// several processes share the machine (benchmarks.md: two OpenBLAS threads
+// were slower than one on two cores).
+void UseOneBlasThread() {
+#ifdef HPO_HAVE_OPENBLAS
+  static const bool once = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)once;
+#endif
+}
 
 using Clock = std::chrono::steady_clock;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Rng streams: initialisation does not depend on the number of shuffles.
 constexpr uint64_t kInitStream = 1;
 constexpr uint64_t kShuffleStream = 2;
+constexpr uint64_t kDropoutStream = 3;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// x - x is 0 for every finite x and NaN for NaN and +-inf, so the sum is 0
-// exactly when all entries are finite; Eigen vectorises the reduction and,
-// unlike a plain sum, it cannot overflow.
-bool AllFinite(const Eigen::VectorXf& values) {
-  return (values.array() - values.array()).sum() == 0.0f;
 }
 
 absl::Status CheckDataset(const Dataset& data, absl::string_view part, const Dataset& train,
@@ -83,8 +94,43 @@ struct Evaluation {
   double accuracy;  // NaN for regression
 };
 
+// The loss of `outputs` against `labels` (classification) or `targets`;
+// with `gradient`, also d(loss)/d(outputs).
+double BatchLoss(Loss loss, const Eigen::Ref<const Eigen::MatrixXf>& outputs, const int32_t* labels,
+                 const Eigen::Ref<const Eigen::MatrixXf>& targets, float* gradient) {
+  switch (loss) {
+    case Loss::kBinaryCrossEntropy:
+      return BinaryCrossEntropy<float>(outputs, labels, gradient);
+    case Loss::kMse:
+      return MeanSquaredError<float>(outputs, targets, gradient);
+    case Loss::kCrossEntropy:
+    case Loss::kDefault:
+      break;
+  }
+  return SoftmaxCrossEntropy<float>(outputs, labels, gradient);
+}
+
+// Resolves kDefault and checks that the loss fits the data.
+absl::StatusOr<Loss> ChooseLoss(Loss loss, const Dataset& train) {
+  if (loss == Loss::kDefault) return train.is_classification() ? Loss::kCrossEntropy : Loss::kMse;
+  if (loss == Loss::kMse && train.is_classification()) {
+    return absl::InvalidArgumentError(
+        "loss mse needs a regression dataset (use cross_entropy or binary_cross_entropy)");
+  }
+  if (loss != Loss::kMse && !train.is_classification()) {
+    return absl::InvalidArgumentError(absl::StrCat("loss ", std::string(LossName(loss)),
+                                                   " needs a classification dataset (use mse)"));
+  }
+  if (loss == Loss::kBinaryCrossEntropy && train.num_classes != 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("loss binary_cross_entropy needs two classes; the data has ",
+                     train.num_classes, " (use cross_entropy)"));
+  }
+  return loss;
+}
+
 // Batches of mlp.max_batch() columns, read in place from `data`.
-Evaluation Evaluate(Mlp<float>& mlp, const Dataset& data) {
+Evaluation Evaluate(Mlp<float>& mlp, Loss loss, const Dataset& data) {
   const int64_t n = data.size();
   double loss_sum = 0.0;
   int64_t correct = 0;
@@ -93,10 +139,11 @@ Evaluation Evaluate(Mlp<float>& mlp, const Dataset& data) {
     const auto outputs = mlp.Forward(data.features.middleCols(start, b));
     if (data.is_classification()) {
       const int32_t* labels = data.labels.data() + start;
-      loss_sum += SoftmaxCrossEntropy<float>(outputs, labels, nullptr) * b;
-      correct += CountCorrect<float>(outputs, labels);
+      loss_sum += BatchLoss(loss, outputs, labels, data.targets, nullptr) * b;
+      correct += loss == Loss::kBinaryCrossEntropy ? CountCorrectBinary<float>(outputs, labels)
+                                                   : CountCorrect<float>(outputs, labels);
     } else {
-      loss_sum += MeanSquaredError<float>(outputs, data.targets.middleCols(start, b), nullptr) * b;
+      loss_sum += BatchLoss(loss, outputs, nullptr, data.targets.middleCols(start, b), nullptr) * b;
     }
   }
   return {loss_sum / n, data.is_classification() ? static_cast<double>(correct) / n : kNaN};
@@ -123,6 +170,15 @@ absl::Status ValidateTrainConfig(const TrainConfig& config) {
           absl::StrCat("hidden[", i, "] is ", config.hidden[i], "; must be >= 1"));
     }
   }
+  if (!(config.dropout >= 0 && config.dropout < 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dropout is ", config.dropout, "; must be in [0, 1)"));
+  }
+  if (!(std::isfinite(config.max_grad_norm) && config.max_grad_norm >= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("max_grad_norm is ", config.max_grad_norm,
+                                                   "; must be finite and >= 0 (0: no clipping)"));
+  }
+  RETURN_IF_ERROR(ValidateScheduleOptions(config.schedule));
   return ValidateAdamWOptions(config.optimizer);
 }
 
@@ -130,6 +186,7 @@ absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& s
                                    const EpochCallback& on_epoch) {
   RETURN_IF_ERROR(ValidateTrainConfig(config));
   RETURN_IF_ERROR(CheckSplit(split));
+  UseOneBlasThread();
   const Dataset& train = split.train;
   const bool classification = train.is_classification();
   const int64_t n = train.size();
@@ -137,7 +194,10 @@ absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& s
   std::vector<int> widths;
   widths.push_back(static_cast<int>(train.features.rows()));
   widths.insert(widths.end(), config.hidden.begin(), config.hidden.end());
-  const int outputs = classification ? train.num_classes : static_cast<int>(train.targets.rows());
+  ASSIGN_OR_RETURN(const Loss loss, ChooseLoss(config.loss, train));
+  const int outputs = loss == Loss::kBinaryCrossEntropy ? 1
+                      : classification                  ? train.num_classes
+                                                        : static_cast<int>(train.targets.rows());
   widths.push_back(outputs);
   // No buffer needs more columns than the largest set has examples.
   const int64_t largest = std::max({n, split.validation.size(), split.test.size()});
@@ -145,6 +205,8 @@ absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& s
   ASSIGN_OR_RETURN(Mlp<float> mlp, Mlp<float>::Create(widths, config.activation, max_batch));
   Rng init_rng(config.seed, kInitStream);
   mlp.Initialize(config.init, init_rng);
+  RETURN_IF_ERROR(mlp.set_dropout(config.dropout));
+  Rng dropout_rng(config.seed, kDropoutStream);
 
   const AdamW optimizer(config.optimizer);
   AdamWState<float> state = optimizer.MakeState<float>(mlp.num_parameters());
@@ -155,6 +217,10 @@ absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& s
   std::vector<int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   Rng shuffle_rng(config.seed, kShuffleStream);
+  const int64_t steps_per_epoch = (n + max_batch - 1) / max_batch;
+  const int64_t total_steps = steps_per_epoch * config.epochs;
+  int64_t global_step = 0;  // t of the schedule
+  double lr = config.optimizer.lr;
 
   TrainSummary summary;
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
@@ -175,25 +241,33 @@ absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& s
         }
       }
       const auto x = batch_x.leftCols(b);
-      const auto predictions = mlp.Forward(x);
+      const auto predictions = mlp.ForwardTrain(x, dropout_rng);
       float* output_gradient = mlp.output_gradient().data();
-      const double loss =
-          classification
-              ? SoftmaxCrossEntropy<float>(predictions, batch_labels.data(), output_gradient)
-              : MeanSquaredError<float>(predictions, batch_targets.leftCols(b), output_gradient);
-      if (!std::isfinite(loss)) return NonFinite("loss", epoch, step);
+      const double batch_loss = BatchLoss(loss, predictions, batch_labels.data(),
+                                          batch_targets.leftCols(b), output_gradient);
+      if (!std::isfinite(batch_loss)) return NonFinite("loss", epoch, step);
       mlp.Backward(x);
-      if (!AllFinite(mlp.gradients())) return NonFinite("gradient", epoch, step);
-      optimizer.Step(mlp.parameters().data(), mlp.gradients().data(), state);
-      loss_sum += loss * static_cast<double>(b);
+      // The norm doubles as the finiteness check: it is finite exactly when
+      // every gradient entry is.
+      float* gradients = mlp.mutable_gradients().data();
+      const double norm = GlobalNorm(gradients, mlp.num_parameters());
+      if (!std::isfinite(norm)) return NonFinite("gradient", epoch, step);
+      if (config.max_grad_norm > 0) {
+        ClipByGlobalNorm(gradients, mlp.num_parameters(), norm, config.max_grad_norm);
+      }
+      lr = ScheduledLr(config.schedule, config.optimizer.lr, global_step, total_steps);
+      optimizer.Step(lr, mlp.parameters().data(), gradients, state);
+      ++global_step;
+      loss_sum += batch_loss * static_cast<double>(b);
     }
     const double train_seconds = SecondsSince(epoch_start);
-    const Evaluation validation = Evaluate(mlp, split.validation);
+    const Evaluation validation = Evaluate(mlp, loss, split.validation);
     EpochReport report;
     report.epoch = epoch;
     report.train_loss = loss_sum / static_cast<double>(n);
     report.val_loss = validation.loss;
     report.val_accuracy = validation.accuracy;
+    report.lr = lr;
     report.seconds = SecondsSince(epoch_start);
     report.samples_per_s = static_cast<double>(n) / train_seconds;
     summary.epochs.push_back(report);
@@ -203,7 +277,7 @@ absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& s
     }
   }
   if (split.test.size() > 0) {
-    const Evaluation test = Evaluate(mlp, split.test);
+    const Evaluation test = Evaluate(mlp, loss, split.test);
     summary.test_loss = test.loss;
     summary.test_accuracy = test.accuracy;
   }

@@ -18,6 +18,8 @@
 #include "worker/engine/adamw.h"
 #include "worker/engine/dataset.h"
 #include "worker/engine/init.h"
+#include "worker/engine/losses.h"
+#include "worker/engine/schedule.h"
 
 namespace hpo::engine {
 
@@ -25,14 +27,19 @@ struct TrainConfig {
   std::vector<int> hidden;  // hidden widths; empty = linear/logistic regression
   Activation activation = Activation::kRelu;
   Init init = Init::kHeNormal;
-  AdamWOptions optimizer;
+  AdamWOptions optimizer;  // optimizer.lr is the schedule's starting lr
+  ScheduleOptions schedule;
+  Loss loss = Loss::kDefault;
+  double dropout = 0.0;        // after every hidden activation, training only
+  double max_grad_norm = 0.0;  // clip by global norm; 0: no clipping
   int epochs = 1;
   int batch_size = 128;
-  uint64_t seed = 0;  // init + shuffling
+  uint64_t seed = 0;  // init, shuffling and dropout
 };
 
 // OK, or InvalidArgument naming the field: epochs >= 1, batch_size >= 1,
-// every hidden width >= 1, optimizer as ValidateAdamWOptions.
+// every hidden width >= 1, dropout in [0, 1), max_grad_norm finite and >= 0,
+// optimizer as ValidateAdamWOptions, schedule as ValidateScheduleOptions.
 absl::Status ValidateTrainConfig(const TrainConfig& config);
 
 struct EpochReport {
@@ -40,6 +47,7 @@ struct EpochReport {
   double train_loss;     // mean over the epoch's training examples, before each step
   double val_loss;       // mean over the validation set after the epoch
   double val_accuracy;   // fraction in [0, 1]; NaN for regression
+  double lr;             // scheduled learning rate of the epoch's last step
   double seconds;        // wall time of the epoch: training and validation
   double samples_per_s;  // training examples per second of the training phase
 };
@@ -59,12 +67,15 @@ struct TrainSummary {
 };
 
 // Trains on split.train, evaluates split.validation after each epoch and
-// calls on_epoch (may be empty). Classification (split.train.num_classes > 0)
-// uses softmax cross-entropy, regression mean squared error (PyTorch's mean
-// reduction). Minibatches follow a seeded shuffle each epoch; the last batch
-// of an epoch may be smaller.
-// Errors (InvalidArgument): an invalid config, naming the field; an
-// inconsistent or empty train/validation split, naming the part; a non-finite
+// calls on_epoch (may be empty). By default classification
+// (split.train.num_classes > 0) uses softmax cross-entropy and regression mean
+// squared error (PyTorch's mean reduction); binary_cross_entropy needs two
+// classes and gives the model one output. Minibatches follow a seeded shuffle
+// each epoch; the last batch of an epoch may be smaller. Each step: forward,
+// backward, clip, AdamW step with the scheduled lr, schedule step.
+// Errors (InvalidArgument): an invalid config, naming the field; a loss that
+// does not fit the data; an inconsistent or empty train/validation split,
+// naming the part; a non-finite
 // loss or gradient, "non-finite loss at epoch E, step S" (or "non-finite
 // gradient ..."), S 1-based within the epoch.
 absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& split,

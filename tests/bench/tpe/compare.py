@@ -1,0 +1,101 @@
+#!/usr/bin/python3
+"""Prints the TPE benchmark tables side by side from the JSON files the
+benchmarks wrote: quality (ours through the service vs Optuna 3.1 run here
+vs the Optuna 4.9 figures of benchmarks.md), parallel, latency.
+
+  compare.py --dir DIR   (reads ours.json, optuna31.json, parallel.json,
+                          latency.json, optuna_latency.json when present)
+"""
+import argparse
+import json
+import os
+
+import numpy as np
+
+# Optuna 4.9 TPE, from /work/shared/reference/benchmarks.md: median [q1, q3].
+OPTUNA49 = {
+    "branin/independent": (0.448, 0.424, 0.513),
+    "branin/multivariate": (0.482, 0.419, 0.527),
+    "styblinski_tang4/independent": (-137.8, -151.8, -134.1),
+    "styblinski_tang4/multivariate": (-141.6, -150.2, -135.7),
+    "rosenbrock4/independent": (129.9, 41.8, 182.2),
+    "rosenbrock4/multivariate": (64.8, 32.4, 96.1),
+    "mixed/independent": (0.00072, 0.00023, 0.0021),
+    "mixed/multivariate": (0.00048, 0.00033, 0.00085),
+}
+ORDER = ["branin", "styblinski_tang4", "rosenbrock4", "mixed"]
+
+
+def load(directory, name):
+    path = os.path.join(directory, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def quartiles(values):
+    q1, med, q3 = np.percentile(values, [25, 50, 75])
+    return med, q1, q3
+
+
+def fmt(t):
+    return f"{t[0]:.4g} [{t[1]:.4g}, {t[2]:.4g}]" if t else "-"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dir", required=True)
+    args = parser.parse_args()
+    ours = load(args.dir, "ours.json")
+    optuna31 = load(args.dir, "optuna31.json")
+    parallel = load(args.dir, "parallel.json")
+    if ours:
+        n = len(next(iter(ours.values())))
+        print(f"\n## Quality: best value after 100 trials, median [q1, q3] over {n} seeds (minimise)")
+        print("'ok' when our median is at most both Optuna medians.\n")
+        print(f"| {'function/mode':30} | {'hpo TPE (service)':30} | {'Optuna 3.1 (run here)':30} "
+              f"| {'Optuna 4.9 (benchmarks.md)':30} | vs 3.1 | vs 4.9 |")
+        print("|" + "---|" * 6)
+        for name in ORDER:
+            for mode in ("independent", "multivariate"):
+                key = f"{name}/{mode}"
+                a = quartiles(ours[key]) if key in ours else None
+                b = quartiles(optuna31[key]) if optuna31 and key in optuna31 else None
+                c = OPTUNA49[key]
+                vs31 = "-" if not (a and b) else ("ok" if a[0] <= b[0] else "worse")
+                vs49 = "-" if not a else ("ok" if a[0] <= c[0] else "worse")
+                print(f"| {key:30} | {fmt(a):30} | {fmt(b):30} | {fmt(c):30} | {vs31:6} | {vs49:6} |")
+    if parallel and ours:
+        print(f"\n## Parallel: 8 workers asking at once, 100 trials")
+        print(f"trials asked: {parallel['asked']}; asked while an identical trial was RUNNING: "
+              f"{parallel['duplicates_running']}; identical to any earlier trial: "
+              f"{parallel['duplicates_total']}\n")
+        print(f"| {'function/mode':30} | {'parallel median [q1, q3]':30} | "
+              f"{'sequential median [q1, q3]':30} | parallel median within sequential [q1, q3] |")
+        print("|" + "---|" * 4)
+        for name in ORDER:
+            for mode in ("independent", "multivariate"):
+                key = f"{name}/{mode}"
+                if key not in parallel:
+                    continue
+                p, s = quartiles(parallel[key]), quartiles(ours[key])
+                inside = "yes" if s[1] <= p[0] <= s[2] else ("better" if p[0] < s[1] else "no")
+                print(f"| {key:30} | {fmt(p):30} | {fmt(s):30} | {inside} |")
+    latency = load(args.dir, "latency.json")
+    optuna_latency = load(args.dir, "optuna_latency.json")
+    if latency:
+        print("\n## Latency of one suggestion, 4 parameters (ms; ours in process, warm = one more "
+              "trial finished since the previous call)\n")
+        print(f"| {'mode/finished trials':24} | hpo cold | hpo warm | hpo warm p90 | hpo warm CPU | Optuna 3.1 ask() | Optuna / hpo warm |")
+        print("|" + "---|" * 7)
+        for key, v in latency.items():
+            o = optuna_latency.get(key, {}).get("ms") if optuna_latency else None
+            ratio = f"{o / v['warm_ms']:.0f}x" if o else "-"
+            os_ = f"{o:.1f}" if o else "-"
+            print(f"| {key:24} | {v['cold_ms']:8.3f} | {v['warm_ms']:8.3f} | {v['warm_p90_ms']:12.3f} "
+                  f"| {v.get('warm_cpu_ms', float('nan')):12.3f} | {os_:>16} | {ratio:>17} |")
+
+
+if __name__ == "__main__":
+    main()

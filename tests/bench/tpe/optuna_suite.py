@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""Optuna's TPE (Debian's python3-optuna) on the suite of benchmarks.md.
+
+Writes {"function/mode": [best value per seed], ...} as JSON to --out.
+Run with /usr/bin/python3 (Debian's Optuna 3.1).
+"""
+import argparse
+import json
+import math
+import sys
+import time
+import warnings
+
+import optuna
+
+
+def branin(t):
+    x1 = t.suggest_float("x1", -5, 10)
+    x2 = t.suggest_float("x2", 0, 15)
+    b, c, tt = 5.1 / (4 * math.pi ** 2), 5 / math.pi, 1 / (8 * math.pi)
+    return (x2 - b * x1 ** 2 + c * x1 - 6) ** 2 + 10 * (1 - tt) * math.cos(x1) + 10
+
+
+def styblinski_tang4(t):
+    xs = [t.suggest_float(f"x{i}", -5, 5) for i in range(4)]
+    return sum(x ** 4 - 16 * x ** 2 + 5 * x for x in xs) / 2
+
+
+def rosenbrock4(t):
+    x = [t.suggest_float(f"x{i}", -5, 10) for i in range(4)]
+    return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(3))
+
+
+def mixed(t):
+    act = t.suggest_categorical("act", ["relu", "tanh", "sigmoid"])
+    units = t.suggest_int("units", 16, 512, log=True)
+    lr = t.suggest_float("lr", 1e-5, 1e-1, log=True)
+    dropout = t.suggest_float("dropout", 0, 0.5)
+    return ({"relu": 0, "tanh": 0.05, "sigmoid": 0.15}[act] + 0.025 * (math.log2(units) - 7) ** 2
+            + 0.08 * (math.log10(lr) + 3) ** 2 + 0.5 * (dropout - 0.2) ** 2)
+
+
+SUITE = {"branin": branin, "styblinski_tang4": styblinski_tang4, "rosenbrock4": rosenbrock4,
+         "mixed": mixed}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    warnings.simplefilter("ignore")  # multivariate is "experimental" in 3.1
+    results = {}
+    start = time.time()
+    for name, f in SUITE.items():
+        for multivariate in (False, True):
+            key = f"{name}/{'multivariate' if multivariate else 'independent'}"
+            bests = []
+            for seed in range(args.seeds):
+                sampler = optuna.samplers.TPESampler(seed=seed, multivariate=multivariate)
+                study = optuna.create_study(sampler=sampler)
+                study.optimize(f, n_trials=args.trials)
+                bests.append(study.best_value)
+            results[key] = bests
+            print(f"optuna {optuna.__version__} {key}: done ({time.time() - start:.0f} s)",
+                  file=sys.stderr)
+    with open(args.out, "w") as out:
+        json.dump(results, out, indent=1)
+
+
+if __name__ == "__main__":
+    main()

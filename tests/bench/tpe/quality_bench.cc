@@ -1,0 +1,98 @@
+// Quality of our TPE through the service: for every function of the suite,
+// each mode and each seed, a real hpo-coordinator runs a 100-trial ask/tell
+// study driven over gRPC. Prints median [q1, q3] of the best value per
+// function and mode, and writes every best value as JSON (--out) for
+// compare.py, which sets them beside Optuna's.
+//
+//   tpe_quality_bench [--seeds 20] [--trials 100] [--out ours.json]
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <map>
+
+#include "client/coordinator_client.h"
+#include "tests/bench/tpe/bench_common.h"
+
+namespace hpo::bench {
+namespace {
+
+int Main(int argc, char** argv) {
+  int seeds = 20, trials = 100;
+  std::string out;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--seeds")) seeds = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--trials")) trials = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--out")) out = argv[i + 1];
+  }
+  ServiceProcess service(CoordinatorBinary(argv[0]));
+  client::CoordinatorClient client(service.address());
+  std::map<std::string, std::vector<double>> results;  // "function/mode" -> best per seed
+  const auto start = std::chrono::steady_clock::now();
+  for (const Problem& problem : Suite()) {
+    for (bool multivariate : {false, true}) {
+      const std::string key = problem.name + (multivariate ? "/multivariate" : "/independent");
+      for (int seed = 0; seed < seeds; ++seed) {
+        const std::string name =
+            problem.name + (multivariate ? "-mv-" : "-ind-") + std::to_string(seed);
+        absl::StatusOr<v1::Study> study =
+            client.CreateStudy(TpeStudy(problem, name, seed, multivariate, trials), false);
+        if (!study.ok()) {
+          std::cerr << "create " << name << ": " << study.status() << "\n";
+          return 1;
+        }
+        double best = std::numeric_limits<double>::infinity();
+        for (int t = 0; t < trials; ++t) {
+          absl::StatusOr<v1::Trial> trial = client.Ask(name);
+          if (!trial.ok()) {
+            std::cerr << "ask " << name << ": " << trial.status() << "\n";
+            return 1;
+          }
+          const double value = problem.f(trial->params());
+          best = std::min(best, value);
+          v1::TellRequest tell;
+          tell.set_study_name(name);
+          tell.set_trial_number(trial->number());
+          tell.set_value(value);
+          if (absl::Status s = client.Tell(tell).status(); !s.ok()) {
+            std::cerr << "tell " << name << ": " << s << "\n";
+            return 1;
+          }
+        }
+        results[key].push_back(best);
+      }
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("hpo TPE through the service: %d trials, %d seeds (%.1f s)\n", trials, seeds,
+              seconds);
+  std::printf("%-34s %s\n", "function/mode", "median [q1, q3] of the best value");
+  for (const auto& [key, values] : results) {
+    std::printf("%-34s %.4g [%.4g, %.4g]\n", key.c_str(), Percentile(values, 50),
+                Percentile(values, 25), Percentile(values, 75));
+  }
+  if (!out.empty()) {
+    std::ofstream json(out);
+    json << "{";
+    bool first_key = true;
+    for (const auto& [key, values] : results) {
+      json << (first_key ? "" : ",") << "\n  \"" << key << "\": [";
+      first_key = false;
+      for (size_t i = 0; i < values.size(); ++i) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.17g", values[i]);
+        json << (i ? ", " : "") << buf;
+      }
+      json << "]";
+    }
+    json << "\n}\n";
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace hpo::bench
+
+int main(int argc, char** argv) { return hpo::bench::Main(argc, argv); }

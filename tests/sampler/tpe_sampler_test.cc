@@ -1,0 +1,317 @@
+#include "server/sampler/tpe_sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <iostream>
+#include <vector>
+
+#include "common/search_space.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/sampler/random_sampler.h"
+#include "tests/status_matchers.h"
+
+namespace hpo::server {
+namespace {
+
+using Objective = std::function<double(const ParamMap&)>;
+
+v1::StudySpec OneFloat(double low, double high) {
+  v1::StudySpec spec;
+  spec.set_name("s");
+  spec.set_direction(v1::MINIMIZE);
+  v1::ParamSpec* p = spec.add_params();
+  p->set_name("x");
+  p->mutable_float_distribution()->set_low(low);
+  p->mutable_float_distribution()->set_high(high);
+  return spec;
+}
+
+v1::StudySpec MixedSpec() {
+  v1::StudySpec spec = OneFloat(-5, 5);
+  v1::ParamSpec* lr = spec.add_params();
+  lr->set_name("lr");
+  lr->mutable_float_distribution()->set_low(1e-5);
+  lr->mutable_float_distribution()->set_high(1e-1);
+  lr->mutable_float_distribution()->set_log(true);
+  v1::ParamSpec* units = spec.add_params();
+  units->set_name("units");
+  units->mutable_int_distribution()->set_low(16);
+  units->mutable_int_distribution()->set_high(512);
+  units->mutable_int_distribution()->set_log(true);
+  v1::ParamSpec* batch = spec.add_params();
+  batch->set_name("batch");
+  batch->mutable_int_distribution()->set_low(32);
+  batch->mutable_int_distribution()->set_high(256);
+  batch->mutable_int_distribution()->set_step(32);
+  v1::ParamSpec* drop = spec.add_params();
+  drop->set_name("drop");
+  drop->mutable_float_distribution()->set_low(0);
+  drop->mutable_float_distribution()->set_high(0.5);
+  drop->mutable_float_distribution()->set_step(0.1);
+  v1::ParamSpec* act = spec.add_params();
+  act->set_name("act");
+  for (const char* c : {"relu", "tanh", "sigmoid"})
+    act->mutable_categorical_distribution()->add_choices(c);
+  return spec;
+}
+
+double MixedObjective(const ParamMap& p) {
+  const double act = p.at("act").categorical_value() == "tanh" ? 0 : 1;
+  return std::pow(p.at("x").float_value() - 1, 2) +
+         std::pow(std::log10(p.at("lr").float_value()) + 3, 2) +
+         std::pow(std::log2(static_cast<double>(p.at("units").int_value())) - 7, 2) +
+         std::abs(static_cast<double>(p.at("batch").int_value()) - 128) / 32 +
+         std::abs(p.at("drop").float_value() - 0.2) + act;
+}
+
+v1::Trial Finished(int64_t number, const ParamMap& params, double value) {
+  v1::Trial t;
+  t.set_number(number);
+  t.set_state(v1::Trial::COMPLETE);
+  t.set_value(value);
+  *t.mutable_params() = params;
+  return t;
+}
+
+// Asks and tells `n` trials in turn; every suggestion must be valid.
+std::vector<v1::Trial> RunStudy(Sampler& sampler, const v1::StudySpec& spec, int n,
+                                const Objective& f) {
+  std::vector<v1::Trial> history;
+  for (int i = 0; i < n; ++i) {
+    absl::StatusOr<ParamMap> params = sampler.Sample(spec, history, i);
+    EXPECT_TRUE(params.ok()) << params.status();
+    if (!params.ok()) break;
+    for (const v1::ParamSpec& p : spec.params()) {
+      EXPECT_OK(CheckParamValue(p, params->at(p.name())));
+    }
+    history.push_back(Finished(i, *params, f(*params)));
+  }
+  return history;
+}
+
+TpeOptions Options(bool multivariate) {
+  TpeOptions o;
+  o.multivariate = multivariate;
+  return o;
+}
+
+TEST(TpeSamplerTest, StartupTrialsAreTheRandomSamplersDraws) {
+  const v1::StudySpec spec = MixedSpec();
+  TpeSampler tpe(42, TpeOptions{});
+  RandomSampler random(42);
+  std::vector<v1::Trial> history;
+  for (int i = 0; i < 10; ++i) {
+    absl::StatusOr<ParamMap> a = tpe.Sample(spec, history, i);
+    absl::StatusOr<ParamMap> b = random.Sample(spec, history, i);
+    ASSERT_OK(a);
+    ASSERT_OK(b);
+    for (const v1::ParamSpec& p : spec.params()) {
+      EXPECT_EQ(a->at(p.name()).SerializeAsString(), b->at(p.name()).SerializeAsString());
+    }
+    history.push_back(Finished(i, *a, MixedObjective(*a)));
+  }
+}
+
+// The cache is an exact summary: a sampler that has followed the study call
+// by call suggests what a fresh one given the same history suggests, in
+// both modes, for every kind of parameter.
+TEST(TpeSamplerTest, DeterministicAndCacheIndependent) {
+  for (bool multivariate : {false, true}) {
+    const v1::StudySpec spec = MixedSpec();
+    TpeSampler incremental(7, Options(multivariate));
+    std::vector<v1::Trial> history = RunStudy(incremental, spec, 60, MixedObjective);
+    // A running and a failed trial on top.
+    history.push_back(history[3]);
+    history.back().set_number(60);
+    history.back().set_state(v1::Trial::RUNNING);
+    history.back().clear_value();
+    history.push_back(history[5]);
+    history.back().set_number(61);
+    history.back().set_state(v1::Trial::FAILED);
+    absl::StatusOr<ParamMap> a = incremental.Sample(spec, history, 62);
+    TpeSampler fresh(7, Options(multivariate));
+    absl::StatusOr<ParamMap> b = fresh.Sample(spec, history, 62);
+    absl::StatusOr<ParamMap> c = fresh.Sample(spec, history, 62);
+    ASSERT_OK(a);
+    ASSERT_OK(b);
+    ASSERT_OK(c);
+    for (const v1::ParamSpec& p : spec.params()) {
+      EXPECT_EQ(a->at(p.name()).SerializeAsString(), b->at(p.name()).SerializeAsString())
+          << p.name() << " multivariate=" << multivariate;
+      EXPECT_EQ(b->at(p.name()).SerializeAsString(), c->at(p.name()).SerializeAsString());
+    }
+    // Another seed gives another suggestion.
+    TpeSampler other(8, Options(multivariate));
+    absl::StatusOr<ParamMap> d = other.Sample(spec, history, 62);
+    ASSERT_OK(d);
+    EXPECT_NE(a->at("x").float_value(), d->at("x").float_value());
+  }
+}
+
+TEST(TpeSamplerTest, FailedTrialsAreIgnored) {
+  const v1::StudySpec spec = OneFloat(-10, 10);
+  TpeSampler sampler(3, TpeOptions{});
+  auto f = [](const ParamMap& p) { return std::pow(p.at("x").float_value() - 3, 2); };
+  std::vector<v1::Trial> history = RunStudy(sampler, spec, 30, f);
+  std::vector<v1::Trial> with_failed = history;
+  for (int i : {2, 7, 20}) {
+    with_failed[i].set_state(v1::Trial::FAILED);
+    with_failed[i].clear_value();
+  }
+  std::vector<v1::Trial> without_failed;
+  for (const v1::Trial& t : with_failed) {
+    if (t.state() != v1::Trial::FAILED) without_failed.push_back(t);
+  }
+  TpeSampler a(3, TpeOptions{}), b(3, TpeOptions{});
+  EXPECT_EQ(a.Sample(spec, with_failed, 30)->at("x").float_value(),
+            b.Sample(spec, without_failed, 30)->at("x").float_value());
+}
+
+double MeanDistanceOfLast(const std::vector<v1::Trial>& history, int last, double optimum) {
+  double total = 0;
+  for (size_t i = history.size() - last; i < history.size(); ++i) {
+    total += std::abs(history[i].params().at("x").float_value() - optimum);
+  }
+  return total / last;
+}
+
+// On (x - 3)^2 over [-10, 10], the last 20 of 60 TPE suggestions sit near 3;
+// random search's stay about 5 away on average.
+TEST(TpeSamplerTest, ConcentratesNearTheOptimumOfAQuadratic) {
+  const v1::StudySpec spec = OneFloat(-10, 10);
+  auto f = [](const ParamMap& p) { return std::pow(p.at("x").float_value() - 3, 2); };
+  for (bool multivariate : {false, true}) {
+    double tpe_total = 0, random_total = 0;
+    for (uint64_t seed = 0; seed < 20; ++seed) {
+      TpeSampler tpe(seed, Options(multivariate));
+      RandomSampler random(seed);
+      tpe_total += MeanDistanceOfLast(RunStudy(tpe, spec, 60, f), 20, 3.0);
+      random_total += MeanDistanceOfLast(RunStudy(random, spec, 60, f), 20, 3.0);
+    }
+    // Optuna 3.1 on the same problem (tests/bench/tpe): 1.24 and 2.64.
+    EXPECT_LT(tpe_total / 20, 2.5) << "multivariate=" << multivariate;
+    EXPECT_GT(random_total / 20, 4.0);
+    std::cout << "multivariate=" << multivariate << ": TPE " << tpe_total / 20 << ", random "
+              << random_total / 20 << "\n";
+  }
+}
+
+TEST(TpeSamplerTest, MaximizeConcentratesNearTheMaximum) {
+  v1::StudySpec spec = OneFloat(-10, 10);
+  spec.set_direction(v1::MAXIMIZE);
+  auto f = [](const ParamMap& p) { return -std::pow(p.at("x").float_value() + 4, 2); };
+  double total = 0;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    TpeSampler tpe(seed, TpeOptions{});
+    total += MeanDistanceOfLast(RunStudy(tpe, spec, 60, f), 20, -4.0);
+  }
+  EXPECT_LT(total / 20, 2.5);
+}
+
+TEST(TpeSamplerTest, CategoricalAndDiscreteFindTheBestValues) {
+  const v1::StudySpec spec = MixedSpec();
+  int tanh = 0, batch128 = 0;
+  for (uint64_t seed = 0; seed < 4; ++seed) {
+    TpeSampler tpe(seed, TpeOptions{});
+    std::vector<v1::Trial> history = RunStudy(tpe, spec, 80, MixedObjective);
+    for (size_t i = 60; i < 80; ++i) {
+      tanh += history[i].params().at("act").categorical_value() == "tanh";
+      batch128 += std::abs(history[i].params().at("batch").int_value() - 128) <= 32;
+    }
+  }
+  // Uniform draws would give 1/3 and 3/7 of 80.
+  EXPECT_GT(tanh, 40);
+  EXPECT_GT(batch128, 50);
+}
+
+// Suggestions for the next trial while eight workers evaluate points at the
+// optimum: with constant liar they land there less often.
+TEST(TpeSamplerTest, ConstantLiarPushesAwayFromRunningTrials) {
+  const v1::StudySpec spec = OneFloat(-10, 10);
+  auto f = [](const ParamMap& p) { return std::pow(p.at("x").float_value() - 3, 2); };
+  int near_with_liar = 0, near_without_liar = 0;
+  const int seeds = 40;
+  for (uint64_t seed = 0; seed < seeds; ++seed) {
+    TpeSampler warmup(seed, TpeOptions{});
+    std::vector<v1::Trial> history = RunStudy(warmup, spec, 40, f);
+    for (int i = 0; i < 8; ++i) {
+      v1::Trial running;
+      running.set_number(40 + i);
+      running.set_state(v1::Trial::RUNNING);
+      (*running.mutable_params())["x"].set_float_value(2.9 + 0.03 * i);
+      history.push_back(running);
+    }
+    TpeOptions liar, no_liar;
+    no_liar.constant_liar = false;
+    TpeSampler a(seed, liar), b(seed, no_liar);
+    near_with_liar += std::abs(a.Sample(spec, history, 48)->at("x").float_value() - 3) < 1.0;
+    near_without_liar += std::abs(b.Sample(spec, history, 48)->at("x").float_value() - 3) < 1.0;
+  }
+  std::cout << "within 1.0 of the running trials: with liar " << near_with_liar << "/" << seeds
+            << ", without " << near_without_liar << "/" << seeds << "\n";
+  EXPECT_LT(2 * near_with_liar, near_without_liar);
+}
+
+// Optuna's ranking of pruned trials: after the complete ones, the one that
+// got furthest first (whatever its value). Here one complete trial at -8 and
+// a pruned trial at +7 that reached step 5 form "below" (n = 11, n_below =
+// 2), although nine pruned trials near 0 have better values at step 1.
+TEST(TpeSamplerTest, PrunedTrialsRankByStepThenValue) {
+  const v1::StudySpec spec = OneFloat(-10, 10);
+  std::vector<v1::Trial> history;
+  auto pruned = [&](double x, int64_t step, double value) {
+    v1::Trial t;
+    t.set_number(static_cast<int64_t>(history.size()));
+    t.set_state(v1::Trial::PRUNED);
+    (*t.mutable_params())["x"].set_float_value(x);
+    v1::IntermediateValue* iv = t.add_intermediate_values();
+    iv->set_step(step);
+    iv->set_value(value);
+    history.push_back(t);
+  };
+  ParamMap p;
+  p["x"].set_float_value(-8);
+  history.push_back(Finished(0, p, 50.0));
+  for (int i = 0; i < 9; ++i) pruned(-1.0 + 0.25 * i, 1, 0.1);
+  pruned(7.0, 5, 100.0);
+  int near_below = 0;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    TpeSampler tpe(seed, TpeOptions{});
+    const double x = tpe.Sample(spec, history, 11)->at("x").float_value();
+    near_below += std::abs(x - 7) < 2.5 || std::abs(x + 8) < 2.5;
+  }
+  EXPECT_GE(near_below, 18);
+}
+
+// The whole pipeline (split, weights ramp, prior, bandwidths with magic clip,
+// truncated kernels) against an independent re-implementation of Optuna
+// 4.9's univariate estimator in python3 with math.erfc: 30 trials at
+// x_i = -10 + 20 frac(0.618.. i), value (x - 3)^2 + 3 sin(3x); n_below = 3;
+// log l(x) - log g(x) on a grid of 200,001 points peaks at x = 2.9729 (ratio
+// 1.3063). With 20,000 candidates the argmax lands next to it.
+TEST(TpeSamplerTest, AcquisitionArgmaxMatchesAnIndependentReference) {
+  const v1::StudySpec spec = OneFloat(-10, 10);
+  std::vector<v1::Trial> history;
+  for (int i = 0; i < 30; ++i) {
+    const double x = -10 + 20 * std::fmod(i * 0.6180339887498949, 1.0);
+    ParamMap p;
+    p["x"].set_float_value(x);
+    history.push_back(Finished(i, p, std::pow(x - 3, 2) + 3 * std::sin(3 * x)));
+  }
+  TpeOptions options;
+  options.n_ei_candidates = 20000;
+  TpeSampler sampler(1, options);
+  EXPECT_NEAR(sampler.Sample(spec, history, 30)->at("x").float_value(), 2.9729, 0.03);
+}
+
+TEST(TpeSamplerTest, RefusesBadInput) {
+  TpeSampler tpe(1, TpeOptions{});
+  EXPECT_FALSE(tpe.Sample(OneFloat(0, 1), {}, -1).ok());
+  v1::StudySpec bad = OneFloat(1, 0);
+  EXPECT_FALSE(tpe.Sample(bad, {}, 0).ok());
+}
+
+}  // namespace
+}  // namespace hpo::server

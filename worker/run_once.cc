@@ -1,0 +1,202 @@
+#include "worker/run_once.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/spec_loader.h"
+#include "common/status_macros.h"
+#include "worker/engine/data.h"
+#include "worker/engine/trainer.h"
+#include "worker/task_plan.h"
+
+namespace hpo::worker {
+namespace {
+
+absl::Status BadAssignment(const std::string& assignment, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("--set ", assignment, ": ", why));
+}
+
+std::string Number(double value) { return absl::StrFormat("%.6g", value); }
+
+std::string ValueText(const v1::ParamValue& value) {
+  if (value.has_float_value()) return Number(value.float_value());
+  if (value.has_int_value()) return absl::StrCat(value.int_value());
+  return value.categorical_value();
+}
+
+// The parameter's middle: see ChooseParams.
+v1::ParamValue Middle(const v1::ParamSpec& param, std::string* why) {
+  v1::ParamValue value;
+  if (param.has_float_distribution()) {
+    const v1::FloatDistribution& d = param.float_distribution();
+    double middle = d.log() ? std::sqrt(d.low() * d.high()) : 0.5 * (d.low() + d.high());
+    if (!d.log() && d.step() > 0) {
+      middle = d.low() + d.step() * std::round((middle - d.low()) / d.step());
+    }
+    value.set_float_value(middle);
+    *why = absl::StrCat(d.log() ? "geometric middle" : "middle", " of [", Number(d.low()), ", ",
+                        Number(d.high()), "]");
+  } else if (param.has_int_distribution()) {
+    const v1::IntDistribution& d = param.int_distribution();
+    const int64_t step = d.step() > 0 ? d.step() : 1;
+    const double middle = d.log() ? std::sqrt(static_cast<double>(d.low()) * d.high())
+                                  : 0.5 * static_cast<double>(d.low() + d.high());
+    int64_t chosen = d.low() + step * std::llround((middle - d.low()) / step);
+    chosen = std::min(chosen, d.high());
+    value.set_int_value(chosen);
+    *why = absl::StrCat(d.log() ? "geometric middle" : "middle", " of [", d.low(), ", ", d.high(),
+                        "]");
+  } else {
+    value.set_categorical_value(param.categorical_distribution().choices(0));
+    *why = absl::StrCat("first of {",
+                        absl::StrJoin(param.categorical_distribution().choices(), ", "), "}");
+  }
+  return value;
+}
+
+absl::StatusOr<v1::ParamValue> ParseAssigned(const v1::ParamSpec& param,
+                                             const std::string& assignment,
+                                             const std::string& text) {
+  v1::ParamValue value;
+  if (param.has_float_distribution()) {
+    const v1::FloatDistribution& d = param.float_distribution();
+    double x = 0;
+    if (!absl::SimpleAtod(text, &x) || !std::isfinite(x)) {
+      return BadAssignment(
+          assignment, absl::StrCat(param.name(), " is a float; \"", text, "\" is not a number"));
+    }
+    if (x < d.low() || x > d.high()) {
+      return BadAssignment(assignment,
+                           absl::StrCat(Number(x), " is outside ", param.name(), "'s range [",
+                                        Number(d.low()), ", ", Number(d.high()), "]"));
+    }
+    value.set_float_value(x);
+  } else if (param.has_int_distribution()) {
+    const v1::IntDistribution& d = param.int_distribution();
+    int64_t x = 0;
+    if (!absl::SimpleAtoi(text, &x)) {
+      return BadAssignment(
+          assignment, absl::StrCat(param.name(), " is an int; \"", text, "\" is not an integer"));
+    }
+    if (x < d.low() || x > d.high()) {
+      return BadAssignment(assignment, absl::StrCat(x, " is outside ", param.name(), "'s range [",
+                                                    d.low(), ", ", d.high(), "]"));
+    }
+    value.set_int_value(x);
+  } else {
+    const auto& choices = param.categorical_distribution().choices();
+    if (std::find(choices.begin(), choices.end(), text) == choices.end()) {
+      return BadAssignment(
+          assignment, absl::StrCat("\"", text, "\" is not one of ", param.name(), "'s choices {",
+                                   absl::StrJoin(choices, ", "), "}"));
+    }
+    value.set_categorical_value(text);
+  }
+  return value;
+}
+
+std::string JsonNumber(double value) {
+  if (!std::isfinite(value)) return "null";
+  return absl::StrFormat("%.6g", value);
+}
+
+}  // namespace
+
+absl::StatusOr<ParamMap> ChooseParams(const v1::StudySpec& spec,
+                                      const std::vector<std::string>& assignments,
+                                      std::vector<std::string>* notes) {
+  ParamMap params;
+  for (const std::string& assignment : assignments) {
+    const size_t equals = assignment.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return BadAssignment(assignment, "expected NAME=VALUE");
+    }
+    const std::string name = assignment.substr(0, equals);
+    const std::string text = assignment.substr(equals + 1);
+    const v1::ParamSpec* param = nullptr;
+    std::vector<std::string> names;
+    for (const v1::ParamSpec& p : spec.params()) {
+      names.push_back(p.name());
+      if (p.name() == name) param = &p;
+    }
+    if (param == nullptr) {
+      return BadAssignment(assignment,
+                           absl::StrCat("the spec has no parameter \"", name,
+                                        "\" (parameters: ", absl::StrJoin(names, ", "), ")"));
+    }
+    if (params.count(name) > 0) return BadAssignment(assignment, "set more than once");
+    ASSIGN_OR_RETURN(params[name], ParseAssigned(*param, assignment, text));
+  }
+  for (const v1::ParamSpec& param : spec.params()) {
+    auto it = params.find(param.name());
+    if (it != params.end()) {
+      notes->push_back(absl::StrCat(param.name(), " = ", ValueText(it->second), " (set)"));
+      continue;
+    }
+    std::string why;
+    const v1::ParamValue value = Middle(param, &why);
+    notes->push_back(absl::StrCat(param.name(), " = ", ValueText(value), " (", why, ")"));
+    params[param.name()] = value;
+  }
+  return params;
+}
+
+int RunOnce(const std::string& spec_path, const std::vector<std::string>& assignments,
+            std::ostream& out, std::ostream& err) {
+  auto fail = [&err](const absl::Status& status) {
+    err << "hpo-worker run-once: " << status.message() << "\n";
+    return 1;
+  };
+  absl::StatusOr<v1::StudySpec> spec = LoadStudySpecFile(spec_path);
+  if (!spec.ok()) return fail(spec.status());
+  if (!spec->has_task()) {
+    return fail(absl::InvalidArgumentError(
+        absl::StrCat(spec_path, ": the spec has no task; run-once trains a study's task")));
+  }
+  std::vector<std::string> notes;
+  absl::StatusOr<ParamMap> params = ChooseParams(*spec, assignments, &notes);
+  if (!params.ok()) return fail(params.status());
+  for (const std::string& note : notes) out << "param " << note << "\n";
+  absl::StatusOr<TaskPlan> plan = PlanTask(spec->task(), *params);
+  if (!plan.ok()) return fail(plan.status());
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<engine::DataSplit> split = engine::LoadData(plan->data);
+  if (!split.ok()) return fail(split.status());
+  out << "data " << plan->data.name << ": " << split->train.size() << " train, "
+      << split->validation.size() << " validation, " << split->test.size() << " test examples\n";
+  out.flush();
+  const int epochs = plan->train.epochs;
+  absl::StatusOr<engine::TrainSummary> summary =
+      engine::Train(plan->train, *split, [&out, epochs](const engine::EpochReport& r) {
+        out << absl::StrFormat(
+            "epoch %d/%d: train_loss %.4f  val_loss %.4f  val_accuracy %s  lr %.3g  %.2f s  "
+            "%.0f samples/s\n",
+            r.epoch, epochs, r.train_loss, r.val_loss,
+            std::isnan(r.val_accuracy) ? "n/a" : absl::StrFormat("%.4f", r.val_accuracy), r.lr,
+            r.seconds, r.samples_per_s);
+        out.flush();
+        return engine::Decision::kContinue;
+      });
+  if (!summary.ok()) return fail(summary.status());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double rate_sum = 0;
+  for (const engine::EpochReport& r : summary->epochs) rate_sum += r.samples_per_s;
+  const engine::EpochReport& last = summary->epochs.back();
+  out << "{\"samples_per_s\": " << JsonNumber(rate_sum / summary->epochs.size())
+      << ", \"val_loss\": " << JsonNumber(last.val_loss)
+      << ", \"val_accuracy\": " << JsonNumber(last.val_accuracy)
+      << ", \"test_accuracy\": " << JsonNumber(summary->test_accuracy)
+      << ", \"test_loss\": " << JsonNumber(summary->test_loss)
+      << ", \"epochs\": " << summary->epochs.size() << ", \"seconds\": " << JsonNumber(seconds)
+      << "}\n";
+  return 0;
+}
+
+}  // namespace hpo::worker
