@@ -2,18 +2,9 @@
 
 #include <cmath>
 
+#include "server/sampler/sampler_rng.h"
+
 namespace hpo::server {
-namespace {
-
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
-
 HyperbandPruner::HyperbandPruner(int64_t min_resource, int64_t max_resource,
                                  int64_t reduction_factor, v1::Direction direction) {
   int n = 1;

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -32,7 +33,8 @@ std::string ShellQuote(const std::string& arg) {
 
 LocalCluster::LocalCluster() {
   const char* build_dir = std::getenv("HPO_BUILD_DIR");
-  build_dir_ = build_dir != nullptr ? build_dir : ".";
+  // Absolute, as commands run from the temp dir.
+  build_dir_ = std::filesystem::absolute(build_dir != nullptr ? build_dir : ".").string();
 }
 
 std::string LocalCluster::Binary(const std::string& relative) const {
@@ -125,13 +127,12 @@ void LocalCluster::StopWorkers() {
 
 CommandResult LocalCluster::Shell(const std::string& command) {
   const int id = ++commands_run_;
-  const std::string out = dir_.File(absl::StrCat("sh-", id, ".out"));
-  const std::string err = dir_.File(absl::StrCat("sh-", id, ".err"));
+  const std::string out = dir_.File(absl::StrCat("command-", id, ".out"));
+  const std::string err = dir_.File(absl::StrCat("command-", id, ".err"));
   CommandResult result;
-  const int status = std::system(
-      absl::StrCat("cd ", ShellQuote(dir_.path()), " && (", command, ") >", ShellQuote(out),
-                   " 2>", ShellQuote(err))
-          .c_str());
+  const int status = std::system(absl::StrCat("cd ", ShellQuote(dir_.path()), " && (", command,
+                                              ") >", ShellQuote(out), " 2>", ShellQuote(err))
+                                     .c_str());
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   result.out = ReadAll(out);
   result.err = ReadAll(err);
@@ -139,23 +140,13 @@ CommandResult LocalCluster::Shell(const std::string& command) {
 }
 
 CommandResult LocalCluster::Cli(const std::vector<std::string>& args) {
-  const int id = ++commands_run_;
-  const std::string out = dir_.File(absl::StrCat("cli-", id, ".out"));
-  const std::string err = dir_.File(absl::StrCat("cli-", id, ".err"));
   std::vector<std::string> quoted = {ShellQuote(Binary("client/hpo"))};
   for (const std::string& arg : args) quoted.push_back(ShellQuote(arg));
   if (!address_.empty()) {
     quoted.push_back("--coordinator");
     quoted.push_back(ShellQuote(address_));
   }
-  const std::string command =
-      absl::StrCat(absl::StrJoin(quoted, " "), " >", ShellQuote(out), " 2>", ShellQuote(err));
-  CommandResult result;
-  const int status = std::system(command.c_str());
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = ReadAll(out);
-  result.err = ReadAll(err);
-  return result;
+  return Shell(absl::StrJoin(quoted, " "));
 }
 
 absl::StatusOr<v1::Study> LocalCluster::WaitForStudy(const std::string& name,
