@@ -23,7 +23,8 @@ std::vector<Setting> SettingsOf(const std::string& type) {
             {"n_min_trials", 1}};
   }
   if (type == "asha") {
-    return {{"min_resource", 1}, {"reduction_factor", 2}, {"min_early_stopping_rate", 0}};
+    return {{"min_resource", 1}, {"reduction_factor", 2}, {"min_early_stopping_rate", 0},
+            {"max_resource", 1}};
   }
   if (type == "hyperband") {
     return {{"min_resource", 1}, {"reduction_factor", 2}, {"max_resource", 1}};
@@ -50,9 +51,10 @@ void ApplyPrunerDefaults(v1::StudySpec* spec) {
   } else if (pruner->type() == "hyperband") {
     if (!pruner->has_min_resource()) pruner->set_min_resource(1);
     if (!pruner->has_reduction_factor()) pruner->set_reduction_factor(3);
-    if (!pruner->has_max_resource() && spec->has_task() && spec->task().epochs() > 0) {
-      pruner->set_max_resource(spec->task().epochs());
-    }
+  }
+  if ((pruner->type() == "asha" || pruner->type() == "hyperband") &&
+      !pruner->has_max_resource() && spec->has_task() && spec->task().epochs() > 0) {
+    pruner->set_max_resource(spec->task().epochs());
   }
 }
 

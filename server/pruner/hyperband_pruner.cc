@@ -19,7 +19,7 @@ HyperbandPruner::HyperbandPruner(int64_t min_resource, int64_t max_resource,
   }
   for (int bracket = 0; bracket < n; ++bracket) {
     brackets_.push_back(std::make_unique<SuccessiveHalvingPruner>(
-        min_resource, reduction_factor, bracket, direction,
+        min_resource, reduction_factor, bracket, max_resource, direction,
         [this, bracket](const v1::Trial& other) { return BracketOf(other.number()) == bracket; }));
   }
 }

@@ -34,7 +34,7 @@ absl::StatusOr<std::unique_ptr<Pruner>> MakePruner(const v1::StudySpec& spec) {
     return std::make_unique<SuccessiveHalvingPruner>(pruner.min_resource(),
                                                      pruner.reduction_factor(),
                                                      pruner.min_early_stopping_rate(),
-                                                     spec.direction());
+                                                     pruner.max_resource(), spec.direction());
   }
   if (pruner.type() == "hyperband") {
     return std::make_unique<HyperbandPruner>(pruner.min_resource(), pruner.max_resource(),

@@ -41,7 +41,7 @@ bool SuccessiveHalvingPruner::ShouldPrune(absl::Span<const v1::Trial> trials,
   if (!value.has_value()) return false;
   for (int64_t rung = 0;; ++rung) {
     const int64_t rung_step = RungStep(rung);
-    if (step < rung_step) return false;
+    if (step < rung_step || (max_resource_ > 0 && rung_step >= max_resource_)) return false;
     if (rung_step <= previous_step) continue;
     std::vector<double> competing = {*value};
     for (const v1::Trial& other : trials) {

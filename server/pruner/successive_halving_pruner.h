@@ -18,12 +18,17 @@ class SuccessiveHalvingPruner : public Pruner {
  public:
   // Only trials for which `competes(other)` holds count at a rung; Hyperband
   // uses this to keep its brackets apart. Null: every trial competes.
+  // Rungs at or past `max_resource` (the last step a trial reports; 0: no
+  // limit) never prune: stopping a trial there saves nothing and throws away a
+  // finished result. (Optuna does not know the last step and prunes there too.)
   SuccessiveHalvingPruner(int64_t min_resource, int64_t reduction_factor,
-                          int64_t min_early_stopping_rate, v1::Direction direction,
+                          int64_t min_early_stopping_rate, int64_t max_resource,
+                          v1::Direction direction,
                           std::function<bool(const v1::Trial&)> competes = nullptr)
       : min_resource_(min_resource),
         reduction_factor_(reduction_factor),
         min_early_stopping_rate_(min_early_stopping_rate),
+        max_resource_(max_resource),
         maximize_(direction == v1::MAXIMIZE),
         competes_(std::move(competes)) {}
 
@@ -41,6 +46,7 @@ class SuccessiveHalvingPruner : public Pruner {
   const int64_t min_resource_;
   const int64_t reduction_factor_;
   const int64_t min_early_stopping_rate_;
+  const int64_t max_resource_;
   const bool maximize_;
   const std::function<bool(const v1::Trial&)> competes_;
 };

@@ -57,6 +57,11 @@ TEST(PrunerSpecTest, DefaultsAreOptunas) {
   EXPECT_EQ(spec.pruner().reduction_factor(), 4);
   EXPECT_EQ(spec.pruner().min_early_stopping_rate(), 0);
   EXPECT_FALSE(spec.pruner().has_n_startup_trials());
+  EXPECT_FALSE(spec.pruner().has_max_resource());  // no task: no last step known
+
+  spec = Parse("name: s\npruner: {type: asha}\ntask: {epochs: 9}\n");
+  ApplyPrunerDefaults(&spec);
+  EXPECT_EQ(spec.pruner().max_resource(), 9);
 
   spec = Parse("name: s\npruner: {type: hyperband}\ntask: {epochs: 27}\n");
   ApplyPrunerDefaults(&spec);

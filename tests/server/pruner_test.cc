@@ -95,13 +95,13 @@ TEST(MedianTest, EvenCountAveragesTheMiddlePair) {
 }
 
 TEST(SuccessiveHalvingPrunerTest, RungsAreGeometric) {
-  SuccessiveHalvingPruner pruner(2, 3, 1, v1::MINIMIZE);
+  SuccessiveHalvingPruner pruner(2, 3, 1, 0, v1::MINIMIZE);
   EXPECT_EQ(pruner.RungStep(0), 6);
   EXPECT_EQ(pruner.RungStep(1), 18);
 }
 
 TEST(SuccessiveHalvingPrunerTest, FewerThanEtaTrialsAtARungPromoteOnlyTheBest) {
-  SuccessiveHalvingPruner pruner(1, 3, 0, v1::MINIMIZE);  // rungs at 1, 3, 9
+  SuccessiveHalvingPruner pruner(1, 3, 0, 0, v1::MINIMIZE);  // rungs at 1, 3, 9
   std::vector<v1::Trial> trials = {MakeTrial(0, v1::Trial::RUNNING, {{1, 0.5}})};
   EXPECT_FALSE(pruner.ShouldPrune(trials, trials[0], 1));  // alone at the rung
   trials.push_back(MakeTrial(1, v1::Trial::RUNNING, {{1, 0.7}}));
@@ -111,7 +111,7 @@ TEST(SuccessiveHalvingPrunerTest, FewerThanEtaTrialsAtARungPromoteOnlyTheBest) {
 }
 
 TEST(SuccessiveHalvingPrunerTest, PromotesTheTopThirdOfWhoeverReachedTheRung) {
-  SuccessiveHalvingPruner pruner(1, 3, 0, v1::MINIMIZE);
+  SuccessiveHalvingPruner pruner(1, 3, 0, 0, v1::MINIMIZE);
   std::vector<v1::Trial> trials;
   // Five earlier trials at rung 0 (step 1), in every state.
   const double earlier[] = {0.1, 0.2, 0.5, 0.6, 0.9};
@@ -128,7 +128,7 @@ TEST(SuccessiveHalvingPrunerTest, PromotesTheTopThirdOfWhoeverReachedTheRung) {
 }
 
 TEST(SuccessiveHalvingPrunerTest, DecidesOnlyWhenARungIsFirstReached) {
-  SuccessiveHalvingPruner pruner(1, 3, 0, v1::MINIMIZE);
+  SuccessiveHalvingPruner pruner(1, 3, 0, 0, v1::MINIMIZE);
   std::vector<v1::Trial> trials = {
       MakeTrial(0, v1::Trial::COMPLETE, {{1, 0.1}, {2, 0.1}, {3, 0.1}}),
       MakeTrial(1, v1::Trial::RUNNING, {{1, 0.05}, {2, 9.0}}),
@@ -141,7 +141,7 @@ TEST(SuccessiveHalvingPrunerTest, DecidesOnlyWhenARungIsFirstReached) {
 }
 
 TEST(SuccessiveHalvingPrunerTest, ATrialThatSkippedARungStepIsJudgedByItsNextReport) {
-  SuccessiveHalvingPruner pruner(1, 3, 0, v1::MINIMIZE);
+  SuccessiveHalvingPruner pruner(1, 3, 0, 0, v1::MINIMIZE);
   std::vector<v1::Trial> trials = {
       MakeTrial(0, v1::Trial::COMPLETE, {{2, 0.3}, {4, 0.1}}),  // rung 0 value 0.3, rung 1 0.1
       MakeTrial(1, v1::Trial::RUNNING, {{1, 0.4}}),
@@ -152,12 +152,23 @@ TEST(SuccessiveHalvingPrunerTest, ATrialThatSkippedARungStepIsJudgedByItsNextRep
 }
 
 TEST(SuccessiveHalvingPrunerTest, MaximizeKeepsTheLargest) {
-  SuccessiveHalvingPruner pruner(1, 2, 0, v1::MAXIMIZE);
+  SuccessiveHalvingPruner pruner(1, 2, 0, 0, v1::MAXIMIZE);
   std::vector<v1::Trial> trials = {MakeTrial(0, v1::Trial::COMPLETE, {{1, 0.9}}),
                                    MakeTrial(1, v1::Trial::RUNNING, {{1, 0.8}})};
   EXPECT_TRUE(pruner.ShouldPrune(trials, trials[1], 1));
   trials[1] = MakeTrial(1, v1::Trial::RUNNING, {{1, 0.95}});
   EXPECT_FALSE(pruner.ShouldPrune(trials, trials[1], 1));
+}
+
+TEST(SuccessiveHalvingPrunerTest, ARungAtTheLastStepDoesNotPrune) {
+  SuccessiveHalvingPruner pruner(1, 3, 0, /*max_resource=*/9, v1::MINIMIZE);  // rungs 1, 3, 9
+  std::vector<v1::Trial> trials = {
+      MakeTrial(0, v1::Trial::COMPLETE, {{1, 0.1}, {3, 0.1}, {9, 0.1}}),
+      MakeTrial(1, v1::Trial::RUNNING, {{1, 0.05}, {3, 0.05}, {9, 0.5}}),
+  };
+  EXPECT_FALSE(pruner.ShouldPrune(trials, trials[1], 9));  // finished: keep the result
+  trials[1] = MakeTrial(1, v1::Trial::RUNNING, {{1, 0.05}, {3, 0.5}});
+  EXPECT_TRUE(pruner.ShouldPrune(trials, trials[1], 3));  // rung 3 < 9 still prunes
 }
 
 TEST(HyperbandPrunerTest, BracketsFollowTheBudgets) {
