@@ -1,6 +1,8 @@
 #include "common/spec_parser.h"
 
 #include <exception>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -10,6 +12,8 @@
 #include "common/status_macros.h"
 #include "common/string_view_compat.h"
 #include "common/yaml_reader.h"
+#include "yaml-cpp/eventhandler.h"
+#include "yaml-cpp/parser.h"
 
 namespace hpo {
 namespace {
@@ -388,23 +392,76 @@ class SpecParser {
   ParsedSpec* out_;
 };
 
+struct DocumentStart {
+  YAML::Mark mark;
+  bool null_root = false;  // an empty document
+};
+
+// Records where each document of a YAML stream starts, without building it.
+// We do not use YAML::LoadAll: on some malformed input (a stray ",", yaml-cpp
+// issue 1040, fixed after 0.7) its parser starts a new empty document at the
+// same place again and again, and LoadAll collects them until memory runs
+// out. A document starting where the previous one did reveals that loop.
+class DocumentScanner : public YAML::EventHandler {
+ public:
+  const std::vector<DocumentStart>& documents() const { return documents_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    documents_.push_back({mark});
+    depth_ = 0;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {
+    if (depth_ == 0) documents_.back().null_root = true;
+  }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    ++depth_;
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    ++depth_;
+  }
+  void OnMapEnd() override { --depth_; }
+
+ private:
+  std::vector<DocumentStart> documents_;
+  int depth_ = 0;
+};
+
 }  // namespace
 
 absl::StatusOr<ParsedSpec> ParseStudySpecYaml(std::string_view yaml, std::string_view filename) {
   ParsedSpec parsed;
   YamlReader reader(ToAbsl(filename), &parsed.lines);
-  std::vector<YAML::Node> documents;
+  const std::string text(yaml);
+  DocumentScanner scanner;
+  YAML::Node first;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    std::istringstream in(text);
+    YAML::Parser yaml_parser(in);
+    while (yaml_parser.HandleNextDocument(scanner)) {
+      const std::vector<DocumentStart>& starts = scanner.documents();
+      if (starts.size() >= 2 && starts.back().mark.pos == starts[starts.size() - 2].mark.pos) {
+        return reader.Error(starts.back().mark.line + 1, "",
+                            "YAML syntax error: cannot parse past this point");
+      }
+    }
+    if (!scanner.documents().empty()) first = YAML::Load(text);  // the first document
   } catch (const YAML::Exception& e) {
     return reader.Error(e.mark.line + 1, "", absl::StrCat("YAML syntax error: ", e.msg));
   } catch (const std::exception& e) {
     return reader.Error(0, "", absl::StrCat("cannot read YAML: ", e.what()));
   }
+  std::vector<DocumentStart> documents = scanner.documents();
   // A trailing "---" leaves an empty document behind; only real ones count.
-  while (documents.size() > 1 && documents.back().IsNull()) documents.pop_back();
+  while (documents.size() > 1 && documents.back().null_root) documents.pop_back();
   if (documents.size() > 1) {
-    return reader.Error(documents[1].Mark().line + 1, "",
+    return reader.Error(documents[1].mark.line + 1, "",
                         absl::StrCat("expected one YAML document, found ", documents.size()));
   }
   SpecParser parser(ToAbsl(filename), &parsed);
@@ -412,7 +469,7 @@ absl::StatusOr<ParsedSpec> ParseStudySpecYaml(std::string_view yaml, std::string
   // The reader avoids throwing calls; this is a last guard so that no
   // yaml-cpp exception ever leaves the library.
   try {
-    status = parser.ParseDocument(documents.empty() ? YAML::Node() : documents[0]);
+    status = parser.ParseDocument(first);
   } catch (const std::exception& e) {
     return reader.Error(0, "", absl::StrCat("cannot read the spec: ", e.what()));
   }

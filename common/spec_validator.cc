@@ -340,6 +340,10 @@ absl::Status ValidateTaskParam(const v1::ParamSpec& param, const v1::TaskSpec& t
 
 absl::Status ValidateParams(const v1::StudySpec& spec) {
   if (spec.params().empty()) return SpecFieldError("params", "at least one parameter is required");
+  if (spec.params_size() > kMaxParams) {
+    return SpecFieldError("params", absl::StrCat("at most ", kMaxParams, " parameters (got ",
+                                                 spec.params_size(), ")"));
+  }
   absl::flat_hash_set<std::string_view> names;
   for (const v1::ParamSpec& param : spec.params()) {
     RETURN_IF_ERROR(ValidateParamSpec(param));
@@ -413,6 +417,10 @@ absl::Status ValidateStudySpec(const v1::StudySpec& spec) {
   RETURN_IF_ERROR(CheckName("sampler.type", "sampler", spec.sampler().type(), kSamplerTypes));
   RETURN_IF_ERROR(ValidateTpeSettings(spec.sampler()));
   RETURN_IF_ERROR(ValidatePrunerSpec(spec));
+  if (spec.max_trials() > kMaxTrialsPerStudy) {
+    return SpecFieldError("max_trials", absl::StrCat("must be at most ", kMaxTrialsPerStudy,
+                                                     " (got ", spec.max_trials(), ")"));
+  }
   if (spec.max_trials() < 0) {
     return SpecFieldError("max_trials",
                           absl::StrCat("must be >= 0 (0: no limit), got ", spec.max_trials()));

@@ -12,6 +12,9 @@ inline constexpr double kDefaultLeaseSeconds = 60;
 inline constexpr double kMaxLeaseSeconds = 86400;
 inline constexpr int32_t kDefaultMaxRetries = 3;
 inline constexpr int32_t kMaxRetries = 100;
+// Bounds that keep one study's memory and messages in reason.
+inline constexpr int kMaxParams = 100;
+inline constexpr int32_t kMaxTrialsPerStudy = 1'000'000;
 
 // Fills what a spec left unset: direction MINIMIZE, sampler "random", pruner
 // "none", lease 60 s, int steps of 0 become 1; when there is a task: model

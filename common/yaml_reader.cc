@@ -69,7 +69,9 @@ absl::StatusOr<std::vector<YamlField>> YamlReader::Mapping(
   absl::flat_hash_map<std::string, int> first_line;
   const std::string prefix = field.path.empty() ? "" : field.path + ".";
   for (auto it = field.value.begin(); it != field.value.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // A copy (a Node is a handle): the iterator's operator-> returns a
+    // temporary proxy, so a reference to it->first would dangle.
+    const YAML::Node key = it->first;
     const int line = LineOf(key) > 0 ? LineOf(key) : field.line;
     if (!key.IsScalar()) {
       return Error(line, field.path,

@@ -135,9 +135,11 @@ absl::StatusOr<v1::Study> Coordinator::StopStudy(absl::string_view study_name) {
 }
 
 bool Coordinator::CanCreateTrial(const StudyState& study) const {
-  const int32_t max_trials = study.study.spec().max_trials();
-  return study.study.state() == v1::Study::RUNNING &&
-         (max_trials == 0 || study.sampled_trials < max_trials);
+  // A study without max_trials still stops at the hard limit.
+  const int32_t max_trials = study.study.spec().max_trials() == 0
+                                 ? kMaxTrialsPerStudy
+                                 : study.study.spec().max_trials();
+  return study.study.state() == v1::Study::RUNNING && study.sampled_trials < max_trials;
 }
 
 absl::StatusOr<v1::Trial*> Coordinator::NewTrial(StudyState& study, absl::string_view worker_id,

@@ -408,6 +408,28 @@ TEST(SpecParserTest, EmptyAndMultiDocumentInput) {
   EXPECT_OK(ParseStudySpecYaml("---\nname: a\n---\n", "s.yaml"));
 }
 
+// Found by tests/fuzz/spec_fuzzer (ASan: stack-use-after-scope): the reader
+// kept a reference to a mapping key inside a temporary iterator proxy. Every
+// parse reads keys; this one also reads a non-scalar key's type and line.
+TEST(SpecParserTest, NonScalarKeyNamesItsLine) {
+  EXPECT_THAT(
+      ParseStudySpecYaml("name: a\nsampler:\n  type: random\n  ? [x, y]\n  : 1\n", "k.yaml"),
+      StatusIs(kInvalid,
+               HasSubstr("k.yaml:4: sampler: expected a field name, got a list as a key")));
+}
+
+// Found by tests/fuzz/spec_fuzzer: on these, yaml-cpp 0.7's LoadAll never
+// returns (it restarts an empty document at the same place until memory runs
+// out).
+TEST(SpecParserTest, StrayCommaIsASyntaxErrorNotAHang) {
+  for (const char* input : {",", "\n,\n", ", a\nt:sk:\n "}) {
+    EXPECT_THAT(ParseStudySpecYaml(input, "c.yaml"),
+                StatusIs(kInvalid, ::testing::AllOf(StartsWith("c.yaml:"),
+                                                    HasSubstr("YAML syntax error: cannot parse"))))
+        << input;
+  }
+}
+
 TEST(SpecParserTest, GarbageNeverThrows) {
   const char* inputs[] = {"{{{",
                           "- [",

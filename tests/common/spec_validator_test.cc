@@ -140,7 +140,7 @@ TEST(ApplyStudySpecDefaultsTest, KeepsWhatIsSetIncludingExplicitZeros) {
   v1::StudySpec spec = TextProto(R"pb(
     direction: MAXIMIZE
     sampler { type: "tpe" seed: 5 }
-    pruner { type: "asha" min_resource: 2 reduction_factor: 3 min_early_stopping_rate: 0 }
+    pruner { type: "asha" min_resource: 2 reduction_factor: 3 min_early_stopping_rate: 0 max_resource: 9 }
     lease_seconds: 5
     max_retries: 0
     task {
@@ -256,6 +256,18 @@ TEST(ValidateStudySpecTest, StudyLevelRules) {
   EXPECT_OK(ErrorAfter([](v1::StudySpec* s) { s->set_lease_seconds(86400); }));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->clear_params(); }),
               StatusIs(kInvalid, "params: at least one parameter is required"));
+}
+
+TEST(ValidateStudySpecTest, SizeLimits) {
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->set_max_trials(kMaxTrialsPerStudy + 1); }),
+              StatusIs(kInvalid, HasSubstr("max_trials: must be at most 1000000")));
+  v1::StudySpec spec = GoodAskTellSpec();
+  for (int i = 0; i <= kMaxParams; ++i) {
+    v1::ParamSpec* p = spec.add_params();
+    p->set_name("p" + std::to_string(i));
+    p->mutable_float_distribution()->set_high(1);
+  }
+  EXPECT_THAT(ValidateStudySpec(spec), StatusIs(kInvalid, HasSubstr("params: at most 100")));
 }
 
 TEST(ValidateStudySpecTest, SamplerAndPrunerTypes) {
