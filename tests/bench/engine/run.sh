@@ -13,7 +13,7 @@ build="${BUILD_DIR:-$root/build-bench}"
 here="$root/tests/bench/engine"
 
 "$root/deploy/install-bench-deps.sh"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON > /dev/null
 cmake --build "$build" -j"$(nproc)" --target hpo_adamw_bench hpo_mlp_bench > /dev/null
 bench="$build/tests/engine/bench"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1

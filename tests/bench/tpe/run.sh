@@ -15,7 +15,7 @@ out="${OUT:-$(mktemp -d)}"
 bench="$build/tests/bench/tpe"
 
 "$root/deploy/install-bench-deps.sh"
-[ -f "$build/CMakeCache.txt" ] || cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >/dev/null
 cmake --build "$build" -j2 --target hpo-coordinator tpe_quality_bench tpe_parallel_bench tpe_latency_bench
 
 echo "== quality: hpo TPE through the service ($seeds seeds)"
