@@ -5,6 +5,7 @@
 # whether ASHA's best loss lies within the unpruned runs' spread.
 #
 #   tests/bench/pruning/run.sh [SEEDS...]     (default seeds: 1 2 3)
+#   ASHA='{type: asha, min_resource: 2, reduction_factor: 2}' tests/bench/pruning/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 ./deploy/build.sh >/dev/null
@@ -12,7 +13,9 @@ seeds=("$@")
 [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-calc() { awk "BEGIN { print $* }"; }  # arithmetic and comparisons (1 or 0)
+# Arithmetic and comparisons (1 or 0); the parentheses keep awk from reading
+# `a > b` as a redirection.
+calc() { awk "BEGIN { print ($*) }"; }
 
 declare -A wall cpu best
 printf '%-6s %-6s %8s %8s %14s %9s %7s %7s\n' seed pruner wall_s cpu_s best_val_loss complete pruned epochs
@@ -20,7 +23,7 @@ for seed in "${seeds[@]}"; do
   for pruner in none asha; do
     case $pruner in
       none) block='{type: none}' ;;
-      asha) block='{type: asha, min_resource: 1, reduction_factor: 3}' ;;
+      asha) block=${ASHA:-'{type: asha, min_resource: 1, reduction_factor: 3}'} ;;
     esac
     spec="$work/$pruner-$seed.yaml"
     sed -e "s/@SEED@/$seed/" -e "s/@PRUNER@/$block/" tests/bench/pruning/study.yaml.in >"$spec"
