@@ -5,7 +5,7 @@
 # whether ASHA's best loss lies within the unpruned runs' spread.
 #
 #   tests/bench/pruning/run.sh [SEEDS...]     (default seeds: 1 2 3)
-#   ASHA='{type: asha, min_resource: 2, reduction_factor: 2}' tests/bench/pruning/run.sh
+#   ASHA='{type: asha, min_resource: 1, reduction_factor: 3}' tests/bench/pruning/run.sh  (other settings)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 ./deploy/build.sh >/dev/null
@@ -23,7 +23,7 @@ for seed in "${seeds[@]}"; do
   for pruner in none asha; do
     case $pruner in
       none) block='{type: none}' ;;
-      asha) block=${ASHA:-'{type: asha, min_resource: 1, reduction_factor: 3}'} ;;
+      asha) block=${ASHA:-'{type: asha, min_resource: 2, reduction_factor: 2}'} ;;
     esac
     spec="$work/$pruner-$seed.yaml"
     sed -e "s/@SEED@/$seed/" -e "s/@PRUNER@/$block/" tests/bench/pruning/study.yaml.in >"$spec"
