@@ -121,6 +121,29 @@ TEST_F(IdxReaderTest, TruncatedDataNamesTheFile) {
                                             AllOf(HasSubstr(path), HasSubstr("truncated"))));
 }
 
+// Found by tests/fuzz/idx_fuzzer: the reader allocated (and zeroed) what the
+// header claimed before reading, so a 30-byte file could take 13 GB.
+TEST_F(IdxReaderTest, HugeHeaderInSmallFileIsTruncatedWithoutAllocatingIt) {
+  std::vector<uint8_t> bytes = Header(3, {65535, 65535, 3});  // 12.9e9 bytes < the 16 GiB cap
+  bytes.resize(bytes.size() + 10, 7);
+  const std::string path = WriteGz("huge.gz", bytes);
+  EXPECT_THAT(
+      ReadIdxImages(path),
+      StatusIs(absl::StatusCode::kDataLoss,
+               AllOf(HasSubstr(path),
+                     HasSubstr("truncated: the data needs 12884508675 bytes, file has 10"))));
+}
+
+// Found by tests/fuzz/idx_fuzzer: the size check ran after the multiply, and
+// 60000 * 58616 * 4176021255 overflows int64_t (undefined; in practice a
+// negative size and a std::length_error out of the reader).
+TEST_F(IdxReaderTest, DimensionsWhoseProductOverflowsAreImplausible) {
+  const std::string path = WriteGz("overflow.gz", Header(3, {60000, 58616, 4176021255u}));
+  EXPECT_THAT(ReadIdxImages(path),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr(path), HasSubstr("implausibly large"))));
+}
+
 TEST_F(IdxReaderTest, TruncatedHeaderNamesTheFile) {
   const std::string path = WriteGz("header.gz", {0, 0, 8});
   EXPECT_THAT(ReadIdxImages(path), StatusIs(absl::StatusCode::kDataLoss,

@@ -20,14 +20,18 @@ namespace {
 constexpr uint8_t kUnsignedByteType = 0x08;
 // Guards the size arithmetic against absurd headers before allocating.
 constexpr int64_t kMaxBytes = int64_t{1} << 34;
+// The data is read, and its buffer grown, this much at a time.
+constexpr int64_t kReadChunkBytes = int64_t{1} << 20;
 
 struct GzCloser {
   void operator()(gzFile file) const { gzclose(file); }
 };
 using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
 
-absl::Status ReadExactly(gzFile file, const std::string& path, uint8_t* out, int64_t size,
-                         const std::string& what) {
+// Reads up to `size` bytes to `out`; fewer only at the end of the file.
+// Returns how many.
+absl::StatusOr<int64_t> ReadUpTo(gzFile file, const std::string& path, uint8_t* out, int64_t size,
+                                 const std::string& what) {
   int64_t done = 0;
   while (done < size) {
     const unsigned chunk =
@@ -42,10 +46,19 @@ absl::Status ReadExactly(gzFile file, const std::string& path, uint8_t* out, int
     if (got == 0) break;
     done += got;
   }
-  if (done < size) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": truncated: ", what, " needs ", size, " bytes, file has ", done));
-  }
+  return done;
+}
+
+absl::Status TruncatedError(const std::string& path, const std::string& what, int64_t size,
+                            int64_t done) {
+  return absl::DataLossError(
+      absl::StrCat(path, ": truncated: ", what, " needs ", size, " bytes, file has ", done));
+}
+
+absl::Status ReadExactly(gzFile file, const std::string& path, uint8_t* out, int64_t size,
+                         const std::string& what) {
+  ASSIGN_OR_RETURN(const int64_t done, ReadUpTo(file, path, out, size, what));
+  if (done < size) return TruncatedError(path, what, size, done);
   return absl::OkStatus();
 }
 
@@ -77,14 +90,25 @@ absl::StatusOr<IdxArray> ReadIdxFile(const std::string& path, int rank) {
     const int64_t dim = (int64_t{raw[0]} << 24) | (int64_t{raw[1]} << 16) | (int64_t{raw[2]} << 8) |
                         int64_t{raw[3]};
     if (dim == 0) return absl::DataLossError(absl::StrCat(path, ": dimension ", d, " is 0"));
-    total *= dim;
-    if (total > kMaxBytes) {
-      return absl::DataLossError(absl::StrCat(path, ": implausibly large (", total, "+ bytes)"));
+    // Checked before multiplying: the product of four 32-bit dimensions does
+    // not fit in int64_t.
+    if (total > kMaxBytes / dim) {
+      return absl::DataLossError(
+          absl::StrCat(path, ": implausibly large (more than ", kMaxBytes, " bytes of data)"));
     }
+    total *= dim;
     array.dims.push_back(dim);
   }
-  array.data.resize(total);
-  RETURN_IF_ERROR(ReadExactly(file.get(), path, array.data.data(), total, "the data"));
+  // Grow with the bytes actually read: a header claiming gigabytes in a small
+  // or cut file must fail as truncated, not allocate what it claims.
+  for (int64_t done = 0; done < total;) {
+    const int64_t chunk = std::min(total - done, kReadChunkBytes);
+    array.data.resize(done + chunk);
+    ASSIGN_OR_RETURN(const int64_t got,
+                     ReadUpTo(file.get(), path, array.data.data() + done, chunk, "the data"));
+    done += got;
+    if (got < chunk) return TruncatedError(path, "the data", total, done);
+  }
   uint8_t extra;
   if (gzread(file.get(), &extra, 1) != 0) {
     return absl::DataLossError(

@@ -213,7 +213,8 @@ absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& s
 
   Eigen::MatrixXf batch_x(train.features.rows(), max_batch);
   std::vector<int32_t> batch_labels(classification ? max_batch : 0);
-  Eigen::MatrixXf batch_targets(classification ? 0 : outputs, classification ? 0 : max_batch);
+  // 0 x max_batch for classification: leftCols(b) below must stay in range.
+  Eigen::MatrixXf batch_targets(classification ? 0 : outputs, max_batch);
   std::vector<int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   Rng shuffle_rng(config.seed, kShuffleStream);
