@@ -125,6 +125,39 @@ TEST(SecurityTest, TlsWithAToken) {
   EXPECT_THAT(plaintext.err, HasSubstr("cannot reach the coordinator"));
 }
 
+TEST(SecurityTest, MutualTlsRequiresAClientCertificateFromTheCa) {
+  LocalCluster cluster;
+  CommandResult certs = cluster.Shell(
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
+      "-subj /CN=hpo-test-ca && "
+      "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf && "
+      "for who in server client; do "
+      "openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr -subj /CN=127.0.0.1 && "
+      "openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem "
+      "-days 2 -extfile ext.cnf || exit 1; done");
+  ASSERT_EQ(certs.exit_code, 0) << certs.err;
+  grpc::SslCredentialsOptions ssl;
+  std::ifstream ca(cluster.File("ca.pem"));
+  ssl.pem_root_certs.assign(std::istreambuf_iterator<char>(ca), {});
+  std::ifstream cert(cluster.File("client.pem"));
+  ssl.pem_cert_chain.assign(std::istreambuf_iterator<char>(cert), {});
+  std::ifstream key(cluster.File("client.key"));
+  ssl.pem_private_key.assign(std::istreambuf_iterator<char>(key), {});
+  cluster.set_connection("", grpc::SslCredentials(ssl));
+  ASSERT_OK(cluster.StartCoordinator(0, {"--tls-cert", cluster.File("server.pem"), "--tls-key",
+                                         cluster.File("server.key"), "--tls-client-ca",
+                                         cluster.File("ca.pem")}));
+  ASSERT_OK(cluster.client().ListStudies());
+
+  CommandResult with_cert =
+      cluster.Cli({"study", "list", "--tls-ca", cluster.File("ca.pem"), "--tls-cert",
+                   cluster.File("client.pem"), "--tls-key", cluster.File("client.key")});
+  EXPECT_EQ(with_cert.exit_code, 0) << with_cert.err;
+  CommandResult without_cert = cluster.Cli({"study", "list", "--tls-ca", cluster.File("ca.pem")});
+  EXPECT_EQ(without_cert.exit_code, 1);
+  EXPECT_THAT(without_cert.err, HasSubstr("cannot reach the coordinator"));
+}
+
 TEST(SecurityTest, ServingTheNetworkNeedsTlsAndAToken) {
   LocalCluster cluster;
   // Refused before anything is bound.
