@@ -7,14 +7,10 @@
 #include "absl/strings/str_format.h"
 #include "common/search_space.h"
 #include "common/status_macros.h"
+#include "common/trial_state.h"
 
 namespace hpo::client {
 namespace {
-
-bool IsFinished(v1::Trial::State state) {
-  return state == v1::Trial::COMPLETE || state == v1::Trial::PRUNED ||
-         state == v1::Trial::FAILED;
-}
 
 std::string DescribeTrial(const v1::Trial& trial, const v1::StudySpec& spec) {
   std::string line = absl::StrFormat("trial %3d %-8s", trial.number(),

@@ -14,16 +14,6 @@ std::string FromEnv(const char* name, std::string fallback) {
   return value != nullptr && *value != '\0' ? std::string(value) : fallback;
 }
 
-absl::StatusOr<std::string> ReadFlagFile(const std::string& flag, const std::string& path,
-                                         const char* what) {
-  absl::StatusOr<std::string> contents = ReadFileToString(path, what);
-  if (!contents.ok()) {
-    return absl::Status(contents.status().code(),
-                        absl::StrCat(flag, ": ", contents.status().message()));
-  }
-  return contents;
-}
-
 }  // namespace
 
 void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags) {
@@ -43,12 +33,7 @@ absl::StatusOr<Connection> ResolveConnection(const ConnectionFlags& flags) {
   Connection connection;
   connection.address = flags.address;
   if (!flags.token_file.empty()) {
-    absl::StatusOr<std::string> token = ReadTokenFile(flags.token_file);
-    if (!token.ok()) {
-      return absl::Status(token.status().code(),
-                          absl::StrCat("--token-file: ", token.status().message()));
-    }
-    connection.token = *token;
+    ASSIGN_OR_RETURN(connection.token, ForFlag("--token-file", ReadTokenFile(flags.token_file)));
   } else {
     connection.token = FromEnv("HPO_TOKEN", "");
   }
@@ -63,12 +48,13 @@ absl::StatusOr<Connection> ResolveConnection(const ConnectionFlags& flags) {
     return connection;
   }
   grpc::SslCredentialsOptions ssl;
-  ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFlagFile("--tls-ca", flags.tls_ca, "CA certificate"));
+  ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                   ForFlag("--tls-ca", ReadFileToString(flags.tls_ca, "CA certificate")));
   if (!flags.tls_cert.empty()) {
     ASSIGN_OR_RETURN(ssl.pem_cert_chain,
-                     ReadFlagFile("--tls-cert", flags.tls_cert, "client certificate"));
+                     ForFlag("--tls-cert", ReadFileToString(flags.tls_cert, "client certificate")));
     ASSIGN_OR_RETURN(ssl.pem_private_key,
-                     ReadFlagFile("--tls-key", flags.tls_key, "client private key"));
+                     ForFlag("--tls-key", ReadFileToString(flags.tls_key, "client private key")));
   }
   connection.credentials = grpc::SslCredentials(ssl);
   return connection;

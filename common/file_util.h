@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace hpo {
@@ -16,6 +17,15 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, absl::stri
 
 // A bearer token: the file's one word, surrounding whitespace removed.
 absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
+
+// `result`, its error message prefixed with the flag that named the file
+// ("--tls-ca: CA certificate not found: ...").
+template <typename T>
+absl::StatusOr<T> ForFlag(absl::string_view flag, absl::StatusOr<T> result) {
+  if (result.ok()) return result;
+  return absl::Status(result.status().code(),
+                      absl::StrCat(flag, ": ", result.status().message()));
+}
 
 }  // namespace hpo
 

@@ -9,6 +9,7 @@
 #include "common/search_space.h"
 #include "common/spec_validator.h"
 #include "common/status_macros.h"
+#include "common/trial_state.h"
 #include "google/protobuf/util/message_differencer.h"
 
 namespace hpo::server {
@@ -22,11 +23,6 @@ std::string NewLeaseId() {
   thread_local absl::BitGen bitgen;
   return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bitgen),
                          absl::Uniform<uint64_t>(bitgen));
-}
-
-bool IsFinished(v1::Trial::State state) {
-  return state == v1::Trial::COMPLETE || state == v1::Trial::PRUNED ||
-         state == v1::Trial::FAILED;
 }
 
 int64_t LeaseMs(const v1::StudySpec& spec) {

@@ -45,12 +45,7 @@ absl::StatusOr<ServerSecurity> LoadSecurity(const std::string& listen,
                                             const std::string& tls_client_ca) {
   ServerSecurity security;
   if (!token_file.empty()) {
-    absl::StatusOr<std::string> token = hpo::ReadTokenFile(token_file);
-    if (!token.ok()) {
-      return absl::Status(token.status().code(),
-                          absl::StrCat("--token-file: ", token.status().message()));
-    }
-    security.token = *token;
+    ASSIGN_OR_RETURN(security.token, hpo::ForFlag("--token-file", hpo::ReadTokenFile(token_file)));
   }
   if (tls_cert.empty() != tls_key.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key must be given together");
@@ -73,20 +68,14 @@ absl::StatusOr<ServerSecurity> LoadSecurity(const std::string& listen,
   }
   grpc::SslServerCredentialsOptions ssl;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  auto read = [](const std::string& flag, const std::string& path,
-                 const char* what) -> absl::StatusOr<std::string> {
-    absl::StatusOr<std::string> contents = hpo::ReadFileToString(path, what);
-    if (!contents.ok()) {
-      return absl::Status(contents.status().code(),
-                          absl::StrCat(flag, ": ", contents.status().message()));
-    }
-    return contents;
-  };
-  ASSIGN_OR_RETURN(pair.cert_chain, read("--tls-cert", tls_cert, "certificate"));
-  ASSIGN_OR_RETURN(pair.private_key, read("--tls-key", tls_key, "private key"));
+  ASSIGN_OR_RETURN(pair.cert_chain,
+                   hpo::ForFlag("--tls-cert", hpo::ReadFileToString(tls_cert, "certificate")));
+  ASSIGN_OR_RETURN(pair.private_key,
+                   hpo::ForFlag("--tls-key", hpo::ReadFileToString(tls_key, "private key")));
   ssl.pem_key_cert_pairs.push_back(std::move(pair));
   if (!tls_client_ca.empty()) {
-    ASSIGN_OR_RETURN(ssl.pem_root_certs, read("--tls-client-ca", tls_client_ca, "client CA"));
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, hpo::ForFlag("--tls-client-ca", hpo::ReadFileToString(
+                                                                 tls_client_ca, "client CA")));
     ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   security.credentials = grpc::SslServerCredentials(ssl);

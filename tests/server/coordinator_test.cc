@@ -76,6 +76,12 @@ class CoordinatorTest : public ::testing::Test {
     return ref;
   }
 
+  absl::StatusOr<v1::ListTrialsResponse> ListAll(const std::string& study) {
+    v1::ListTrialsRequest request;
+    request.set_study_name(study);
+    return coordinator_->ListTrials(request);
+  }
+
   absl::StatusOr<v1::Trial> Complete(const v1::TrialRef& ref, double value) {
     v1::CompleteTrialRequest request;
     *request.mutable_trial() = ref;
@@ -204,11 +210,7 @@ TEST_F(CoordinatorTest, ExpiredLeaseFailsTheTrialAndTheWorkerLearnsItLostIt) {
   EXPECT_EQ(*reclaimed, 1);
   EXPECT_THAT(coordinator_->Heartbeat(ref),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("lease expired")));
-  auto trials = coordinator_->ListTrials([] {
-    v1::ListTrialsRequest request;
-    request.set_study_name("fmnist");
-    return request;
-  }());
+  auto trials = ListAll("fmnist");
   ASSERT_OK(trials);
   EXPECT_EQ(trials->trials(0).state(), v1::Trial::FAILED);
   EXPECT_EQ(trials->trials(0).fail_reason(), "lease expired");
@@ -221,9 +223,7 @@ TEST_F(CoordinatorTest, AnExpiredTrialIsRetriedWithItsParamsUpToMaxRetries) {
   ASSERT_OK(coordinator_->CreateStudy(spec, false));
   v1::AcquireTrialResponse first = Acquire("w1");
   auto list = [&] {
-    v1::ListTrialsRequest request;
-    request.set_study_name("fmnist");
-    auto response = coordinator_->ListTrials(request);
+    auto response = ListAll("fmnist");
     EXPECT_OK(response);
     return std::vector<v1::Trial>(response->trials().begin(), response->trials().end());
   };
@@ -276,11 +276,7 @@ TEST_F(CoordinatorTest, RestartKeepsResultsAndReArmsRunningLeases) {
   // The worker that held `running` carries on under its old lease.
   ASSERT_OK(coordinator_->Heartbeat(running));
   ASSERT_OK(Complete(running, 0.5));
-  auto trials = coordinator_->ListTrials([] {
-    v1::ListTrialsRequest request;
-    request.set_study_name("fmnist");
-    return request;
-  }());
+  auto trials = ListAll("fmnist");
   ASSERT_OK(trials);
   ASSERT_EQ(trials->trials_size(), 2);
   EXPECT_EQ(trials->trials(0).state(), v1::Trial::COMPLETE);
@@ -347,11 +343,7 @@ TEST_F(CoordinatorTest, APrunedReportEndsTheTrialAtOnceAndSurvivesARestart) {
   EXPECT_TRUE(second->should_prune());
 
   Reopen();
-  auto trials = coordinator_->ListTrials([] {
-    v1::ListTrialsRequest request;
-    request.set_study_name("quadratic");
-    return request;
-  }());
+  auto trials = ListAll("quadratic");
   ASSERT_OK(trials);
   EXPECT_EQ(trials->trials(0).state(), v1::Trial::RUNNING);
   EXPECT_EQ(trials->trials(1).state(), v1::Trial::PRUNED);
