@@ -1,6 +1,7 @@
 #include "server/coordinator.h"
 
 #include <cmath>
+#include <utility>
 
 #include "absl/random/random.h"
 #include "absl/strings/numbers.h"
@@ -29,15 +30,55 @@ int64_t LeaseMs(const v1::StudySpec& spec) {
   return static_cast<int64_t>(std::llround(spec.lease_seconds() * 1000.0));
 }
 
+// Whether `a` is a better COMPLETE trial than `b`; the lower number wins a tie.
+bool Better(const v1::Trial& a, const v1::Trial& b, bool maximize) {
+  if (a.value() != b.value()) return maximize ? a.value() > b.value() : a.value() < b.value();
+  return a.number() < b.number();
+}
+
 }  // namespace
+
+void Coordinator::StudyState::Put(v1::Trial trial, std::string lease_id) {
+  const int64_t number = trial.number();
+  if (number == static_cast<int64_t>(trials.size())) {
+    trials.emplace_back();
+    lease_ids.emplace_back();
+  } else {
+    const v1::Trial& old = trials[number];
+    if (old.state() != v1::Trial::STATE_UNSPECIFIED) --counts[old.state()];
+    if (!IsFinished(old.state())) --unfinished;
+    leased.erase(number);
+  }
+  ++counts[trial.state()];
+  if (!IsFinished(trial.state())) ++unfinished;
+  if (trial.state() == v1::Trial::RUNNING && !lease_id.empty()) leased.insert(number);
+  if (trial.state() == v1::Trial::COMPLETE && trial.has_value() &&
+      (best < 0 || Better(trial, trials[best], study.spec().direction() == v1::MAXIMIZE))) {
+    best = number;
+  }
+  trials[number] = std::move(trial);
+  lease_ids[number] = std::move(lease_id);
+}
 
 absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(std::unique_ptr<Storage> storage,
                                                               Clock* clock,
                                                               CoordinatorOptions options) {
   ASSIGN_OR_RETURN(std::vector<StoredStudy> stored, storage->LoadAll());
   std::unique_ptr<Coordinator> coordinator(new Coordinator(std::move(storage), clock, options));
-  absl::MutexLock lock(&coordinator->mu_);
-  const int64_t now = clock->NowMs();
+  ASSIGN_OR_RETURN(StudyMap studies, coordinator->Load(std::move(stored)));
+  {
+    absl::MutexLock lock(&coordinator->mu_);
+    coordinator->studies_ = std::move(studies);
+  }
+  Coordinator* self = coordinator.get();
+  coordinator->commits_ = std::make_unique<CommitQueue>(
+      self->storage_.get(), [self](const absl::Status& status) { self->OnCommitFailure(status); });
+  return coordinator;
+}
+
+absl::StatusOr<Coordinator::StudyMap> Coordinator::Load(std::vector<StoredStudy> stored) const {
+  StudyMap studies;
+  const int64_t now = clock_->NowMs();
   for (StoredStudy& s : stored) {
     auto state = std::make_unique<StudyState>();
     state->study = std::move(s.study);
@@ -56,13 +97,44 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(std::unique_ptr<S
       }
       if (!t.trial.has_retry_of()) ++state->sampled_trials;
       if (t.trial.state() == v1::Trial::WAITING) state->waiting.push_back(t.trial.number());
-      state->trials.push_back(std::move(t.trial));
-      state->lease_ids.push_back(std::move(t.lease_id));
+      state->Put(std::move(t.trial), std::move(t.lease_id));
     }
     std::string name = state->study.spec().name();
-    coordinator->studies_.emplace(std::move(name), std::move(state));
+    studies.emplace(std::move(name), std::move(state));
   }
-  return coordinator;
+  return studies;
+}
+
+template <typename Change>
+auto Coordinator::Transact(Change change) -> decltype(change()) {
+  decltype(change()) result;
+  CommitQueue::BatchRef batch;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!broken_.ok()) return broken_;
+    result = change();
+    batch = pending_.empty() ? commits_->Latest() : commits_->Add(std::exchange(pending_, {}));
+  }
+  if (!result.ok()) return result;
+  if (absl::Status status = commits_->Wait(batch); !status.ok()) return status;
+  return result;
+}
+
+void Coordinator::OnCommitFailure(const absl::Status& status) {
+  absl::MutexLock lock(&mu_);
+  // Memory holds changes the file does not: drop them all and read it back.
+  commits_->FailOpenBatch(status);
+  absl::StatusOr<std::vector<StoredStudy>> stored = storage_->LoadAll();
+  absl::StatusOr<StudyMap> studies =
+      stored.ok() ? Load(*std::move(stored)) : absl::StatusOr<StudyMap>(stored.status());
+  if (!studies.ok()) {
+    broken_ = absl::UnavailableError(absl::StrCat(
+        "a write to the database failed (", status.message(),
+        ") and the database could not be read back (", studies.status().message(),
+        "); restart the coordinator"));
+    return;
+  }
+  studies_ = *std::move(studies);
 }
 
 absl::StatusOr<Coordinator::StudyState*> Coordinator::FindStudy(absl::string_view name) {
@@ -77,57 +149,67 @@ absl::StatusOr<Coordinator::StudyState*> Coordinator::FindStudy(absl::string_vie
 absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load_if_exists) {
   ApplyStudySpecDefaults(&spec);
   RETURN_IF_ERROR(ValidateStudySpec(spec));
-  absl::MutexLock lock(&mu_);
-  if (auto it = studies_.find(spec.name()); it != studies_.end()) {
-    v1::StudySpec existing = it->second->study.spec();
-    if (!spec.sampler().has_seed()) existing.mutable_sampler()->clear_seed();
-    if (load_if_exists && google::protobuf::util::MessageDifferencer::Equals(existing, spec)) {
-      return Summarize(*it->second);
+  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Study> {
+    if (auto it = studies_.find(spec.name()); it != studies_.end()) {
+      v1::StudySpec existing = it->second->study.spec();
+      if (!spec.sampler().has_seed()) existing.mutable_sampler()->clear_seed();
+      if (load_if_exists && google::protobuf::util::MessageDifferencer::Equals(existing, spec)) {
+        return Summarize(*it->second);
+      }
+      return absl::AlreadyExistsError(absl::StrCat(
+          "study \"", spec.name(), "\" already exists",
+          load_if_exists ? " with a different spec" : ""));
     }
-    return absl::AlreadyExistsError(absl::StrCat(
-        "study \"", spec.name(), "\" already exists",
-        load_if_exists ? " with a different spec" : ""));
-  }
-  if (!spec.sampler().has_seed()) {
-    thread_local absl::BitGen bitgen;
-    spec.mutable_sampler()->set_seed(absl::Uniform<uint32_t>(bitgen));
-  }
-  ASSIGN_OR_RETURN(std::unique_ptr<Sampler> sampler, MakeSampler(spec.sampler()));
-  ASSIGN_OR_RETURN(std::unique_ptr<Pruner> pruner, MakePruner(spec));
-  auto state = std::make_unique<StudyState>();
-  *state->study.mutable_spec() = std::move(spec);
-  state->study.set_state(v1::Study::RUNNING);
-  state->study.set_create_time_ms(clock_->NowMs());
-  state->sampler = std::move(sampler);
-  state->pruner = std::move(pruner);
-  RETURN_IF_ERROR(storage_->CreateStudy(state->study));
-  v1::Study summary = Summarize(*state);
-  std::string name = state->study.spec().name();
-  studies_.emplace(std::move(name), std::move(state));
-  return summary;
+    if (!spec.sampler().has_seed()) {
+      thread_local absl::BitGen bitgen;
+      spec.mutable_sampler()->set_seed(absl::Uniform<uint32_t>(bitgen));
+    }
+    auto state = std::make_unique<StudyState>();
+    ASSIGN_OR_RETURN(state->sampler, MakeSampler(spec.sampler()));
+    ASSIGN_OR_RETURN(state->pruner, MakePruner(spec));
+    *state->study.mutable_spec() = std::move(spec);
+    state->study.set_state(v1::Study::RUNNING);
+    state->study.set_create_time_ms(clock_->NowMs());
+    pending_.push_back(CreateStudyWrite{state->study});
+    v1::Study summary = Summarize(*state);
+    std::string name = state->study.spec().name();
+    studies_.emplace(std::move(name), std::move(state));
+    return summary;
+  });
 }
 
 absl::StatusOr<v1::Study> Coordinator::GetStudy(absl::string_view study_name) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
-  return Summarize(*study);
+  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Study> {
+    ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+    return Summarize(*study);
+  });
 }
 
-std::vector<v1::Study> Coordinator::ListStudies() {
-  absl::MutexLock lock(&mu_);
-  std::vector<v1::Study> result;
-  for (const auto& [name, study] : studies_) result.push_back(Summarize(*study));
-  return result;
+absl::StatusOr<std::vector<v1::Study>> Coordinator::ListStudies() {
+  return Transact(
+      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<std::vector<v1::Study>> {
+        std::vector<v1::Study> result;
+        for (const auto& [name, study] : studies_) result.push_back(Summarize(*study));
+        return result;
+      });
 }
 
 absl::StatusOr<v1::Study> Coordinator::StopStudy(absl::string_view study_name) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
-  if (study->study.state() == v1::Study::RUNNING) {
-    RETURN_IF_ERROR(storage_->UpdateStudyState(study_name, v1::Study::STOPPED));
-    study->study.set_state(v1::Study::STOPPED);
-  }
-  return Summarize(*study);
+  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Study> {
+    ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+    if (study->study.state() == v1::Study::RUNNING) SetStudyState(*study, v1::Study::STOPPED);
+    return Summarize(*study);
+  });
+}
+
+void Coordinator::SetStudyState(StudyState& study, v1::Study::State state) {
+  pending_.push_back(StudyStateWrite{study.study.spec().name(), state});
+  study.study.set_state(state);
+}
+
+void Coordinator::Store(StudyState& study, v1::Trial trial, std::string lease_id) {
+  pending_.push_back(TrialWrite{trial, lease_id});
+  study.Put(std::move(trial), std::move(lease_id));
 }
 
 bool Coordinator::CanCreateTrial(const StudyState& study) const {
@@ -156,33 +238,26 @@ absl::StatusOr<v1::Trial*> Coordinator::NewTrial(StudyState& study, absl::string
     lease_id = NewLeaseId();
     trial.set_lease_expire_time_ms(now + LeaseMs(spec));
   }
-  RETURN_IF_ERROR(storage_->PutTrial(trial, lease_id));
-  study.trials.push_back(std::move(trial));
-  study.lease_ids.push_back(std::move(lease_id));
+  Store(study, std::move(trial), std::move(lease_id));
   ++study.sampled_trials;
   return &study.trials.back();
 }
 
-absl::StatusOr<v1::Trial*> Coordinator::StartWaitingTrial(StudyState& study,
-                                                          absl::string_view worker_id) {
+v1::Trial* Coordinator::StartWaitingTrial(StudyState& study, absl::string_view worker_id) {
   const int64_t number = study.waiting.front();
+  study.waiting.pop_front();
   v1::Trial updated = study.trials[number];
   const int64_t now = clock_->NowMs();
   updated.set_state(v1::Trial::RUNNING);
   updated.set_worker_id(std::string(worker_id));
   updated.set_start_time_ms(now);
   updated.set_lease_expire_time_ms(now + LeaseMs(study.study.spec()));
-  std::string lease_id = NewLeaseId();
-  RETURN_IF_ERROR(storage_->PutTrial(updated, lease_id));
-  study.trials[number] = std::move(updated);
-  study.lease_ids[number] = std::move(lease_id);
-  study.waiting.pop_front();
+  Store(study, std::move(updated), NewLeaseId());
   return &study.trials[number];
 }
 
-absl::Status Coordinator::ExpireLease(StudyState& study, int64_t number) {
+void Coordinator::ExpireLease(StudyState& study, int64_t number) {
   const v1::Trial& trial = study.trials[number];
-  v1::Trial failed = Finished(trial, v1::Trial::FAILED, std::nullopt, "lease expired", {});
   int retries = 0;
   for (const v1::Trial* t = &trial; t->has_retry_of(); t = &study.trials[t->retry_of()]) {
     ++retries;
@@ -196,17 +271,14 @@ absl::Status Coordinator::ExpireLease(StudyState& study, int64_t number) {
     *retry->mutable_params() = trial.params();
     retry->set_retry_of(number);
   }
-  std::vector<std::pair<const v1::Trial*, std::string>> writes = {
-      {&failed, study.lease_ids[number]}};
-  if (retry.has_value()) writes.emplace_back(&*retry, "");
-  RETURN_IF_ERROR(storage_->PutTrials(writes));
-  study.trials[number] = std::move(failed);
+  std::string lease_id = study.lease_ids[number];
+  Store(study, Finished(trial, v1::Trial::FAILED, std::nullopt, "lease expired", {}),
+        std::move(lease_id));
   if (retry.has_value()) {
     study.waiting.push_back(retry->number());
-    study.trials.push_back(*std::move(retry));
-    study.lease_ids.emplace_back();
+    Store(study, *std::move(retry), "");
   }
-  return MaybeComplete(study);
+  MaybeComplete(study);
 }
 
 absl::StatusOr<v1::AcquireTrialResponse> Coordinator::AcquireTrial(
@@ -214,28 +286,34 @@ absl::StatusOr<v1::AcquireTrialResponse> Coordinator::AcquireTrial(
   if (request.worker_id().empty()) {
     return absl::InvalidArgumentError("worker_id: must not be empty");
   }
-  absl::MutexLock lock(&mu_);
-  if (!request.study_name().empty()) RETURN_IF_ERROR(FindStudy(request.study_name()).status());
-  v1::AcquireTrialResponse response;
-  for (auto& [name, study] : studies_) {
-    if (!request.study_name().empty() && name != request.study_name()) continue;
-    if (!study->study.spec().has_task() || study->study.state() != v1::Study::RUNNING) continue;
-    v1::Trial* trial = nullptr;
-    if (!study->waiting.empty()) {
-      ASSIGN_OR_RETURN(trial, StartWaitingTrial(*study, request.worker_id()));
-    } else if (CanCreateTrial(*study)) {
-      ASSIGN_OR_RETURN(trial, NewTrial(*study, request.worker_id(), /*leased=*/true));
-    } else {
-      continue;
-    }
-    *response.mutable_trial() = *trial;
-    response.mutable_lease()->set_lease_id(study->lease_ids[trial->number()]);
-    response.mutable_lease()->set_expire_time_ms(trial->lease_expire_time_ms());
-    *response.mutable_spec() = study->study.spec();
-    return response;
-  }
-  response.set_retry_after_ms(options_.retry_after_ms);
-  return response;
+  return Transact(
+      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::AcquireTrialResponse> {
+        if (!request.study_name().empty()) {
+          RETURN_IF_ERROR(FindStudy(request.study_name()).status());
+        }
+        v1::AcquireTrialResponse response;
+        for (auto& [name, study] : studies_) {
+          if (!request.study_name().empty() && name != request.study_name()) continue;
+          if (!study->study.spec().has_task() || study->study.state() != v1::Study::RUNNING) {
+            continue;
+          }
+          v1::Trial* trial = nullptr;
+          if (!study->waiting.empty()) {
+            trial = StartWaitingTrial(*study, request.worker_id());
+          } else if (CanCreateTrial(*study)) {
+            ASSIGN_OR_RETURN(trial, NewTrial(*study, request.worker_id(), /*leased=*/true));
+          } else {
+            continue;
+          }
+          *response.mutable_trial() = *trial;
+          response.mutable_lease()->set_lease_id(study->lease_ids[trial->number()]);
+          response.mutable_lease()->set_expire_time_ms(trial->lease_expire_time_ms());
+          *response.mutable_spec() = study->study.spec();
+          return response;
+        }
+        response.set_retry_after_ms(options_.retry_after_ms);
+        return response;
+      });
 }
 
 absl::StatusOr<v1::Trial*> Coordinator::FindLeasedTrial(const v1::TrialRef& ref,
@@ -263,15 +341,17 @@ absl::StatusOr<v1::Trial*> Coordinator::FindLeasedTrial(const v1::TrialRef& ref,
 }
 
 absl::StatusOr<v1::HeartbeatResponse> Coordinator::Heartbeat(const v1::TrialRef& ref) {
-  absl::MutexLock lock(&mu_);
-  StudyState* study = nullptr;
-  ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(ref, &study));
-  // Lease times live in memory only: a restart re-arms every lease anyway.
-  trial->set_lease_expire_time_ms(clock_->NowMs() + LeaseMs(study->study.spec()));
-  v1::HeartbeatResponse response;
-  response.set_lease_expire_time_ms(trial->lease_expire_time_ms());
-  response.set_should_stop(study->study.state() == v1::Study::STOPPED);
-  return response;
+  return Transact(
+      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::HeartbeatResponse> {
+        StudyState* study = nullptr;
+        ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(ref, &study));
+        // Lease times live in memory only: a restart re-arms every lease anyway.
+        trial->set_lease_expire_time_ms(clock_->NowMs() + LeaseMs(study->study.spec()));
+        v1::HeartbeatResponse response;
+        response.set_lease_expire_time_ms(trial->lease_expire_time_ms());
+        response.set_should_stop(study->study.state() == v1::Study::STOPPED);
+        return response;
+      });
 }
 
 absl::StatusOr<v1::ReportIntermediateResponse> Coordinator::ReportIntermediate(
@@ -283,32 +363,26 @@ absl::StatusOr<v1::ReportIntermediateResponse> Coordinator::ReportIntermediate(
     return absl::InvalidArgumentError(
         absl::StrCat("value: must be finite (got ", request.value(), ")"));
   }
-  absl::MutexLock lock(&mu_);
-  StudyState* study = nullptr;
-  ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
-  v1::ReportIntermediateResponse response;
-  for (const v1::IntermediateValue& existing : trial->intermediate_values()) {
-    // As in Optuna, a second report for a step is ignored.
-    if (existing.step() == request.step()) return response;
-  }
-  v1::IntermediateValue value;
-  value.set_step(request.step());
-  value.set_value(request.value());
-  RETURN_IF_ERROR(storage_->AddIntermediateValue(trial->study_name(), trial->number(), value));
-  *trial->add_intermediate_values() = value;
-  if (study->pruner->ShouldPrune(study->trials, *trial, request.step())) {
-    RETURN_IF_ERROR(
-        Finish(*study, trial, v1::Trial::PRUNED, request.value(), "", {}).status());
-    response.set_should_prune(true);
-  }
-  return response;
-}
-
-absl::Status Coordinator::CommitTrial(StudyState& study, v1::Trial updated) {
-  const int64_t number = updated.number();
-  RETURN_IF_ERROR(storage_->PutTrial(updated, study.lease_ids[number]));
-  study.trials[number] = std::move(updated);
-  return absl::OkStatus();
+  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                      mu_) -> absl::StatusOr<v1::ReportIntermediateResponse> {
+    StudyState* study = nullptr;
+    ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
+    v1::ReportIntermediateResponse response;
+    for (const v1::IntermediateValue& existing : trial->intermediate_values()) {
+      // As in Optuna, a second report for a step is ignored.
+      if (existing.step() == request.step()) return response;
+    }
+    v1::IntermediateValue value;
+    value.set_step(request.step());
+    value.set_value(request.value());
+    pending_.push_back(IntermediateValueWrite{trial->study_name(), trial->number(), value});
+    *trial->add_intermediate_values() = value;
+    if (study->pruner->ShouldPrune(study->trials, *trial, request.step())) {
+      Finish(*study, *trial, v1::Trial::PRUNED, request.value(), "", {});
+      response.set_should_prune(true);
+    }
+    return response;
+  });
 }
 
 v1::Trial Coordinator::Finished(const v1::Trial& trial, v1::Trial::State state,
@@ -329,27 +403,24 @@ v1::Trial Coordinator::Finished(const v1::Trial& trial, v1::Trial::State state,
   return updated;
 }
 
-absl::StatusOr<v1::Trial> Coordinator::Finish(
-    StudyState& study, v1::Trial* trial, v1::Trial::State state, std::optional<double> value,
-    std::string reason, const google::protobuf::Map<std::string, double>& user_attrs) {
-  RETURN_IF_ERROR(
-      CommitTrial(study, Finished(*trial, state, value, std::move(reason), user_attrs)));
-  RETURN_IF_ERROR(MaybeComplete(study));
-  return *trial;
+v1::Trial Coordinator::Finish(StudyState& study, const v1::Trial& trial, v1::Trial::State state,
+                              std::optional<double> value, std::string reason,
+                              const google::protobuf::Map<std::string, double>& user_attrs) {
+  v1::Trial finished = Finished(trial, state, value, std::move(reason), user_attrs);
+  const int64_t number = finished.number();
+  std::string lease_id = study.lease_ids[number];
+  Store(study, finished, std::move(lease_id));
+  MaybeComplete(study);
+  return finished;
 }
 
-absl::Status Coordinator::MaybeComplete(StudyState& study) {
+void Coordinator::MaybeComplete(StudyState& study) {
   const int32_t max_trials = study.study.spec().max_trials();
   if (study.study.state() != v1::Study::RUNNING || max_trials == 0 ||
-      study.sampled_trials < max_trials) {
-    return absl::OkStatus();
+      study.sampled_trials < max_trials || study.unfinished > 0) {
+    return;
   }
-  for (const v1::Trial& trial : study.trials) {
-    if (!IsFinished(trial.state())) return absl::OkStatus();
-  }
-  RETURN_IF_ERROR(storage_->UpdateStudyState(study.study.spec().name(), v1::Study::COMPLETED));
-  study.study.set_state(v1::Study::COMPLETED);
-  return absl::OkStatus();
+  SetStudyState(study, v1::Study::COMPLETED);
 }
 
 absl::StatusOr<v1::Trial> Coordinator::CompleteTrial(const v1::CompleteTrialRequest& request) {
@@ -357,33 +428,37 @@ absl::StatusOr<v1::Trial> Coordinator::CompleteTrial(const v1::CompleteTrialRequ
     return absl::InvalidArgumentError(absl::StrCat(
         "value: must be finite (got ", request.value(), "); report a failure with FailTrial"));
   }
-  absl::MutexLock lock(&mu_);
-  StudyState* study = nullptr;
-  ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
-  return Finish(*study, trial, v1::Trial::COMPLETE, request.value(), "", request.user_attrs());
+  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
+    StudyState* study = nullptr;
+    ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
+    return Finish(*study, *trial, v1::Trial::COMPLETE, request.value(), "",
+                  request.user_attrs());
+  });
 }
 
 absl::StatusOr<v1::Trial> Coordinator::FailTrial(const v1::FailTrialRequest& request) {
-  absl::MutexLock lock(&mu_);
-  StudyState* study = nullptr;
-  ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
-  return Finish(*study, trial, v1::Trial::FAILED, std::nullopt,
-                request.reason().empty() ? "failed by worker" : request.reason(), {});
+  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
+    StudyState* study = nullptr;
+    ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
+    return Finish(*study, *trial, v1::Trial::FAILED, std::nullopt,
+                  request.reason().empty() ? "failed by worker" : request.reason(), {});
+  });
 }
 
 absl::StatusOr<v1::Trial> Coordinator::Ask(absl::string_view study_name) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
-  if (study->study.state() == v1::Study::STOPPED) {
-    return absl::FailedPreconditionError(absl::StrCat("study \"", study_name, "\" is STOPPED"));
-  }
-  if (!CanCreateTrial(*study)) {
-    return absl::FailedPreconditionError(absl::StrCat("study \"", study_name,
-                                                      "\" has reached max_trials (",
-                                                      study->study.spec().max_trials(), ")"));
-  }
-  ASSIGN_OR_RETURN(v1::Trial * trial, NewTrial(*study, "ask", /*leased=*/false));
-  return *trial;
+  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
+    ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+    if (study->study.state() == v1::Study::STOPPED) {
+      return absl::FailedPreconditionError(absl::StrCat("study \"", study_name, "\" is STOPPED"));
+    }
+    if (!CanCreateTrial(*study)) {
+      return absl::FailedPreconditionError(absl::StrCat("study \"", study_name,
+                                                        "\" has reached max_trials (",
+                                                        study->study.spec().max_trials(), ")"));
+    }
+    ASSIGN_OR_RETURN(v1::Trial * trial, NewTrial(*study, "ask", /*leased=*/false));
+    return *trial;
+  });
 }
 
 absl::StatusOr<v1::Trial> Coordinator::Tell(const v1::TellRequest& request) {
@@ -401,28 +476,29 @@ absl::StatusOr<v1::Trial> Coordinator::Tell(const v1::TellRequest& request) {
     return absl::InvalidArgumentError(absl::StrCat(
         "value: must be finite (got ", request.value(), "); tell a failure with state FAILED"));
   }
-  absl::MutexLock lock(&mu_);
-  v1::TrialRef ref;
-  ref.set_study_name(request.study_name());
-  ref.set_trial_number(request.trial_number());
-  StudyState* study = nullptr;
-  absl::StatusOr<v1::Trial*> trial = FindLeasedTrial(ref, &study);
-  if (!trial.ok()) {
-    // The pruner may have finished the trial when it last reported.
-    ASSIGN_OR_RETURN(StudyState * owner, FindStudy(request.study_name()));
-    const int64_t number = request.trial_number();
-    if (state == v1::Trial::PRUNED && number >= 0 &&
-        number < static_cast<int64_t>(owner->trials.size()) &&
-        owner->trials[number].state() == v1::Trial::PRUNED) {
-      return owner->trials[number];
+  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
+    v1::TrialRef ref;
+    ref.set_study_name(request.study_name());
+    ref.set_trial_number(request.trial_number());
+    StudyState* study = nullptr;
+    absl::StatusOr<v1::Trial*> trial = FindLeasedTrial(ref, &study);
+    if (!trial.ok()) {
+      // The pruner may have finished the trial when it last reported.
+      ASSIGN_OR_RETURN(StudyState * owner, FindStudy(request.study_name()));
+      const int64_t number = request.trial_number();
+      if (state == v1::Trial::PRUNED && number >= 0 &&
+          number < static_cast<int64_t>(owner->trials.size()) &&
+          owner->trials[number].state() == v1::Trial::PRUNED) {
+        return owner->trials[number];
+      }
+      return trial.status();
     }
-    return trial.status();
-  }
-  std::optional<double> value;
-  if (request.has_value()) value = request.value();
-  std::string reason = request.fail_reason();
-  if (state == v1::Trial::FAILED && reason.empty()) reason = "told failed";
-  return Finish(*study, *trial, state, value, std::move(reason), request.user_attrs());
+    std::optional<double> value;
+    if (request.has_value()) value = request.value();
+    std::string reason = request.fail_reason();
+    if (state == v1::Trial::FAILED && reason.empty()) reason = "told failed";
+    return Finish(*study, **trial, state, value, std::move(reason), request.user_attrs());
+  });
 }
 
 absl::StatusOr<v1::ListTrialsResponse> Coordinator::ListTrials(
@@ -432,73 +508,66 @@ absl::StatusOr<v1::ListTrialsResponse> Coordinator::ListTrials(
                                                    options_.max_page_size, "] (got ",
                                                    request.page_size(), ")"));
   }
-  int64_t start = 0;
+  if (request.start_number() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("start_number: must be >= 0 (got ", request.start_number(), ")"));
+  }
+  int64_t start = request.start_number();
   if (!request.page_token().empty() &&
       (!absl::SimpleAtoi(request.page_token(), &start) || start < 0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_token: \"", request.page_token(), "\" is not a token from ListTrials"));
   }
   const int64_t page_size = request.page_size() == 0 ? 1000 : request.page_size();
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(StudyState * study, FindStudy(request.study_name()));
-  v1::ListTrialsResponse response;
-  const int64_t total = static_cast<int64_t>(study->trials.size());
-  const int64_t end = std::min(total, start + page_size);
-  for (int64_t i = start; i < end; ++i) *response.add_trials() = study->trials[i];
-  if (end < total) response.set_next_page_token(absl::StrCat(end));
-  return response;
-}
-
-const v1::Trial* Coordinator::Best(const StudyState& study) const {
-  const bool maximize = study.study.spec().direction() == v1::MAXIMIZE;
-  const v1::Trial* best = nullptr;
-  for (const v1::Trial& trial : study.trials) {
-    if (trial.state() != v1::Trial::COMPLETE || !trial.has_value()) continue;
-    if (best == nullptr || (maximize ? trial.value() > best->value()
-                                     : trial.value() < best->value())) {
-      best = &trial;
-    }
-  }
-  return best;
+  return Transact(
+      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::ListTrialsResponse> {
+        ASSIGN_OR_RETURN(StudyState * study, FindStudy(request.study_name()));
+        v1::ListTrialsResponse response;
+        const int64_t total = static_cast<int64_t>(study->trials.size());
+        const int64_t end = std::min(total, start + page_size);
+        for (int64_t i = start; i < end; ++i) *response.add_trials() = study->trials[i];
+        if (end < total) response.set_next_page_token(absl::StrCat(end));
+        return response;
+      });
 }
 
 absl::StatusOr<v1::Trial> Coordinator::GetBestTrial(absl::string_view study_name) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
-  const v1::Trial* best = Best(*study);
-  if (best == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("study \"", study_name, "\" has no COMPLETE trial yet"));
-  }
-  return *best;
+  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
+    ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+    if (study->best < 0) {
+      return absl::NotFoundError(
+          absl::StrCat("study \"", study_name, "\" has no COMPLETE trial yet"));
+    }
+    return study->trials[study->best];
+  });
 }
 
 v1::Study Coordinator::Summarize(const StudyState& study) const {
   v1::Study summary = study.study;
   auto& counts = *summary.mutable_trial_counts();
-  for (const v1::Trial& trial : study.trials) ++counts[v1::Trial::State_Name(trial.state())];
-  if (const v1::Trial* best = Best(study)) *summary.mutable_best_trial() = *best;
+  for (const auto& [state, count] : study.counts) {
+    if (count > 0) counts[v1::Trial::State_Name(state)] = count;
+  }
+  if (study.best >= 0) *summary.mutable_best_trial() = study.trials[study.best];
   return summary;
 }
 
 absl::StatusOr<int> Coordinator::ReclaimExpiredLeases() {
-  absl::MutexLock lock(&mu_);
-  const int64_t now = clock_->NowMs();
-  int reclaimed = 0;
-  for (auto& [name, study] : studies_) {
-    std::vector<int64_t> expired;
-    for (const v1::Trial& trial : study->trials) {
-      if (trial.state() == v1::Trial::RUNNING && !study->lease_ids[trial.number()].empty() &&
-          trial.lease_expire_time_ms() <= now) {
-        expired.push_back(trial.number());
+  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<int> {
+    const int64_t now = clock_->NowMs();
+    int reclaimed = 0;
+    for (auto& [name, study] : studies_) {
+      std::vector<int64_t> expired;
+      for (int64_t number : study->leased) {
+        if (study->trials[number].lease_expire_time_ms() <= now) expired.push_back(number);
+      }
+      for (int64_t number : expired) {
+        ExpireLease(*study, number);
+        ++reclaimed;
       }
     }
-    for (int64_t number : expired) {
-      RETURN_IF_ERROR(ExpireLease(*study, number));
-      ++reclaimed;
-    }
-  }
-  return reclaimed;
+    return reclaimed;
+  });
 }
 
 }  // namespace hpo::server

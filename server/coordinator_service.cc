@@ -1,5 +1,7 @@
 #include "server/coordinator_service.h"
 
+#include "common/status_macros.h"
+
 namespace hpo::server {
 namespace {
 
@@ -58,11 +60,10 @@ grpc::Status CoordinatorService::ListStudies(grpc::ServerContext* context, const
   return Handle(
       context,
       [&]() -> absl::StatusOr<v1::ListStudiesResponse> {
-        v1::ListStudiesResponse studies;
-        for (v1::Study& study : coordinator_->ListStudies()) {
-          *studies.add_studies() = std::move(study);
-        }
-        return studies;
+        ASSIGN_OR_RETURN(std::vector<v1::Study> studies, coordinator_->ListStudies());
+        v1::ListStudiesResponse response;
+        for (v1::Study& study : studies) *response.add_studies() = std::move(study);
+        return response;
       },
       response);
 }

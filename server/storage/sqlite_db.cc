@@ -11,9 +11,39 @@
 
 namespace hpo::server::sqlite {
 
+namespace {
+
+// What SQLite's own message leaves out. It says "disk I/O error" whether the
+// disk is full, the file hit its size limit (EFBIG) or the device failed, and
+// "attempt to write a readonly database" when the file is writable but its
+// directory is not. `call_errno` is errno just after the failed call:
+// sqlite3_system_errno() stays 0 when a COMMIT fails to write the WAL.
+std::string Detail(sqlite3* db, int rc, int call_errno) {
+  if (rc == SQLITE_READONLY_DIRECTORY) {
+    return " (its directory is not writable, so SQLite cannot create the -wal and -shm files "
+           "beside it)";
+  }
+  int os_error = db != nullptr ? sqlite3_system_errno(db) : 0;
+  switch (rc & 0xff) {
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+      if (os_error == 0) os_error = call_errno;
+      break;
+    case SQLITE_CANTOPEN:
+      break;
+    default:
+      return "";
+  }
+  return os_error != 0 ? absl::StrCat(" (", std::strerror(os_error), ")") : "";
+}
+
+}  // namespace
+
 absl::Status ErrorStatus(sqlite3* db, int rc, absl::string_view what) {
+  const int call_errno = errno;  // first: anything below may change it
   std::string message =
-      absl::StrCat(what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+      absl::StrCat(what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
+                   Detail(db, rc, call_errno));
   switch (rc & 0xff) {
     case SQLITE_FULL:
     case SQLITE_IOERR:
@@ -72,6 +102,7 @@ Statement& Statement::Bind(int index, std::optional<double> value) {
 
 absl::StatusOr<bool> Statement::Step() {
   if (!bind_error_.ok()) return bind_error_;
+  errno = 0;  // so that ErrorStatus sees only what this step set
   int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -124,10 +155,11 @@ absl::StatusOr<Database> Database::Open(const std::string& path) {
 absl::Status Database::Exec(absl::string_view sql) {
   char* error = nullptr;
   std::string sql_string(sql);
+  errno = 0;  // so that ErrorStatus sees only what this call set
   int rc = sqlite3_exec(db_.get(), sql_string.c_str(), nullptr, nullptr, &error);
+  absl::Status status = rc == SQLITE_OK ? absl::OkStatus() : ErrorStatus(db_.get(), rc, sql_string);
   sqlite3_free(error);
-  if (rc != SQLITE_OK) return ErrorStatus(db_.get(), rc, sql_string);
-  return absl::OkStatus();
+  return status;
 }
 
 absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {

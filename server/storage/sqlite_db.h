@@ -18,7 +18,9 @@ namespace hpo::server::sqlite {
 
 // Maps a SQLite result code to a status: SQLITE_FULL / IOERR / BUSY become
 // UNAVAILABLE (a retry may succeed once space is freed), READONLY becomes
-// FAILED_PRECONDITION, CORRUPT / NOTADB become DATA_LOSS.
+// FAILED_PRECONDITION, CORRUPT / NOTADB become DATA_LOSS. The message is
+// `what`, SQLite's message and, for I/O errors, the operating system's reason
+// (e.g. "disk I/O error (File too large)").
 absl::Status ErrorStatus(sqlite3* db, int rc, absl::string_view what);
 
 class Statement {

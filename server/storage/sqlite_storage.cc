@@ -112,13 +112,7 @@ absl::Status SqliteStorage::InitSchema() {
   }
   RETURN_IF_ERROR(db_.Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"));
 
-  ASSIGN_OR_RETURN(sqlite::Statement studies, db_.Prepare("SELECT study_id, name FROM studies"));
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, studies.Step());
-    if (!row) break;
-    study_ids_[studies.Text(1)] = studies.Int(0);
-  }
-  return absl::OkStatus();
+  return LoadIds();
 }
 
 absl::StatusOr<int64_t> SqliteStorage::QueryInt(const char* sql) {
@@ -163,20 +157,14 @@ absl::Status SqliteStorage::LoadTrials(int64_t study_id, StoredStudy* study) {
                    db_.Prepare("SELECT trial_id, number, state, value, worker_id, lease_id, "
                                "fail_reason, start_time_ms, complete_time_ms, retry_of FROM trials "
                                "WHERE study_id = ? ORDER BY number"));
-  ASSIGN_OR_RETURN(sqlite::Statement params,
-                   db_.Prepare("SELECT name, kind, value FROM trial_params WHERE trial_id = ?"));
-  ASSIGN_OR_RETURN(sqlite::Statement attrs,
-                   db_.Prepare("SELECT key, value FROM trial_user_attrs WHERE trial_id = ?"));
-  ASSIGN_OR_RETURN(sqlite::Statement steps,
-                   db_.Prepare("SELECT step, value FROM trial_intermediate_values "
-                               "WHERE trial_id = ? ORDER BY step"));
   trials.Bind(1, study_id);
+  std::vector<int64_t> ids;  // trial_id of study->trials[i]
   while (true) {
     ASSIGN_OR_RETURN(bool row, trials.Step());
     if (!row) break;
-    StoredTrial stored;
+    ids.push_back(trials.Int(0));
+    StoredTrial& stored = study->trials.emplace_back();
     v1::Trial& trial = stored.trial;
-    int64_t trial_id = trials.Int(0);
     trial.set_study_name(name);
     trial.set_number(trials.Int(1));
     trial.set_state(static_cast<v1::Trial::State>(trials.Int(2)));
@@ -187,187 +175,232 @@ absl::Status SqliteStorage::LoadTrials(int64_t study_id, StoredStudy* study) {
     trial.set_start_time_ms(trials.Int(7));
     trial.set_complete_time_ms(trials.Int(8));
     if (!trials.IsNull(9)) trial.set_retry_of(trials.Int(9));
-
-    params.Bind(1, trial_id);
-    while (true) {
-      ASSIGN_OR_RETURN(bool param_row, params.Step());
-      if (!param_row) break;
-      v1::ParamValue& value = (*trial.mutable_params())[params.Text(0)];
-      switch (params.Int(1)) {
-        case 1: value.set_float_value(params.Double(2)); break;
-        case 2: value.set_int_value(params.Int(2)); break;
-        case 3: value.set_categorical_value(params.Text(2)); break;
-        default:
-          return absl::DataLossError(absl::StrCat("trial ", trial.number(), " of study \"", name,
-                                                  "\": unknown param kind ", params.Int(1)));
-      }
+  }
+  absl::flat_hash_map<int64_t, v1::Trial*> by_id;
+  // Pointers into study->trials are stable from here on.
+  for (size_t i = 0; i < study->trials.size(); ++i) by_id[ids[i]] = &study->trials[i].trial;
+  ASSIGN_OR_RETURN(sqlite::Statement params,
+                   db_.Prepare("SELECT trial_id, name, kind, value FROM trial_params "
+                               "WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)"));
+  params.Bind(1, study_id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, params.Step());
+    if (!row) break;
+    v1::Trial& trial = *by_id.at(params.Int(0));
+    v1::ParamValue& value = (*trial.mutable_params())[params.Text(1)];
+    switch (params.Int(2)) {
+      case 1: value.set_float_value(params.Double(3)); break;
+      case 2: value.set_int_value(params.Int(3)); break;
+      case 3: value.set_categorical_value(params.Text(3)); break;
+      default:
+        return absl::DataLossError(absl::StrCat("trial ", trial.number(), " of study \"", name,
+                                                "\": unknown param kind ", params.Int(2)));
     }
-    params.Reset();
-    attrs.Bind(1, trial_id);
-    while (true) {
-      ASSIGN_OR_RETURN(bool attr_row, attrs.Step());
-      if (!attr_row) break;
-      (*trial.mutable_user_attrs())[attrs.Text(0)] = ValueOrNan(attrs, 1);
-    }
-    attrs.Reset();
-    steps.Bind(1, trial_id);
-    while (true) {
-      ASSIGN_OR_RETURN(bool step_row, steps.Step());
-      if (!step_row) break;
-      v1::IntermediateValue* value = trial.add_intermediate_values();
-      value->set_step(steps.Int(0));
-      value->set_value(ValueOrNan(steps, 1));
-    }
-    steps.Reset();
-    study->trials.push_back(std::move(stored));
+  }
+  ASSIGN_OR_RETURN(sqlite::Statement attrs,
+                   db_.Prepare("SELECT trial_id, key, value FROM trial_user_attrs "
+                               "WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)"));
+  attrs.Bind(1, study_id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, attrs.Step());
+    if (!row) break;
+    (*by_id.at(attrs.Int(0))->mutable_user_attrs())[attrs.Text(1)] = ValueOrNan(attrs, 2);
+  }
+  ASSIGN_OR_RETURN(sqlite::Statement steps,
+                   db_.Prepare("SELECT trial_id, step, value FROM trial_intermediate_values "
+                               "WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?) "
+                               "ORDER BY trial_id, step"));
+  steps.Bind(1, study_id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, steps.Step());
+    if (!row) break;
+    v1::IntermediateValue* value = by_id.at(steps.Int(0))->add_intermediate_values();
+    value->set_step(steps.Int(1));
+    value->set_value(ValueOrNan(steps, 2));
   }
   return absl::OkStatus();
 }
 
-absl::Status SqliteStorage::CreateStudy(const v1::Study& study) {
-  const std::string& name = study.spec().name();
+absl::Status SqliteStorage::Write(absl::Span<const StorageWrite> writes) {
+  if (!ids_loaded_) RETURN_IF_ERROR(LoadIds());
+  absl::Status status = WriteInTransaction(writes);
+  // The rollback removed rows whose ids may be cached: read the ids again
+  // (or at the next call, if the file cannot be read now either).
+  if (!status.ok()) ids_loaded_ = LoadIds().ok();
+  return status;
+}
+
+absl::Status SqliteStorage::WriteInTransaction(absl::Span<const StorageWrite> writes) {
+  sqlite::Transaction txn(&db_);
+  RETURN_IF_ERROR(txn.Begin());
+  for (const StorageWrite& write : writes) {
+    RETURN_IF_ERROR(std::visit([this](const auto& w) { return Apply(w); }, write));
+  }
+  return txn.Commit();
+}
+
+absl::Status SqliteStorage::LoadIds() {
+  study_ids_.clear();
+  trial_ids_.clear();
+  ASSIGN_OR_RETURN(sqlite::Statement* studies, Cached("SELECT study_id, name FROM studies"));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, studies->Step());
+    if (!row) break;
+    study_ids_[studies->Text(1)] = studies->Int(0);
+  }
+  ASSIGN_OR_RETURN(sqlite::Statement* trials,
+                   Cached("SELECT study_id, number, trial_id FROM trials"));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, trials->Step());
+    if (!row) break;
+    trial_ids_[{trials->Int(0), trials->Int(1)}] = trials->Int(2);
+  }
+  ids_loaded_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<sqlite::Statement*> SqliteStorage::Cached(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    ASSIGN_OR_RETURN(sqlite::Statement stmt, db_.Prepare(sql));
+    it = statements_.emplace(sql, std::make_unique<sqlite::Statement>(std::move(stmt))).first;
+  }
+  it->second->Reset();
+  return it->second.get();
+}
+
+absl::Status SqliteStorage::Apply(const CreateStudyWrite& write) {
+  const std::string& name = write.study.spec().name();
   if (study_ids_.contains(name)) {
     return absl::AlreadyExistsError(absl::StrCat("study \"", name, "\" already exists"));
   }
-  ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                   db_.Prepare("INSERT INTO studies (name, state, create_time_ms, spec) "
-                               "VALUES (?, ?, ?, ?)"));
-  stmt.Bind(1, name)
-      .Bind(2, static_cast<int64_t>(study.state()))
-      .Bind(3, study.create_time_ms())
-      .BindBlob(4, study.spec().SerializeAsString());
-  RETURN_IF_ERROR(stmt.Run());
+  ASSIGN_OR_RETURN(sqlite::Statement* stmt,
+                   Cached("INSERT INTO studies (name, state, create_time_ms, spec) "
+                          "VALUES (?, ?, ?, ?)"));
+  stmt->Bind(1, name)
+      .Bind(2, static_cast<int64_t>(write.study.state()))
+      .Bind(3, write.study.create_time_ms())
+      .BindBlob(4, write.study.spec().SerializeAsString());
+  RETURN_IF_ERROR(stmt->Run());
   study_ids_[name] = sqlite3_last_insert_rowid(db_.handle());
   return absl::OkStatus();
 }
 
-absl::Status SqliteStorage::UpdateStudyState(absl::string_view study_name,
-                                             v1::Study::State state) {
-  ASSIGN_OR_RETURN(int64_t study_id, StudyId(study_name));
-  ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                   db_.Prepare("UPDATE studies SET state = ? WHERE study_id = ?"));
-  stmt.Bind(1, static_cast<int64_t>(state)).Bind(2, study_id);
-  return stmt.Run();
+absl::Status SqliteStorage::Apply(const StudyStateWrite& write) {
+  ASSIGN_OR_RETURN(int64_t study_id, StudyId(write.study_name));
+  ASSIGN_OR_RETURN(sqlite::Statement* stmt,
+                   Cached("UPDATE studies SET state = ? WHERE study_id = ?"));
+  stmt->Bind(1, static_cast<int64_t>(write.state)).Bind(2, study_id);
+  return stmt->Run();
 }
 
-absl::StatusOr<std::optional<int64_t>> SqliteStorage::FindTrialId(int64_t study_id,
-                                                                   int64_t number) {
-  ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                   db_.Prepare("SELECT trial_id FROM trials WHERE study_id = ? AND number = ?"));
-  stmt.Bind(1, study_id).Bind(2, number);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<int64_t>();
-  return std::optional<int64_t>(stmt.Int(0));
+std::optional<int64_t> SqliteStorage::TrialId(int64_t study_id, int64_t number) const {
+  auto it = trial_ids_.find(std::make_pair(study_id, number));
+  if (it == trial_ids_.end()) return std::nullopt;
+  return it->second;
 }
 
 absl::Status SqliteStorage::InsertParams(int64_t trial_id, const v1::Trial& trial) {
-  ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                   db_.Prepare("INSERT INTO trial_params (trial_id, name, kind, value) "
-                               "VALUES (?, ?, ?, ?)"));
+  ASSIGN_OR_RETURN(sqlite::Statement* stmt,
+                   Cached("INSERT INTO trial_params (trial_id, name, kind, value) "
+                          "VALUES (?, ?, ?, ?)"));
   for (const auto& [name, value] : trial.params()) {
-    stmt.Bind(1, trial_id).Bind(2, name);
+    stmt->Bind(1, trial_id).Bind(2, name);
     switch (value.kind_case()) {
       case v1::ParamValue::kFloatValue:
-        stmt.Bind(3, int64_t{1}).Bind(4, value.float_value());
+        stmt->Bind(3, int64_t{1}).Bind(4, value.float_value());
         break;
       case v1::ParamValue::kIntValue:
-        stmt.Bind(3, int64_t{2}).Bind(4, value.int_value());
+        stmt->Bind(3, int64_t{2}).Bind(4, value.int_value());
         break;
       case v1::ParamValue::kCategoricalValue:
-        stmt.Bind(3, int64_t{3}).Bind(4, value.categorical_value());
+        stmt->Bind(3, int64_t{3}).Bind(4, value.categorical_value());
         break;
       case v1::ParamValue::KIND_NOT_SET:
         return absl::InvalidArgumentError(
             absl::StrCat("trial ", trial.number(), ": param \"", name, "\" has no value"));
     }
-    RETURN_IF_ERROR(stmt.Run());
+    RETURN_IF_ERROR(stmt->Run());
   }
   return absl::OkStatus();
 }
 
-absl::Status SqliteStorage::ReplaceUserAttrs(int64_t trial_id, const v1::Trial& trial) {
-  ASSIGN_OR_RETURN(sqlite::Statement clear,
-                   db_.Prepare("DELETE FROM trial_user_attrs WHERE trial_id = ?"));
-  clear.Bind(1, trial_id);
-  RETURN_IF_ERROR(clear.Run());
-  ASSIGN_OR_RETURN(sqlite::Statement insert,
-                   db_.Prepare("INSERT INTO trial_user_attrs (trial_id, key, value) "
-                               "VALUES (?, ?, ?)"));
+absl::Status SqliteStorage::ReplaceUserAttrs(int64_t trial_id, const v1::Trial& trial,
+                                             bool inserted) {
+  if (!inserted) {
+    ASSIGN_OR_RETURN(sqlite::Statement* clear,
+                     Cached("DELETE FROM trial_user_attrs WHERE trial_id = ?"));
+    clear->Bind(1, trial_id);
+    RETURN_IF_ERROR(clear->Run());
+  }
+  if (trial.user_attrs().empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(sqlite::Statement* insert,
+                   Cached("INSERT INTO trial_user_attrs (trial_id, key, value) "
+                          "VALUES (?, ?, ?)"));
   for (const auto& [key, value] : trial.user_attrs()) {
-    insert.Bind(1, trial_id).Bind(2, key).Bind(3, value);
-    RETURN_IF_ERROR(insert.Run());
+    insert->Bind(1, trial_id).Bind(2, key).Bind(3, value);
+    RETURN_IF_ERROR(insert->Run());
   }
   return absl::OkStatus();
 }
 
-absl::Status SqliteStorage::PutTrial(const v1::Trial& trial, absl::string_view lease_id) {
-  return PutTrials({{&trial, std::string(lease_id)}});
-}
-
-absl::Status SqliteStorage::PutTrials(
-    const std::vector<std::pair<const v1::Trial*, std::string>>& trials) {
-  sqlite::Transaction txn(&db_);
-  RETURN_IF_ERROR(txn.Begin());
-  for (const auto& [trial, lease_id] : trials) RETURN_IF_ERROR(WriteTrial(*trial, lease_id));
-  return txn.Commit();
-}
-
-absl::Status SqliteStorage::WriteTrial(const v1::Trial& trial, absl::string_view lease_id) {
+absl::Status SqliteStorage::Apply(const TrialWrite& write) {
+  const v1::Trial& trial = write.trial;
   ASSIGN_OR_RETURN(int64_t study_id, StudyId(trial.study_name()));
-  ASSIGN_OR_RETURN(std::optional<int64_t> trial_id, FindTrialId(study_id, trial.number()));
+  std::optional<int64_t> trial_id = TrialId(study_id, trial.number());
   std::optional<double> value;
   if (trial.has_value()) value = trial.value();
-  if (trial_id.has_value()) {
-    ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                     db_.Prepare("UPDATE trials SET state = ?, value = ?, worker_id = ?, "
-                                 "lease_id = ?, fail_reason = ?, start_time_ms = ?, "
-                                 "complete_time_ms = ?, retry_of = ? WHERE trial_id = ?"));
-    stmt.Bind(1, static_cast<int64_t>(trial.state()))
+  const bool inserted = !trial_id.has_value();
+  if (!inserted) {
+    ASSIGN_OR_RETURN(sqlite::Statement* stmt,
+                     Cached("UPDATE trials SET state = ?, value = ?, worker_id = ?, "
+                            "lease_id = ?, fail_reason = ?, start_time_ms = ?, "
+                            "complete_time_ms = ?, retry_of = ? WHERE trial_id = ?"));
+    stmt->Bind(1, static_cast<int64_t>(trial.state()))
         .Bind(2, value)
         .Bind(3, trial.worker_id())
-        .Bind(4, lease_id)
+        .Bind(4, write.lease_id)
         .Bind(5, trial.fail_reason())
         .Bind(6, trial.start_time_ms())
         .Bind(7, trial.complete_time_ms())
         .Bind(9, *trial_id);
-    BindRetryOf(stmt, 8, trial);
-    RETURN_IF_ERROR(stmt.Run());
+    BindRetryOf(*stmt, 8, trial);
+    RETURN_IF_ERROR(stmt->Run());
   } else {
-    ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                     db_.Prepare("INSERT INTO trials (study_id, number, state, value, worker_id, "
-                                 "lease_id, fail_reason, start_time_ms, complete_time_ms, "
-                                 "retry_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    stmt.Bind(1, study_id)
+    ASSIGN_OR_RETURN(sqlite::Statement* stmt,
+                     Cached("INSERT INTO trials (study_id, number, state, value, worker_id, "
+                            "lease_id, fail_reason, start_time_ms, complete_time_ms, "
+                            "retry_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    stmt->Bind(1, study_id)
         .Bind(2, trial.number())
         .Bind(3, static_cast<int64_t>(trial.state()))
         .Bind(4, value)
         .Bind(5, trial.worker_id())
-        .Bind(6, lease_id)
+        .Bind(6, write.lease_id)
         .Bind(7, trial.fail_reason())
         .Bind(8, trial.start_time_ms())
         .Bind(9, trial.complete_time_ms());
-    BindRetryOf(stmt, 10, trial);
-    RETURN_IF_ERROR(stmt.Run());
+    BindRetryOf(*stmt, 10, trial);
+    RETURN_IF_ERROR(stmt->Run());
     trial_id = sqlite3_last_insert_rowid(db_.handle());
+    trial_ids_[{study_id, trial.number()}] = *trial_id;
     RETURN_IF_ERROR(InsertParams(*trial_id, trial));
   }
-  return ReplaceUserAttrs(*trial_id, trial);
+  return ReplaceUserAttrs(*trial_id, trial, inserted);
 }
 
-absl::Status SqliteStorage::AddIntermediateValue(absl::string_view study_name,
-                                                 int64_t trial_number,
-                                                 const v1::IntermediateValue& value) {
-  ASSIGN_OR_RETURN(int64_t study_id, StudyId(study_name));
-  ASSIGN_OR_RETURN(std::optional<int64_t> trial_id, FindTrialId(study_id, trial_number));
+absl::Status SqliteStorage::Apply(const IntermediateValueWrite& write) {
+  ASSIGN_OR_RETURN(int64_t study_id, StudyId(write.study_name));
+  std::optional<int64_t> trial_id = TrialId(study_id, write.trial_number);
   if (!trial_id.has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("trial ", trial_number, " of study \"", study_name, "\" is not stored"));
+    return absl::NotFoundError(absl::StrCat("trial ", write.trial_number, " of study \"",
+                                            write.study_name, "\" is not stored"));
   }
-  ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                   db_.Prepare("INSERT OR REPLACE INTO trial_intermediate_values "
-                               "(trial_id, step, value) VALUES (?, ?, ?)"));
-  stmt.Bind(1, *trial_id).Bind(2, value.step()).Bind(3, value.value());
-  return stmt.Run();
+  ASSIGN_OR_RETURN(sqlite::Statement* stmt,
+                   Cached("INSERT OR REPLACE INTO trial_intermediate_values "
+                          "(trial_id, step, value) VALUES (?, ?, ?)"));
+  stmt->Bind(1, *trial_id).Bind(2, write.value.step()).Bind(3, write.value.value());
+  return stmt->Run();
 }
 
 }  // namespace hpo::server

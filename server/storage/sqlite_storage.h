@@ -1,13 +1,17 @@
 // Storage on one SQLite file: WAL journal, synchronous=FULL (a COMPLETE trial
-// survives power loss), prepared statements, one transaction per call.
+// survives power loss), statements prepared once, one transaction per Write.
 //
 // Refuses a file that is not an hpo database (application_id) or whose schema
 // is newer than this build knows, without writing to it. Not thread-safe.
 #ifndef HPO_SERVER_STORAGE_SQLITE_STORAGE_H_
 #define HPO_SERVER_STORAGE_SQLITE_STORAGE_H_
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -28,29 +32,34 @@ class SqliteStorage : public Storage {
   static absl::StatusOr<std::unique_ptr<SqliteStorage>> Open(const std::string& path);
 
   absl::StatusOr<std::vector<StoredStudy>> LoadAll() override;
-  absl::Status CreateStudy(const v1::Study& study) override;
-  absl::Status UpdateStudyState(absl::string_view study_name, v1::Study::State state) override;
-  absl::Status PutTrial(const v1::Trial& trial, absl::string_view lease_id) override;
-  absl::Status PutTrials(
-      const std::vector<std::pair<const v1::Trial*, std::string>>& trials) override;
-  absl::Status AddIntermediateValue(absl::string_view study_name, int64_t trial_number,
-                                    const v1::IntermediateValue& value) override;
+  absl::Status Write(absl::Span<const StorageWrite> writes) override;
 
  private:
   explicit SqliteStorage(sqlite::Database db) : db_(std::move(db)) {}
   absl::Status InitSchema();
   // The first column of the first row of `sql`; NOT_FOUND if there is none.
   absl::StatusOr<int64_t> QueryInt(const char* sql);
+  // Reads the ids of every study and trial into study_ids_ and trial_ids_.
+  absl::Status LoadIds();
   absl::StatusOr<int64_t> StudyId(absl::string_view study_name) const;
-  absl::StatusOr<std::optional<int64_t>> FindTrialId(int64_t study_id, int64_t number);
-  // PutTrial's writes, inside the caller's transaction.
-  absl::Status WriteTrial(const v1::Trial& trial, absl::string_view lease_id);
+  std::optional<int64_t> TrialId(int64_t study_id, int64_t number) const;
+  // The statement for `sql` (a string literal), prepared once and reset.
+  absl::StatusOr<sqlite::Statement*> Cached(const char* sql);
+  absl::Status WriteInTransaction(absl::Span<const StorageWrite> writes);
+  absl::Status Apply(const CreateStudyWrite& write);
+  absl::Status Apply(const StudyStateWrite& write);
+  absl::Status Apply(const TrialWrite& write);
+  absl::Status Apply(const IntermediateValueWrite& write);
   absl::Status InsertParams(int64_t trial_id, const v1::Trial& trial);
-  absl::Status ReplaceUserAttrs(int64_t trial_id, const v1::Trial& trial);
+  // `inserted`: the trial row is new, so it has no attributes to delete.
+  absl::Status ReplaceUserAttrs(int64_t trial_id, const v1::Trial& trial, bool inserted);
   absl::Status LoadTrials(int64_t study_id, StoredStudy* study);
 
   sqlite::Database db_;
+  absl::flat_hash_map<const char*, std::unique_ptr<sqlite::Statement>> statements_;
+  bool ids_loaded_ = false;
   absl::flat_hash_map<std::string, int64_t> study_ids_;
+  absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> trial_ids_;  // (study, number)
 };
 
 }  // namespace hpo::server

@@ -99,7 +99,9 @@ TEST_F(CoordinatorTest, RefusesAnInvalidSpecNamingTheField) {
   spec.mutable_params(0)->mutable_float_distribution()->set_low(0);
   EXPECT_THAT(coordinator_->CreateStudy(spec, false),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.lr.low")));
-  EXPECT_TRUE(coordinator_->ListStudies().empty());
+  auto studies = coordinator_->ListStudies();
+  ASSERT_OK(studies);
+  EXPECT_TRUE(studies->empty());
 }
 
 TEST_F(CoordinatorTest, DrawsAndStoresASeedWhenNoneIsGiven) {

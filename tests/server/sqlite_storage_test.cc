@@ -49,6 +49,10 @@ std::string ReadFile(const std::string& path) {
   return buffer.str();
 }
 
+absl::Status Write(Storage& storage, StorageWrite write) {
+  return storage.Write({std::move(write)});
+}
+
 TEST(SqliteStorageTest, ReopenKeepsEverything) {
   hpo::testing::TempDir dir;
   const std::string path = dir.File("hpo.db");
@@ -57,20 +61,20 @@ TEST(SqliteStorageTest, ReopenKeepsEverything) {
   {
     auto storage = SqliteStorage::Open(path);
     ASSERT_OK(storage);
-    ASSERT_OK((*storage)->CreateStudy(MakeStudy("s")));
-    ASSERT_OK((*storage)->PutTrial(done, "lease-0"));
-    ASSERT_OK((*storage)->PutTrial(running, "lease-1"));
+    ASSERT_OK(Write(**storage, CreateStudyWrite{MakeStudy("s")}));
+    ASSERT_OK(Write(**storage, TrialWrite{done, "lease-0"}));
+    ASSERT_OK(Write(**storage, TrialWrite{running, "lease-1"}));
     v1::IntermediateValue step;
     step.set_step(1);
     step.set_value(0.75);
-    ASSERT_OK((*storage)->AddIntermediateValue("s", 0, step));
+    ASSERT_OK(Write(**storage, IntermediateValueWrite{"s", 0, step}));
     done.set_state(v1::Trial::COMPLETE);
     done.set_value(0.5);
     done.set_complete_time_ms(2000);
     (*done.mutable_user_attrs())["val_accuracy"] = 0.875;
-    ASSERT_OK((*storage)->PutTrial(done, "lease-0"));
+    ASSERT_OK(Write(**storage, TrialWrite{done, "lease-0"}));
     *done.add_intermediate_values() = step;
-    ASSERT_OK((*storage)->UpdateStudyState("s", v1::Study::STOPPED));
+    ASSERT_OK(Write(**storage, StudyStateWrite{"s", v1::Study::STOPPED}));
   }
   auto storage = SqliteStorage::Open(path);
   ASSERT_OK(storage);
@@ -94,13 +98,45 @@ TEST(SqliteStorageTest, RefusesDuplicateStudyAndUnknownNames) {
   hpo::testing::TempDir dir;
   auto storage = SqliteStorage::Open(dir.File("hpo.db"));
   ASSERT_OK(storage);
-  ASSERT_OK((*storage)->CreateStudy(MakeStudy("s")));
-  EXPECT_THAT((*storage)->CreateStudy(MakeStudy("s")),
+  ASSERT_OK(Write(**storage, CreateStudyWrite{MakeStudy("s")}));
+  EXPECT_THAT(Write(**storage, CreateStudyWrite{MakeStudy("s")}),
               StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("\"s\"")));
-  EXPECT_THAT((*storage)->PutTrial(MakeTrial("nope", 0), ""),
+  EXPECT_THAT(Write(**storage, TrialWrite{MakeTrial("nope", 0), ""}),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
-  EXPECT_THAT((*storage)->AddIntermediateValue("s", 7, v1::IntermediateValue()),
+  EXPECT_THAT(Write(**storage, IntermediateValueWrite{"s", 7, v1::IntermediateValue()}),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("trial 7")));
+}
+
+TEST(SqliteStorageTest, AFailedWriteStoresNoneOfItsChanges) {
+  hpo::testing::TempDir dir;
+  auto storage = SqliteStorage::Open(dir.File("hpo.db"));
+  ASSERT_OK(storage);
+  ASSERT_OK(Write(**storage, CreateStudyWrite{MakeStudy("s")}));
+  // The third write fails, so the new study and its trial are rolled back.
+  const std::vector<StorageWrite> writes = {CreateStudyWrite{MakeStudy("t")},
+                                            TrialWrite{MakeTrial("t", 0), "lease"},
+                                            TrialWrite{MakeTrial("nope", 0), ""}};
+  EXPECT_THAT((*storage)->Write(writes), StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
+  auto studies = (*storage)->LoadAll();
+  ASSERT_OK(studies);
+  ASSERT_EQ(studies->size(), 1u);
+  EXPECT_EQ((*studies)[0].study.spec().name(), "s");
+
+  // Nothing of the failed write lingers: the same study and trial go in now,
+  // and a trial of the same number gets its own row.
+  ASSERT_OK((*storage)->Write({writes[0], writes[1]}));
+  ASSERT_OK(Write(**storage, TrialWrite{MakeTrial("t", 1), ""}));
+  v1::Trial done = MakeTrial("t", 0);
+  done.set_state(v1::Trial::COMPLETE);
+  done.set_value(1.5);
+  ASSERT_OK(Write(**storage, TrialWrite{done, "lease"}));
+  studies = (*storage)->LoadAll();
+  ASSERT_OK(studies);
+  ASSERT_EQ(studies->size(), 2u);
+  const StoredStudy& t = (*studies)[1];
+  ASSERT_EQ(t.trials.size(), 2u);
+  EXPECT_TRUE(MessageDifferencer::Equals(t.trials[0].trial, done)) << t.trials[0].trial.DebugString();
+  EXPECT_EQ(t.trials[1].trial.number(), 1);
 }
 
 TEST(SqliteStorageTest, NewFileIsReadableByOwnerOnly) {

@@ -23,22 +23,8 @@ class FullDiskStorage : public Storage {
       : inner_(std::move(inner)), full_(full) {}
 
   absl::StatusOr<std::vector<StoredStudy>> LoadAll() override { return inner_->LoadAll(); }
-  absl::Status CreateStudy(const v1::Study& study) override {
-    return *full_ ? Full() : inner_->CreateStudy(study);
-  }
-  absl::Status UpdateStudyState(absl::string_view name, v1::Study::State state) override {
-    return *full_ ? Full() : inner_->UpdateStudyState(name, state);
-  }
-  absl::Status PutTrial(const v1::Trial& trial, absl::string_view lease_id) override {
-    return *full_ ? Full() : inner_->PutTrial(trial, lease_id);
-  }
-  absl::Status PutTrials(
-      const std::vector<std::pair<const v1::Trial*, std::string>>& trials) override {
-    return *full_ ? Full() : inner_->PutTrials(trials);
-  }
-  absl::Status AddIntermediateValue(absl::string_view name, int64_t number,
-                                    const v1::IntermediateValue& value) override {
-    return *full_ ? Full() : inner_->AddIntermediateValue(name, number, value);
+  absl::Status Write(absl::Span<const StorageWrite> writes) override {
+    return *full_ ? Full() : inner_->Write(writes);
   }
 
  private:
@@ -89,7 +75,9 @@ TEST_F(StorageFaultTest, AFailedWriteChangesNothingAndTheCoordinatorCarriesOn) {
   full_ = true;
   EXPECT_THAT(coordinator->CreateStudy(spec->spec, false),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("full")));
-  EXPECT_TRUE(coordinator->ListStudies().empty());
+  auto studies = coordinator->ListStudies();
+  ASSERT_OK(studies);
+  EXPECT_TRUE(studies->empty());
   full_ = false;
   ASSERT_OK(coordinator->CreateStudy(spec->spec, false));
 
