@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace hpo::client {
 
@@ -75,17 +76,24 @@ absl::StatusOr<v1::Study> CoordinatorClient::StopStudy(const std::string& name) 
   return Call(&v1::Coordinator::Stub::StopStudy, request);
 }
 
-absl::StatusOr<std::vector<v1::Trial>> CoordinatorClient::ListTrials(const std::string& name) {
-  std::vector<v1::Trial> trials;
+absl::Status CoordinatorClient::ForEachTrial(const std::string& name, int64_t start_number,
+                                             absl::FunctionRef<void(const v1::Trial&)> visit) {
   v1::ListTrialsRequest request;
   request.set_study_name(name);
+  request.set_start_number(start_number);
   do {
     absl::StatusOr<v1::ListTrialsResponse> response =
         Call(&v1::Coordinator::Stub::ListTrials, request);
     if (!response.ok()) return response.status();
-    for (v1::Trial& trial : *response->mutable_trials()) trials.push_back(std::move(trial));
+    for (const v1::Trial& trial : response->trials()) visit(trial);
     request.set_page_token(response->next_page_token());
   } while (!request.page_token().empty());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Trial>> CoordinatorClient::ListTrials(const std::string& name) {
+  std::vector<v1::Trial> trials;
+  RETURN_IF_ERROR(ForEachTrial(name, 0, [&](const v1::Trial& trial) { trials.push_back(trial); }));
   return trials;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "common/connection.h"
 #include "hpo/v1/coordinator.grpc.pb.h"
@@ -28,7 +29,11 @@ class CoordinatorClient {
   absl::StatusOr<v1::Study> GetStudy(const std::string& name);
   absl::StatusOr<std::vector<v1::Study>> ListStudies();
   absl::StatusOr<v1::Study> StopStudy(const std::string& name);
-  // Every trial of the study, fetched page by page.
+  // Calls `visit` on each trial of the study numbered `start_number` or
+  // more, in order, fetching them page by page.
+  absl::Status ForEachTrial(const std::string& name, int64_t start_number,
+                            absl::FunctionRef<void(const v1::Trial&)> visit);
+  // Every trial of the study.
   absl::StatusOr<std::vector<v1::Trial>> ListTrials(const std::string& name);
   absl::StatusOr<v1::Trial> GetBestTrial(const std::string& name);
   absl::StatusOr<v1::Trial> Ask(const std::string& name);

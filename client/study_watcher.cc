@@ -1,5 +1,6 @@
 #include "client/study_watcher.h"
 
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -36,21 +37,30 @@ std::string DescribeTrial(const v1::Trial& trial, const v1::StudySpec& spec) {
 absl::StatusOr<v1::Study> WatchStudy(CoordinatorClient& client, const std::string& study_name,
                                      std::ostream& out, const std::function<bool()>& keep_going,
                                      std::chrono::milliseconds poll) {
-  std::set<int64_t> reported;
+  // Trials below `first_unfinished` are all finished and reported: each poll
+  // lists only the trials from there on, so it costs the same in a big study.
+  int64_t first_unfinished = 0;
+  int64_t reported = 0;
+  std::set<int64_t> reported_above;  // finished and reported, >= first_unfinished
   while (true) {
     ASSIGN_OR_RETURN(v1::Study study, client.GetStudy(study_name));
-    ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, client.ListTrials(study_name));
-    int64_t finished = 0;
-    for (const v1::Trial& trial : trials) {
-      if (!IsFinished(trial.state())) continue;
-      ++finished;
-      if (!reported.insert(trial.number()).second) continue;
-      std::string progress =
-          study.spec().max_trials() > 0
-              ? absl::StrCat("[", reported.size(), "/", study.spec().max_trials(), "] ")
-              : absl::StrCat("[", reported.size(), "] ");
+    std::optional<int64_t> lowest_unfinished;
+    int64_t end = first_unfinished;
+    RETURN_IF_ERROR(client.ForEachTrial(study_name, first_unfinished, [&](const v1::Trial& trial) {
+      end = trial.number() + 1;
+      if (!IsFinished(trial.state())) {
+        if (!lowest_unfinished.has_value()) lowest_unfinished = trial.number();
+        return;
+      }
+      if (!reported_above.insert(trial.number()).second) return;
+      ++reported;
+      std::string progress = study.spec().max_trials() > 0
+                                 ? absl::StrCat("[", reported, "/", study.spec().max_trials(), "] ")
+                                 : absl::StrCat("[", reported, "] ");
       out << progress << DescribeTrial(trial, study.spec()) << std::endl;
-    }
+    }));
+    first_unfinished = lowest_unfinished.value_or(end);
+    reported_above.erase(reported_above.begin(), reported_above.lower_bound(first_unfinished));
     if (study.state() != v1::Study::RUNNING || !keep_going()) return study;
     std::this_thread::sleep_for(poll);
   }

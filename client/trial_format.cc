@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "common/search_space.h"
 
@@ -82,45 +83,49 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows, std::ostream&
   }
 }
 
-// The rows of a trials table or CSV: a header, then one row per trial.
-std::vector<std::vector<std::string>> TrialRows(const std::vector<v1::Trial>& trials,
-                                                const v1::StudySpec& spec, bool full_precision) {
-  const std::vector<std::string> params = ParamNames(spec, trials);
-  const std::vector<std::string> attrs = AttrNames(trials);
-  std::vector<std::vector<std::string>> rows;
+std::vector<std::string> TrialHeader(const std::vector<std::string>& params,
+                                     const std::vector<std::string>& attrs) {
   std::vector<std::string> header = {"number", "state", "value"};
   header.insert(header.end(), params.begin(), params.end());
   header.insert(header.end(), attrs.begin(), attrs.end());
   header.push_back("duration_s");
   header.push_back("fail_reason");
-  rows.push_back(header);
+  return header;
+}
+
+// One row of a trials table or CSV, under TrialHeader(params, attrs).
+std::vector<std::string> TrialRow(const v1::Trial& trial, const std::vector<std::string>& params,
+                                  const std::vector<std::string>& attrs, bool full_precision) {
   auto number = [&](double v) { return full_precision ? absl::StrCat(v) : FormatNumber(v); };
-  for (const v1::Trial& trial : trials) {
-    std::vector<std::string> row = {absl::StrCat(trial.number()),
-                                    v1::Trial::State_Name(trial.state()),
-                                    trial.has_value() ? number(trial.value()) : ""};
-    for (const std::string& name : params) {
-      auto it = trial.params().find(name);
-      if (it == trial.params().end()) {
-        row.push_back("");
-      } else if (it->second.has_float_value() && !full_precision) {
-        row.push_back(FormatNumber(it->second.float_value()));
-      } else {
-        row.push_back(FormatParamValue(it->second));
-      }
+  std::vector<std::string> row = {absl::StrCat(trial.number()),
+                                  v1::Trial::State_Name(trial.state()),
+                                  trial.has_value() ? number(trial.value()) : ""};
+  for (const std::string& name : params) {
+    auto it = trial.params().find(name);
+    if (it == trial.params().end()) {
+      row.push_back("");
+    } else if (it->second.has_float_value() && !full_precision) {
+      row.push_back(FormatNumber(it->second.float_value()));
+    } else {
+      row.push_back(FormatParamValue(it->second));
     }
-    for (const std::string& name : attrs) {
-      auto it = trial.user_attrs().find(name);
-      row.push_back(it == trial.user_attrs().end() ? "" : number(it->second));
-    }
-    row.push_back(trial.complete_time_ms() > 0
-                      ? absl::StrFormat("%.1f",
-                                        (trial.complete_time_ms() - trial.start_time_ms()) / 1e3)
-                      : "");
-    row.push_back(trial.fail_reason());
-    rows.push_back(std::move(row));
   }
-  return rows;
+  for (const std::string& name : attrs) {
+    auto it = trial.user_attrs().find(name);
+    row.push_back(it == trial.user_attrs().end() ? "" : number(it->second));
+  }
+  row.push_back(trial.complete_time_ms() > 0
+                    ? absl::StrFormat("%.1f",
+                                      (trial.complete_time_ms() - trial.start_time_ms()) / 1e3)
+                    : "");
+  row.push_back(trial.fail_reason());
+  return row;
+}
+
+void PrintCsvRow(const std::vector<std::string>& row, std::ostream& out) {
+  std::vector<std::string> fields;
+  for (const std::string& field : row) fields.push_back(CsvField(field));
+  out << absl::StrJoin(fields, ",") << "\n";
 }
 
 }  // namespace
@@ -180,26 +185,50 @@ Json StudyToJson(const v1::Study& study) {
   return json;
 }
 
-void PrintTrials(const std::vector<v1::Trial>& trials, const v1::StudySpec& spec, Format format,
-                 std::ostream& out) {
-  switch (format) {
+TrialPrinter::TrialPrinter(const v1::StudySpec& spec, std::vector<std::string> attrs,
+                           Format format, std::ostream& out)
+    : spec_(spec), format_(format), out_(out), attrs_(std::move(attrs)) {
+  for (const v1::ParamSpec& param : spec.params()) params_.push_back(param.name());
+  switch (format_) {
+    case Format::kJson: out_ << "["; break;
+    case Format::kCsv: PrintCsvRow(TrialHeader(params_, attrs_), out_); break;
+    case Format::kTable: table_.push_back(TrialHeader(params_, attrs_)); break;
+  }
+}
+
+void TrialPrinter::Add(const v1::Trial& trial) {
+  switch (format_) {
     case Format::kJson: {
-      Json array = Json::array();
-      for (const v1::Trial& trial : trials) array.push_back(TrialToJson(trial, spec));
-      out << array.dump(2) << "\n";
-      return;
+      // Indented as nlohmann's dump(2) indents an array.
+      std::string element = TrialToJson(trial, spec_).dump(2);
+      absl::StrReplaceAll({{"\n", "\n  "}}, &element);
+      out_ << (count_ == 0 ? "\n  " : ",\n  ") << element;
+      break;
     }
     case Format::kCsv:
-      for (const auto& row : TrialRows(trials, spec, /*full_precision=*/true)) {
-        std::vector<std::string> fields;
-        for (const std::string& field : row) fields.push_back(CsvField(field));
-        out << absl::StrJoin(fields, ",") << "\n";
-      }
-      return;
+      PrintCsvRow(TrialRow(trial, params_, attrs_, /*full_precision=*/true), out_);
+      break;
     case Format::kTable:
-      PrintTable(TrialRows(trials, spec, /*full_precision=*/false), out);
-      return;
+      table_.push_back(TrialRow(trial, params_, attrs_, /*full_precision=*/false));
+      break;
   }
+  ++count_;
+}
+
+void TrialPrinter::Finish() {
+  switch (format_) {
+    case Format::kJson: out_ << (count_ == 0 ? "]\n" : "\n]\n"); break;
+    case Format::kCsv: break;
+    case Format::kTable: PrintTable(table_, out_); break;
+  }
+  out_.flush();
+}
+
+void PrintTrials(const std::vector<v1::Trial>& trials, const v1::StudySpec& spec, Format format,
+                 std::ostream& out) {
+  TrialPrinter printer(spec, AttrNames(trials), format, out);
+  for (const v1::Trial& trial : trials) printer.Add(trial);
+  printer.Finish();
 }
 
 void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ostream& out) {

@@ -22,6 +22,27 @@ absl::StatusOr<Format> ParseFormat(const std::string& text);
 nlohmann::ordered_json TrialToJson(const v1::Trial& trial, const v1::StudySpec& spec);
 nlohmann::ordered_json StudyToJson(const v1::Study& study);
 
+// Prints trials as they come, so that a study of any size can be listed in
+// little memory: JSON and CSV stream; a table keeps its rows (as text) to
+// align the columns when Finish() is called.
+class TrialPrinter {
+ public:
+  // `attrs`: the user attribute columns (Study.user_attr_names).
+  TrialPrinter(const v1::StudySpec& spec, std::vector<std::string> attrs, Format format,
+               std::ostream& out);
+  void Add(const v1::Trial& trial);
+  void Finish();
+
+ private:
+  const v1::StudySpec& spec_;
+  const Format format_;
+  std::ostream& out_;
+  std::vector<std::string> params_;
+  const std::vector<std::string> attrs_;
+  std::vector<std::vector<std::string>> table_;
+  int64_t count_ = 0;
+};
+
 void PrintTrials(const std::vector<v1::Trial>& trials, const v1::StudySpec& spec, Format format,
                  std::ostream& out);
 void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ostream& out);

@@ -56,6 +56,7 @@ void Coordinator::StudyState::Put(v1::Trial trial, std::string lease_id) {
       (best < 0 || Better(trial, trials[best], study.spec().direction() == v1::MAXIMIZE))) {
     best = number;
   }
+  for (const auto& [name, value] : trial.user_attrs()) user_attr_names.insert(name);
   trials[number] = std::move(trial);
   lease_ids[number] = std::move(lease_id);
 }
@@ -549,6 +550,7 @@ v1::Study Coordinator::Summarize(const StudyState& study) const {
     if (count > 0) counts[v1::Trial::State_Name(state)] = count;
   }
   if (study.best >= 0) *summary.mutable_best_trial() = study.trials[study.best];
+  for (const std::string& name : study.user_attr_names) summary.add_user_attr_names(name);
   return summary;
 }
 

@@ -99,6 +99,7 @@ class Coordinator {
     int64_t unfinished = 0;           // WAITING or RUNNING
     int64_t best = -1;                // number of the best COMPLETE trial
     absl::btree_set<int64_t> leased;  // RUNNING trials under a lease
+    absl::btree_set<std::string> user_attr_names;
 
     // Sets trial `trial.number()` (appending it if it is the next number)
     // and updates the indexes.

@@ -19,8 +19,12 @@ absl::Status ListTrials(const GlobalOptions& global, const TrialOptions& options
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
   ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Study study, client.GetStudy(options.study));
-  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, client.ListTrials(options.study));
-  PrintTrials(trials, study.spec(), format, std::cout);
+  TrialPrinter printer(study.spec(),
+                      {study.user_attr_names().begin(), study.user_attr_names().end()}, format,
+                      std::cout);
+  RETURN_IF_ERROR(client.ForEachTrial(options.study, 0,
+                                      [&](const v1::Trial& trial) { printer.Add(trial); }));
+  printer.Finish();
   return absl::OkStatus();
 }
 
