@@ -86,6 +86,8 @@ absl::StatusOr<Coordinator::StudyMap> Coordinator::Load(std::vector<StoredStudy>
     ASSIGN_OR_RETURN(state->sampler, MakeSampler(state->study.spec().sampler()));
     ASSIGN_OR_RETURN(state->pruner, MakePruner(state->study.spec()));
     const int64_t lease_ms = LeaseMs(state->study.spec());
+    state->trials.reserve(s.trials.size());
+    state->lease_ids.reserve(s.trials.size());
     for (StoredTrial& t : s.trials) {
       if (t.trial.number() != static_cast<int64_t>(state->trials.size())) {
         return absl::DataLossError(absl::StrCat("study \"", state->study.spec().name(),
@@ -100,6 +102,7 @@ absl::StatusOr<Coordinator::StudyMap> Coordinator::Load(std::vector<StoredStudy>
       if (t.trial.state() == v1::Trial::WAITING) state->waiting.push_back(t.trial.number());
       state->Put(std::move(t.trial), std::move(t.lease_id));
     }
+    std::vector<StoredTrial>().swap(s.trials);  // the moved-from shells, freed now
     std::string name = state->study.spec().name();
     studies.emplace(std::move(name), std::move(state));
   }

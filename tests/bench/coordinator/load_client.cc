@@ -8,6 +8,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "hpo/v1/coordinator.grpc.pb.h"
@@ -69,11 +70,15 @@ class Run {
       return;
     }
     const std::string worker_id = "load-" + std::to_string(index);
+    std::mt19937_64 rng(index);
+    if (workload_.think_ms > 0) {
+      SleepMs(std::uniform_real_distribution<double>(0, workload_.think_ms)(rng));
+    }
     while (Claim()) {
       if (workload_.acquire) {
-        AcquireAndComplete(*stub, worker_id, result);
+        AcquireAndComplete(*stub, worker_id, rng, result);
       } else {
-        AskAndTell(*stub, result);
+        AskAndTell(*stub, rng, result);
       }
     }
   }
@@ -103,14 +108,18 @@ class Run {
     if (result->first_errors.size() < kErrorsKept) result->first_errors.push_back(message);
   }
 
-  void Think() const {
+  static void SleepMs(double ms) {
+    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ms));
+  }
+
+  void Think(std::mt19937_64& rng) const {
     if (workload_.think_ms > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(workload_.think_ms));
+      SleepMs(std::uniform_real_distribution<double>(0.5, 1.5)(rng) * workload_.think_ms);
     }
   }
 
   void AcquireAndComplete(v1::Coordinator::Stub& stub, const std::string& worker_id,
-                          ClientResult* result) {
+                          std::mt19937_64& rng, ClientResult* result) {
     v1::AcquireTrialRequest acquire;
     acquire.set_worker_id(worker_id);
     acquire.set_study_name(workload_.study);
@@ -126,7 +135,7 @@ class Run {
       std::this_thread::sleep_for(std::chrono::milliseconds(acquired.retry_after_ms()));
       return;
     }
-    Think();
+    Think(rng);
     v1::CompleteTrialRequest complete;
     complete.mutable_trial()->set_study_name(workload_.study);
     complete.mutable_trial()->set_trial_number(acquired.trial().number());
@@ -142,7 +151,7 @@ class Run {
     ++result->finished;
   }
 
-  void AskAndTell(v1::Coordinator::Stub& stub, ClientResult* result) {
+  void AskAndTell(v1::Coordinator::Stub& stub, std::mt19937_64& rng, ClientResult* result) {
     v1::AskRequest ask;
     ask.set_study_name(workload_.study);
     v1::Trial trial;
@@ -152,7 +161,7 @@ class Run {
     grpc::Status status = stub.Ask(&ask_context, ask, &trial);
     result->take_ms.push_back(MsSince(start));
     if (!status.ok()) return Error(result, "Ask: " + status.error_message());
-    Think();
+    Think(rng);
     v1::TellRequest tell;
     tell.set_study_name(workload_.study);
     tell.set_trial_number(trial.number());

@@ -23,7 +23,11 @@ struct Workload {
   // Bounds of the run; whichever comes first ends it (0: no bound).
   int64_t trials = 0;  // start no more trials than this
   double seconds = 0;  // start no trial after this long
-  int think_ms = 0;    // sleep between taking a trial and finishing it
+  // Mean sleep between taking a trial and finishing it: each sleep is drawn
+  // uniformly from [0.5, 1.5] x think_ms, and each client first waits a
+  // uniform [0, think_ms), so that workers are not in lockstep (real trials
+  // neither start nor end together).
+  int think_ms = 0;
 };
 
 struct LoadResult {

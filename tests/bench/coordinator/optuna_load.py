@@ -95,7 +95,7 @@ def prefill(study, n, seed):
 
 def client(index, args, url, barrier, claimed, results):
     """One client process: its own storage (engine and connections)."""
-    result = {"finished": 0, "errors": 0, "error_kinds": {}, "ask_ms": [], "tell_ms": [],
+    result = {"index": index, "finished": 0, "errors": 0, "error_kinds": {}, "ask_ms": [], "tell_ms": [],
               "trial_ms": []}
 
     def error(what, e):
@@ -126,6 +126,11 @@ def client(index, args, url, barrier, claimed, results):
 
 
 def run(study, args, claimed, result, error):
+    # Think times as in load_client.cc: a uniform [0, think) start offset, then
+    # uniform [0.5, 1.5] x think per trial, so clients are not in lockstep.
+    rng = random.Random(result["index"])
+    if args.think_ms:
+        time.sleep(rng.uniform(0, args.think_ms) / 1000)
     deadline = time.monotonic() + args.seconds
     while study is not None and time.monotonic() < deadline:
         if args.trials:
@@ -141,7 +146,7 @@ def run(study, args, claimed, result, error):
             continue
         asked = time.monotonic()
         if args.think_ms:
-            time.sleep(args.think_ms / 1000)
+            time.sleep(rng.uniform(0.5, 1.5) * args.think_ms / 1000)
         value = objective(trial.params)
         tell_start = time.monotonic()
         try:
