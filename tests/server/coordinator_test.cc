@@ -1,6 +1,7 @@
 #include "server/coordinator.h"
 
 #include <cmath>
+#include <optional>
 
 #include "common/search_space.h"
 #include "common/spec_parser.h"
@@ -393,6 +394,63 @@ TEST_F(CoordinatorTest, ListTrialsPages) {
   request.set_page_token("garbage");
   EXPECT_THAT(coordinator_->ListTrials(request),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+
+  // start_number skips the trials before it; the pages go on from there.
+  request.clear_page_token();
+  request.set_start_number(3);
+  auto from_three = coordinator_->ListTrials(request);
+  ASSERT_OK(from_three);
+  ASSERT_EQ(from_three->trials_size(), 2);
+  EXPECT_EQ(from_three->trials(0).number(), 3);
+  EXPECT_TRUE(from_three->next_page_token().empty());
+  request.set_start_number(9);
+  auto past_the_end = coordinator_->ListTrials(request);
+  ASSERT_OK(past_the_end);
+  EXPECT_EQ(past_the_end->trials_size(), 0);
+  request.set_start_number(-1);
+  EXPECT_THAT(coordinator_->ListTrials(request),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("start_number")));
+}
+
+// The summary's counts, best trial and attribute names are kept as trials
+// change, not recomputed; they must agree with the trials, also after a restart.
+TEST_F(CoordinatorTest, SummaryCountsBestTrialAndAttributesFollowEveryChange) {
+  v1::StudySpec spec = Spec(kAskTellSpec);
+  spec.set_direction(v1::MINIMIZE);
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  auto tell = [&](int64_t number, v1::Trial::State state, std::optional<double> value,
+                  const std::string& attr) {
+    v1::TellRequest request;
+    request.set_study_name("quadratic");
+    request.set_trial_number(number);
+    request.set_state(state);
+    if (value.has_value()) request.set_value(*value);
+    if (!attr.empty()) (*request.mutable_user_attrs())[attr] = 1;
+    ASSERT_OK(coordinator_->Tell(request));
+  };
+  for (int i = 0; i < 6; ++i) ASSERT_OK(coordinator_->Ask("quadratic"));
+  tell(3, v1::Trial::COMPLETE, 2.0, "b_attr");
+  tell(1, v1::Trial::COMPLETE, 2.0, "a_attr");  // ties with 3: the lower number is best
+  tell(4, v1::Trial::FAILED, std::nullopt, "");
+  tell(0, v1::Trial::PRUNED, 0.5, "");          // a better value, but not COMPLETE
+  tell(5, v1::Trial::COMPLETE, 7.0, "a_attr");
+
+  for (int restart = 0; restart < 2; ++restart) {
+    auto study = coordinator_->GetStudy("quadratic");
+    ASSERT_OK(study);
+    EXPECT_EQ(study->trial_counts().at("COMPLETE"), 3);
+    EXPECT_EQ(study->trial_counts().at("RUNNING"), 1);
+    EXPECT_EQ(study->trial_counts().at("FAILED"), 1);
+    EXPECT_EQ(study->trial_counts().at("PRUNED"), 1);
+    EXPECT_EQ(study->trial_counts().count("WAITING"), 0u);
+    ASSERT_TRUE(study->has_best_trial());
+    EXPECT_EQ(study->best_trial().number(), 1);
+    EXPECT_THAT(study->user_attr_names(), ::testing::ElementsAre("a_attr", "b_attr"));
+    auto best = coordinator_->GetBestTrial("quadratic");
+    ASSERT_OK(best);
+    EXPECT_EQ(best->number(), 1);
+    Reopen();
+  }
 }
 
 }  // namespace

@@ -1,0 +1,69 @@
+#include <sstream>
+
+#include "client/trial_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace hpo::client {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::StudySpec Spec() {
+  v1::StudySpec spec;
+  spec.set_name("s");
+  v1::ParamSpec* x = spec.add_params();
+  x->set_name("x");
+  x->mutable_float_distribution()->set_low(0);
+  x->mutable_float_distribution()->set_high(1);
+  return spec;
+}
+
+v1::Trial Trial(int64_t number, double x, const std::string& attr) {
+  v1::Trial trial;
+  trial.set_study_name("s");
+  trial.set_number(number);
+  trial.set_state(v1::Trial::COMPLETE);
+  trial.set_value(x * 2);
+  (*trial.mutable_params())["x"].set_float_value(x);
+  if (!attr.empty()) (*trial.mutable_user_attrs())[attr] = x;
+  return trial;
+}
+
+std::string Print(const std::vector<v1::Trial>& trials, Format format,
+                  std::vector<std::string> attrs) {
+  std::ostringstream out;
+  const v1::StudySpec spec = Spec();
+  TrialPrinter printer(spec, std::move(attrs), format, out);
+  for (const v1::Trial& trial : trials) printer.Add(trial);
+  printer.Finish();
+  return out.str();
+}
+
+TEST(TrialPrinterTest, StreamedJsonIsTheArrayOfEveryTrial) {
+  const std::vector<v1::Trial> trials = {Trial(0, 0.25, "acc"), Trial(1, 0.5, "")};
+  nlohmann::ordered_json expected = nlohmann::ordered_json::array();
+  for (const v1::Trial& trial : trials) expected.push_back(TrialToJson(trial, Spec()));
+  // Byte for byte what dumping the whole array gives, though printed a trial at a time.
+  EXPECT_EQ(Print(trials, Format::kJson, {"acc"}), expected.dump(2) + "\n");
+  EXPECT_EQ(Print({}, Format::kJson, {}), "[]\n");
+}
+
+TEST(TrialPrinterTest, CsvHasAColumnForEveryAttributeTheStudyNames) {
+  const std::string csv =
+      Print({Trial(0, 0.25, "acc"), Trial(1, 0.5, "")}, Format::kCsv, {"acc", "loss"});
+  EXPECT_EQ(csv,
+            "number,state,value,x,acc,loss,duration_s,fail_reason\n"
+            "0,COMPLETE,0.5,0.25,0.25,,,\n"
+            "1,COMPLETE,1,0.5,,,,\n");
+}
+
+TEST(TrialPrinterTest, TableAlignsColumnsOverAllRows) {
+  const std::string table = Print({Trial(0, 0.25, ""), Trial(12345, 0.5, "")}, Format::kTable, {});
+  EXPECT_THAT(table, HasSubstr("number  state     value  x"));
+  EXPECT_THAT(table, HasSubstr("\n0       COMPLETE  0.5    0.25"));
+  EXPECT_THAT(table, HasSubstr("\n12345   COMPLETE  1      0.5"));
+}
+
+}  // namespace
+}  // namespace hpo::client
