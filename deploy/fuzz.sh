@@ -2,19 +2,27 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan) into build-fuzz/ and runs
 # each for SECONDS (default 600), one after another, one job each.
 #
-#   ./deploy/fuzz.sh [SECONDS] [FUZZER...]     # default: all three fuzzers
+#   ./deploy/fuzz.sh [SECONDS] [--merge] [FUZZER...]   # default: all three fuzzers
 #
 # Each run starts from a copy of tests/fuzz/corpus/<fuzzer>/ in
-# build-fuzz/work/<fuzzer>/corpus: the committed corpus does not grow by
-# itself (copy new inputs back by hand when they are worth keeping, after
-# `<fuzzer> -merge=1`). Findings land in build-fuzz/work/<fuzzer>/artifacts/
-# (crash-*, leak-*, timeout-*, oom-*); reproduce one with
+# build-fuzz/work/<fuzzer>/corpus. With --merge, a run without findings then
+# adds to tests/fuzz/corpus/<fuzzer>/ those inputs it grew that reach new
+# coverage (`<fuzzer> -merge=1`), so the committed corpus keeps what the run
+# learnt without keeping every raw input. Findings land in
+# build-fuzz/work/<fuzzer>/artifacts/ (crash-*, leak-*, timeout-*, oom-*); reproduce one with
 # `build-fuzz/tests/fuzz/<fuzzer> FILE`. Exits 1 if any fuzzer found something.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-600}
-shift || true
-fuzzers=("$@")
+seconds=600
+merge=0
+fuzzers=()
+for arg in "$@"; do
+  case "$arg" in
+    --merge) merge=1 ;;
+    [0-9]*) seconds=$arg ;;
+    *) fuzzers+=("$arg") ;;
+  esac
+done
 if [ ${#fuzzers[@]} -eq 0 ]; then
   fuzzers=(spec_fuzzer idx_fuzzer csv_fuzzer)
 fi
@@ -55,8 +63,16 @@ for fuzzer in "${fuzzers[@]}"; do
   corp=$(echo "$last" | grep -oP 'corp: \K[0-9]+/[0-9]+[a-zA-Z]*' || echo '?')
   crashes=$(find "$work/artifacts" -type f | wc -l)
   if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ]; then found=1; fi
-  summary+=("$(printf '%-12s runs %-10s cov %-6s ft %-7s corpus %-12s findings %s (exit %s)' \
-    "$fuzzer" "$runs" "$cov" "$ft" "$corp" "$crashes" "$status")")
+  kept=""
+  if [ "$merge" -eq 1 ] && [ "$status" -eq 0 ] && [ "$crashes" -eq 0 ]; then
+    committed="tests/fuzz/corpus/$fuzzer"
+    before=$(find "$committed" -type f | wc -l)
+    TMPDIR="$PWD/$work/tmp" "build-fuzz/tests/fuzz/$fuzzer" -merge=1 "$committed" \
+      "$work/corpus" >"$work/merge.txt" 2>&1
+    kept=" committed corpus $before -> $(find "$committed" -type f | wc -l) files"
+  fi
+  summary+=("$(printf '%-12s runs %-10s cov %-6s ft %-7s corpus %-12s findings %s (exit %s)%s' \
+    "$fuzzer" "$runs" "$cov" "$ft" "$corp" "$crashes" "$status" "$kept")")
   echo "${summary[-1]}"
 done
 echo "fuzz: summary (${seconds}s each)"

@@ -1,9 +1,15 @@
 #include "tests/e2e/local_cluster.h"
 
+#include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -28,6 +34,40 @@ std::string ShellQuote(const std::string& arg) {
   for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
 }
+
+// Lowers this process's RLIMIT_FSIZE soft limit and ignores SIGXFSZ while it
+// lives. A child spawned meanwhile inherits both (posix_spawn leaves ignored
+// signals ignored); this process gets its own limit back at once.
+class ScopedFileSizeLimit {
+ public:
+  ScopedFileSizeLimit() = default;
+  ScopedFileSizeLimit(const ScopedFileSizeLimit&) = delete;
+  ScopedFileSizeLimit& operator=(const ScopedFileSizeLimit&) = delete;
+  ~ScopedFileSizeLimit() {
+    if (!active_) return;
+    setrlimit(RLIMIT_FSIZE, &saved_limit_);
+    signal(SIGXFSZ, saved_handler_);
+  }
+
+  absl::Status Lower(int64_t bytes) {
+    if (getrlimit(RLIMIT_FSIZE, &saved_limit_) != 0) {
+      return absl::InternalError(absl::StrCat("getrlimit: ", std::strerror(errno)));
+    }
+    rlimit lowered = saved_limit_;
+    lowered.rlim_cur = static_cast<rlim_t>(bytes);
+    if (setrlimit(RLIMIT_FSIZE, &lowered) != 0) {
+      return absl::InternalError(absl::StrCat("setrlimit: ", std::strerror(errno)));
+    }
+    saved_handler_ = signal(SIGXFSZ, SIG_IGN);
+    active_ = true;
+    return absl::OkStatus();
+  }
+
+ private:
+  bool active_ = false;
+  rlimit saved_limit_{};
+  sighandler_t saved_handler_ = SIG_DFL;
+};
 
 }  // namespace
 
@@ -61,7 +101,16 @@ absl::Status LocalCluster::StartCoordinator(int port,
                                    "--reclaim-interval",
                                    "0.2"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  auto process = client::ChildProcess::Start(argv, dir_.File("coordinator.log"));
+  absl::StatusOr<client::ChildProcess> process = absl::UnknownError("not started");
+  {
+    ScopedFileSizeLimit limit;
+    if (coordinator_file_size_limit_.has_value()) {
+      if (absl::Status status = limit.Lower(*coordinator_file_size_limit_); !status.ok()) {
+        return status;
+      }
+    }
+    process = client::ChildProcess::Start(argv, dir_.File("coordinator.log"));
+  }
   if (!process.ok()) return process.status();
   coordinator_.emplace(*std::move(process));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -134,6 +183,53 @@ CommandResult LocalCluster::Shell(const std::string& command) {
                                               ") >", ShellQuote(out), " 2>", ShellQuote(err))
                                      .c_str());
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = ReadAll(out);
+  result.err = ReadAll(err);
+  return result;
+}
+
+CommandResult LocalCluster::RunAs(const std::vector<std::string>& argv, std::optional<User> user,
+                                  std::chrono::seconds timeout) {
+  const int id = ++commands_run_;
+  const std::string out = dir_.File(absl::StrCat("command-", id, ".out"));
+  const std::string err = dir_.File(absl::StrCat("command-", id, ".err"));
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  CommandResult result;
+  const pid_t pid = fork();
+  if (pid < 0) {
+    result.err = absl::StrCat("fork: ", std::strerror(errno));
+    return result;
+  }
+  if (pid == 0) {
+    // The child of a threaded process: only async-signal-safe calls until exec.
+    const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out_fd < 0 || err_fd < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+        dup2(err_fd, STDERR_FILENO) < 0 || chdir(dir_.path().c_str()) != 0) {
+      _exit(126);
+    }
+    if (user.has_value() &&
+        (setgroups(0, nullptr) != 0 || setgid(user->gid) != 0 || setuid(user->uid) != 0)) {
+      _exit(126);
+    }
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  pid_t done = 0;
+  while ((done = waitpid(pid, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (done == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  } else if (done == pid) {
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
   result.out = ReadAll(out);
   result.err = ReadAll(err);
   return result;

@@ -4,7 +4,10 @@
 #ifndef HPO_TESTS_E2E_LOCAL_CLUSTER_H_
 #define HPO_TESTS_E2E_LOCAL_CLUSTER_H_
 
+#include <sys/types.h>
+
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +24,12 @@ struct CommandResult {
   int exit_code = -1;
   std::string out;
   std::string err;
+};
+
+// Who RunAs runs a command as; switching to another user needs root.
+struct User {
+  uid_t uid;
+  gid_t gid;
 };
 
 class LocalCluster {
@@ -44,6 +53,16 @@ class LocalCluster {
   CommandResult Cli(const std::vector<std::string>& args);
   // Runs a shell command line to completion (for tools such as openssl).
   CommandResult Shell(const std::string& command);
+  // Runs argv to completion as `user` (nullopt: as this process), without a
+  // shell, from the temp dir. SIGKILLs it after `timeout` (exit_code -1 then).
+  CommandResult RunAs(const std::vector<std::string>& argv, std::optional<User> user,
+                      std::chrono::seconds timeout);
+  // Coordinators started from now on get RLIMIT_FSIZE `bytes` (nullopt: this
+  // process's limit) with SIGXFSZ ignored, so that a write past the limit
+  // fails with EFBIG, as on a full disk, instead of killing the coordinator.
+  void set_coordinator_file_size_limit(std::optional<int64_t> bytes) {
+    coordinator_file_size_limit_ = bytes;
+  }
   // Passed to the coordinator's clients: set before StartCoordinator.
   void set_connection(std::string token, std::shared_ptr<grpc::ChannelCredentials> credentials) {
     token_ = std::move(token);
@@ -62,10 +81,11 @@ class LocalCluster {
   std::string WorkerLog(const std::string& id) const { return dir_.File(id + ".log"); }
   std::string CoordinatorLog() const { return dir_.File("coordinator.log"); }
   std::string File(const std::string& name) const { return dir_.File(name); }
-
- private:
+  const std::string& dir() const { return dir_.path(); }
+  // A program in the build tree, e.g. "server/hpo-coordinator".
   std::string Binary(const std::string& relative) const;
 
+ private:
   TempDir dir_;
   std::string build_dir_;
   std::optional<client::ChildProcess> coordinator_;
@@ -76,6 +96,7 @@ class LocalCluster {
   int commands_run_ = 0;
   std::string token_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  std::optional<int64_t> coordinator_file_size_limit_;
 };
 
 }  // namespace hpo::testing
