@@ -22,11 +22,12 @@ absl::StatusOr<CoordinatorClient> CoordinatorClient::Connect(const ConnectionFla
   return CoordinatorClient(*std::move(connection));
 }
 
-absl::Status CoordinatorClient::Convert(const grpc::Status& status) const {
+absl::Status CoordinatorClient::Convert(const grpc::Status& status,
+                                       bool from_coordinator) const {
   if (status.ok()) return absl::OkStatus();
   const auto code = static_cast<absl::StatusCode>(status.error_code());
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+  if (!from_coordinator && (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                            status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
     return absl::Status(code, absl::StrCat("cannot reach the coordinator at ", connection_.address, " (",
                                            status.error_message(),
                                            "); is hpo-coordinator running? Set --coordinator "
@@ -44,7 +45,9 @@ absl::StatusOr<Response> CoordinatorClient::Call(
   Authorize(connection_.token, &context);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   Response response;
-  absl::Status status = Convert((stub_.get()->*method)(&context, request, &response));
+  grpc::Status result = (stub_.get()->*method)(&context, request, &response);
+  absl::Status status =
+      Convert(result, context.GetServerTrailingMetadata().count(kErrorSourceKey) > 0);
   if (!status.ok()) return status;
   return response;
 }

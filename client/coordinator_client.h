@@ -44,8 +44,9 @@ class CoordinatorClient {
                                                         double value);
 
  private:
-  // Converts a gRPC status, naming the address when it was unreachable.
-  absl::Status Convert(const grpc::Status& status) const;
+  // Converts a gRPC status, naming the address when it was unreachable (not
+  // when the coordinator itself answered, e.g. that its disk is full).
+  absl::Status Convert(const grpc::Status& status, bool from_coordinator) const;
   // Runs one unary call with a deadline.
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(

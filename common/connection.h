@@ -36,6 +36,11 @@ absl::StatusOr<Connection> ResolveConnection(const ConnectionFlags& flags);
 
 std::shared_ptr<grpc::Channel> MakeChannel(const Connection& connection);
 
+// Trailing metadata the coordinator puts on every error it answers itself, so
+// that a client can tell "the coordinator said UNAVAILABLE" (e.g. its disk is
+// full) from "the coordinator could not be reached".
+inline constexpr char kErrorSourceKey[] = "hpo-error-source";
+
 // Adds the bearer token, if any, to an outgoing call.
 void Authorize(const std::string& token, grpc::ClientContext* context);
 

@@ -1,6 +1,7 @@
 #include "server/coordinator.h"
 
 #include <cmath>
+#include <iostream>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -120,11 +121,16 @@ auto Coordinator::Transact(Change change) -> decltype(change()) {
     batch = pending_.empty() ? commits_->Latest() : commits_->Add(std::exchange(pending_, {}));
   }
   if (!result.ok()) return result;
-  if (absl::Status status = commits_->Wait(batch); !status.ok()) return status;
+  if (absl::Status status = commits_->Wait(batch); !status.ok()) {
+    return absl::Status(status.code(), absl::StrCat("the database write failed, nothing was changed: ",
+                                                    status.message()));
+  }
   return result;
 }
 
 void Coordinator::OnCommitFailure(const absl::Status& status) {
+  std::cerr << "hpo-coordinator: a database write failed (" << status.message()
+            << "); the calls it held answer UNAVAILABLE and memory is read back from the file\n";
   absl::MutexLock lock(&mu_);
   // Memory holds changes the file does not: drop them all and read it back.
   commits_->FailOpenBatch(status);

@@ -1,5 +1,6 @@
 #include "server/coordinator_service.h"
 
+#include "common/connection.h"
 #include "common/status_macros.h"
 
 namespace hpo::server {
@@ -30,7 +31,11 @@ grpc::Status CoordinatorService::Handle(grpc::ServerContext* context, Call call,
     }
   }
   absl::StatusOr<Response> result = call();
-  if (!result.ok()) return ToGrpcStatus(result.status());
+  if (!result.ok()) {
+    // Tells clients this error is the coordinator's answer, not the transport's.
+    context->AddTrailingMetadata(kErrorSourceKey, "coordinator");
+    return ToGrpcStatus(result.status());
+  }
   *response = *std::move(result);
   return grpc::Status::OK;
 }

@@ -156,6 +156,11 @@ TEST(StorageFaultE2eTest, WriteFailingAtTheFileSizeLimitIsUnavailableAndLosesNot
   v1::Trial ignored;
   grpc::Status again = Ask(*stub, &ignored);
   EXPECT_EQ(again.error_code(), grpc::StatusCode::UNAVAILABLE) << again.error_message();
+  // The CLI says what happened: the coordinator answered, its write failed.
+  CommandResult cli = cluster.Cli({"ask", "full"});
+  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_THAT(cli.err, HasSubstr("the database write failed, nothing was changed"));
+  EXPECT_THAT(cli.err, Not(HasSubstr("cannot reach")));
   ExpectTrialsAre(cluster, acknowledged);
   auto study = cluster.client().GetStudy("full");
   ASSERT_OK(study);
