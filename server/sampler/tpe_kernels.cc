@@ -109,10 +109,10 @@ void GaussianTerms(double x, const double* mu, const double* inv_sigma, const do
   }
 }
 
-void AddSharedGaussianTerms(double x, const double* mu, double inv_sigma, int64_t n,
-                            double* terms) {
+void AddGaussianTerms(double x, const double* mu, const double* inv_sigma, int64_t n,
+                      double* terms) {
   for (int64_t k = 0; k < n; ++k) {
-    const double z = (x - mu[k]) * inv_sigma;
+    const double z = (x - mu[k]) * inv_sigma[k];
     terms[k] -= 0.5 * z * z;
   }
 }

@@ -21,8 +21,10 @@ double LogSumExp(const double* t, int64_t n);
 void GaussianTerms(double x, const double* mu, const double* inv_sigma, const double* c, int64_t n,
                    double* terms);
 
-// terms[k] -= 0.5 * ((x - mu[k]) * inv_sigma)^2, one sigma for all kernels.
-void AddSharedGaussianTerms(double x, const double* mu, double inv_sigma, int64_t n, double* terms);
+// terms[k] -= 0.5 * ((x - mu[k]) * inv_sigma[k])^2: one more dimension of
+// joint kernels.
+void AddGaussianTerms(double x, const double* mu, const double* inv_sigma, int64_t n,
+                      double* terms);
 
 }  // namespace hpo::server::tpe
 

@@ -78,13 +78,6 @@ std::vector<double> UnivariateSigmas(const std::vector<double>& mus, double low,
   return sigmas;
 }
 
-double MultivariateSigma(int64_t n, int64_t dims, double range, bool consider_magic_clip) {
-  const double n_eff = static_cast<double>(std::max<int64_t>(n, 1));
-  const double sigma = 0.2 * std::pow(n_eff, -1.0 / static_cast<double>(dims + 4)) * range;
-  const SigmaClip clip = MagicClip(n, range, consider_magic_clip);
-  return std::clamp(sigma, clip.min, clip.max);
-}
-
 CategoricalKernel MakeCategoricalKernel(int64_t n, int64_t n_choices, double prior_weight) {
   const double spread = prior_weight / static_cast<double>(n + 1);
   const double total = spread * static_cast<double>(n_choices) + 1.0;

@@ -47,10 +47,6 @@ void SortedUnivariateSigmas(const double* sorted_mus, int64_t n, double low, dou
 std::vector<double> UnivariateSigmas(const std::vector<double>& mus, double low, double high,
                                      bool consider_endpoints, bool consider_magic_clip);
 
-// Multivariate bandwidth of every kernel of a group of n observations in D
-// dimensions: 0.2 * max(n, 1)^(-1 / (D + 4)) * range, then magic clip.
-double MultivariateSigma(int64_t n, int64_t dims, double range, bool consider_magic_clip);
-
 // Categorical kernel of one observation in a group of n (plus the prior):
 // prior_weight / (n + 1) on every choice and 1 more on the observed one,
 // normalised. Returns log of the probability of the observed choice and of

@@ -102,9 +102,14 @@ absl::Status TpeSampler::SyncSpec(const v1::StudySpec& spec) {
     } else if (param.has_int_distribution()) {
       const v1::IntDistribution& i = param.int_distribution();
       if (i.log()) {
-        // As Optuna 3.1 and our random sampler: log space over [low - 0.5, high + 0.5].
-        dim.low = std::log(static_cast<double>(i.low()) - 0.5);
-        dim.high = std::log(static_cast<double>(i.high()) + 0.5);
+        // Log space over [log(low - 0.5), log(high + 0.5)]; a kernel's mass
+        // is taken over the integer's cell [log(v - 0.5), log(v + 0.5)].
+        dim.kind = Kind::kDiscrete;
+        dim.log_grid = true;
+        dim.grid_low = static_cast<double>(i.low());
+        dim.grid_high = static_cast<double>(i.high());
+        dim.low = std::log(dim.grid_low - 0.5);
+        dim.high = std::log(dim.grid_high + 0.5);
       } else {
         dim.kind = Kind::kDiscrete;
         const int64_t step = EffectiveIntStep(i);
@@ -316,19 +321,15 @@ void ResizeMixture(size_t n, std::vector<double>* mu, std::vector<double>* sigma
 
 }  // namespace
 
-void TpeSampler::BuildBelow1d(size_t d, double sigma_shared, Mixture1d* m) {
+void TpeSampler::BuildBelow1d(size_t d, Mixture1d* m) {
   const Dim& dim = dims_[d];
   const size_t n = below_.numbers.size();
   ResizeMixture(n + 1, &m->mu, &m->sigma, &m->inv_sigma, &m->log_norm, &m->log_weight);
   for (size_t i = 0; i < n; ++i) m->mu[i] = obs_[below_.numbers[i] * dims_.size() + d];
-  if (sigma_shared > 0) {
-    std::fill(m->sigma.begin(), m->sigma.begin() + n, sigma_shared);
-  } else {
-    std::vector<double> mus(m->mu.begin(), m->mu.begin() + n);
-    std::vector<double> sigmas = tpe::UnivariateSigmas(
-        mus, dim.low, dim.high, options_.consider_endpoints, options_.consider_magic_clip);
-    std::copy(sigmas.begin(), sigmas.end(), m->sigma.begin());
-  }
+  std::vector<double> mus(m->mu.begin(), m->mu.begin() + n);
+  std::vector<double> sigmas = tpe::UnivariateSigmas(
+      mus, dim.low, dim.high, options_.consider_endpoints, options_.consider_magic_clip);
+  std::copy(sigmas.begin(), sigmas.end(), m->sigma.begin());
   m->mu[n] = 0.5 * (dim.low + dim.high);
   m->sigma[n] = dim.high - dim.low;
   for (size_t i = 0; i <= n; ++i) {
@@ -339,38 +340,38 @@ void TpeSampler::BuildBelow1d(size_t d, double sigma_shared, Mixture1d* m) {
   }
 }
 
-void TpeSampler::BuildAbove1d(size_t d, double sigma_shared, Mixture1d* m) {
+void TpeSampler::BuildAbove1d(size_t d, bool trial_order, Mixture1d* m) {
   const Dim& dim = dims_[d];
   const size_t n = above_.numbers.size();
   ResizeMixture(n + 1, &m->mu, &m->sigma, &m->inv_sigma, &m->log_norm, &m->log_weight);
+  // Walk the maintained sorted centres, skipping other groups: the
+  // bandwidths need no sort of the history.
   std::vector<int64_t>& numbers = scratch_numbers_;
+  std::vector<double>& sorted_mu = scratch_sorted_mu_;
+  std::vector<double>& sorted_sigma = scratch_sorted_sigma_;
   numbers.resize(n);
-  if (sigma_shared > 0) {
-    // Joint kernels: trial order, the same in every dimension.
-    for (size_t i = 0; i < n; ++i) {
-      numbers[i] = above_.numbers[i];
-      m->mu[i] = obs_[numbers[i] * dims_.size() + d];
-      m->sigma[i] = sigma_shared;
+  sorted_mu.resize(n);
+  sorted_sigma.resize(n);
+  size_t i = 0;
+  for (const auto& [value, number] : sorted_[d]) {
+    if (number < static_cast<int64_t>(group_of_.size()) && group_of_[number] == 2) {
+      numbers[i] = number;
+      sorted_mu[i] = value;
+      ++i;
     }
-  } else {
-    // Univariate: walk the maintained sorted centres, skipping other groups.
-    size_t i = 0;
-    for (const auto& [value, number] : sorted_[d]) {
-      if (number < static_cast<int64_t>(group_of_.size()) && group_of_[number] == 2) {
-        numbers[i] = number;
-        m->mu[i] = value;
-        ++i;
-      }
-    }
-    tpe::SortedUnivariateSigmas(
-        m->mu.data(), static_cast<int64_t>(n), dim.low, dim.high, options_.consider_endpoints,
-        tpe::MagicClip(static_cast<int64_t>(n), dim.high - dim.low, options_.consider_magic_clip),
-        m->sigma.data());
   }
-  for (size_t i = 0; i < n; ++i) {
-    m->inv_sigma[i] = 1.0 / m->sigma[i];
-    m->log_norm[i] = LogNormCached(numbers[i], d, m->sigma[i]);
-    m->log_weight[i] = above_.log_weights[position_[numbers[i]]];
+  tpe::SortedUnivariateSigmas(
+      sorted_mu.data(), static_cast<int64_t>(n), dim.low, dim.high, options_.consider_endpoints,
+      tpe::MagicClip(static_cast<int64_t>(n), dim.high - dim.low, options_.consider_magic_clip),
+      sorted_sigma.data());
+  for (i = 0; i < n; ++i) {
+    // Joint kernels need trial order, the same in every dimension.
+    const size_t k = trial_order ? static_cast<size_t>(position_[numbers[i]]) : i;
+    m->mu[k] = sorted_mu[i];
+    m->sigma[k] = sorted_sigma[i];
+    m->inv_sigma[k] = 1.0 / sorted_sigma[i];
+    m->log_norm[k] = LogNormCached(numbers[i], d, sorted_sigma[i]);
+    m->log_weight[k] = above_.log_weights[position_[numbers[i]]];
   }
   m->mu[n] = 0.5 * (dim.low + dim.high);
   m->sigma[n] = dim.high - dim.low;
@@ -423,10 +424,21 @@ double TpeSampler::DrawFromKernel(size_t d, const Mixture1d& m, size_t k,
   const Dim& dim = dims_[d];
   const double x =
       tpe::SampleTruncNorm(UniformUnit(engine), m.mu[k], m.sigma[k], dim.low, dim.high);
-  if (dim.kind == Kind::kDiscrete) {
-    return SnapToGrid(x, dim.low + 0.5 * dim.q, dim.high - 0.5 * dim.q, dim.q);
+  if (dim.kind != Kind::kDiscrete) return x;
+  if (dim.log_grid) {
+    // The integer the draw stands for, back in log space.
+    return std::log(std::clamp(std::round(std::exp(x)), dim.grid_low, dim.grid_high));
   }
-  return x;
+  return SnapToGrid(x, dim.low + 0.5 * dim.q, dim.high - 0.5 * dim.q, dim.q);
+}
+
+TpeSampler::Cell TpeSampler::CellOf(size_t d, double x) const {
+  const Dim& dim = dims_[d];
+  if (dim.log_grid) {
+    const double v = std::round(std::exp(x));
+    return {std::max(std::log(v - 0.5), dim.low), std::min(std::log(v + 0.5), dim.high)};
+  }
+  return {std::max(x - 0.5 * dim.q, dim.low), std::min(x + 0.5 * dim.q, dim.high)};
 }
 
 namespace {
@@ -439,9 +451,7 @@ void FinishConstants(std::vector<double>* c, const std::vector<double>& log_weig
   }
 }
 
-double DiscreteTerm(double x, double q, double low, double high, double mu, double inv_sigma) {
-  const double lower = std::max(x - 0.5 * q, low);
-  const double upper = std::min(x + 0.5 * q, high);
+double DiscreteTerm(double lower, double upper, double mu, double inv_sigma) {
   return tpe::LogGaussMass((lower - mu) * inv_sigma, (upper - mu) * inv_sigma);
 }
 
@@ -456,9 +466,10 @@ double TpeSampler::LogMixture1d(size_t d, const Mixture1d& m, double x) {
     tpe::GaussianTerms(x, m.mu.data(), m.inv_sigma.data(), m.c.data(), static_cast<int64_t>(n),
                        terms);
   } else {
+    const Cell cell = CellOf(d, x);
     for (size_t k = 0; k < n; ++k) {
       terms[k] = m.log_weight[k] - m.log_norm[k] +
-                 DiscreteTerm(x, dim.q, dim.low, dim.high, m.mu[k], m.inv_sigma[k]);
+                 DiscreteTerm(cell.lower, cell.upper, m.mu[k], m.inv_sigma[k]);
     }
   }
   return tpe::LogSumExp(terms, static_cast<int64_t>(n));
@@ -516,8 +527,8 @@ ParamMap TpeSampler::SampleIndependent(int64_t trial_number) {
       params[name] = ToParamValue(d, dim.low);
       continue;
     }
-    BuildBelow1d(d, 0, &below);
-    BuildAbove1d(d, 0, &above);
+    BuildBelow1d(d, &below);
+    BuildAbove1d(d, /*trial_order=*/false, &above);
     FinishConstants(&below.c, below.log_weight, below.sigma, below.log_norm);
     FinishConstants(&above.c, above.log_weight, above.sigma, above.log_norm);
     double best = below.mu.back();
@@ -539,7 +550,6 @@ ParamMap TpeSampler::SampleIndependent(int64_t trial_number) {
 void TpeSampler::BuildJoint(const std::vector<size_t>& modelled, bool below, JointModel* model) {
   const Group& group = below ? below_ : above_;
   const size_t n = group.numbers.size();
-  const auto D = static_cast<int64_t>(modelled.size());
   model->mix.resize(dims_.size());
   model->cat.resize(dims_.size());
   model->log_match.assign(dims_.size(), 0);
@@ -558,13 +568,13 @@ void TpeSampler::BuildJoint(const std::vector<size_t>& modelled, bool below, Joi
       model->c[n] -= std::log(static_cast<double>(dim.n_choices));
       continue;
     }
-    const double sigma = tpe::MultivariateSigma(static_cast<int64_t>(n), D, dim.high - dim.low,
-                                                options_.consider_magic_clip);
+    // Optuna 5's rule: each kernel's bandwidth along d is the univariate
+    // one (neighbour gaps, magic clip), not 0.2 n^(-1/(D+4)) range.
     Mixture1d& m = model->mix[d];
     if (below) {
-      BuildBelow1d(d, sigma, &m);
+      BuildBelow1d(d, &m);
     } else {
-      BuildAbove1d(d, sigma, &m);
+      BuildAbove1d(d, /*trial_order=*/true, &m);
     }
     for (size_t k = 0; k <= n; ++k) {
       model->c[k] -= m.log_norm[k];
@@ -587,15 +597,12 @@ double TpeSampler::LogJoint(const std::vector<size_t>& modelled, const JointMode
     }
     const Mixture1d& m = model.mix[d];
     if (dim.kind == Kind::kContinuous) {
-      if (n > 0) {
-        tpe::AddSharedGaussianTerms(x[d], m.mu.data(), m.inv_sigma[0], static_cast<int64_t>(n),
-                                    terms);
-      }
-      const double z = (x[d] - m.mu[n]) * m.inv_sigma[n];
-      terms[n] -= 0.5 * z * z;
+      tpe::AddGaussianTerms(x[d], m.mu.data(), m.inv_sigma.data(), static_cast<int64_t>(n + 1),
+                            terms);
     } else {
+      const Cell cell = CellOf(d, x[d]);
       for (size_t k = 0; k <= n; ++k) {
-        terms[k] += DiscreteTerm(x[d], dim.q, dim.low, dim.high, m.mu[k], m.inv_sigma[k]);
+        terms[k] += DiscreteTerm(cell.lower, cell.upper, m.mu[k], m.inv_sigma[k]);
       }
     }
   }

@@ -1,5 +1,8 @@
 // Tree-structured Parzen Estimator, as Optuna's TPESampler (4.9 semantics;
-// see /work/shared/reference/algorithms.md), built for a long-lived service:
+// see /work/shared/reference/algorithms.md), except that multivariate mode
+// follows Optuna 5: a joint kernel's bandwidth along each dimension is the
+// univariate neighbour-gap one (with magic clip), not 0.2 n^(-1/(D+4)) of
+// the range. Built for a long-lived service:
 // the sampler keeps its observations, rankings and sorted centres from call
 // to call and updates them only for trials whose state changed, so one
 // suggestion costs O(n) bookkeeping plus O(candidates * D * n) kernel
@@ -57,11 +60,16 @@ class TpeSampler : public Sampler {
 
   // One parameter in the model's space: log parameters in log space, a step
   // q widens the bounds by q/2, a categorical value is its choice's index.
+  // A log int is discrete on the grid of log(integer), each value's cell
+  // [log(v - 0.5), log(v + 0.5)] (log_grid, its integer bounds in grid_*).
   struct Dim {
     Kind kind;
     double low;
     double high;
     double q = 0;
+    bool log_grid = false;
+    double grid_low = 0;
+    double grid_high = 0;
     int64_t n_choices = 0;
     const v1::ParamSpec* spec = nullptr;  // into spec_
   };
@@ -101,8 +109,17 @@ class TpeSampler : public Sampler {
   void BuildGroups(int64_t trial_number);
 
   double LogNormCached(int64_t number, size_t d, double sigma);
-  void BuildBelow1d(size_t d, double sigma_shared, Mixture1d* m);
-  void BuildAbove1d(size_t d, double sigma_shared, Mixture1d* m);
+  // The group's kernels along numeric dimension d with univariate
+  // bandwidths, the prior last. Below: trial order. Above: ascending centres,
+  // or trial order when `trial_order` (joint kernels).
+  void BuildBelow1d(size_t d, Mixture1d* m);
+  void BuildAbove1d(size_t d, bool trial_order, Mixture1d* m);
+  // The interval of the model's space that a discrete value x stands for.
+  struct Cell {
+    double lower;
+    double upper;
+  };
+  Cell CellOf(size_t d, double x) const;
   double DrawFromKernel(size_t d, const Mixture1d& m, size_t k, std::mt19937_64& engine) const;
   double LogMixture1d(size_t d, const Mixture1d& m, double x);
   void BuildJoint(const std::vector<size_t>& modelled, bool below, JointModel* model);
@@ -147,6 +164,7 @@ class TpeSampler : public Sampler {
   Group below_, above_;
   std::vector<double> scratch_terms_;
   std::vector<int64_t> scratch_numbers_;
+  std::vector<double> scratch_sorted_mu_, scratch_sorted_sigma_;
 };
 
 }  // namespace hpo::server

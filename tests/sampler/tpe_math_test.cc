@@ -69,17 +69,6 @@ TEST(TpeMathTest, UnivariateSigmasByHand) {
   EXPECT_DOUBLE_EQ(MagicClip(5000, 2.0, true).max, 2.0);
 }
 
-TEST(TpeMathTest, MultivariateSigma) {
-  // 0.2 * n^(-1/(D+4)) * range, by python3: 0.4 * 16 ** (-1/8), 0.2 * 1000 ** -0.2.
-  EXPECT_NEAR(MultivariateSigma(16, 4, 2.0, true), 0.28284271247461906, 1e-15);
-  EXPECT_NEAR(MultivariateSigma(1000, 1, 1.0, true), 0.0502377286301916, 1e-15);
-  // n = 3: 0.2 * 3^(-1/6) = 0.166 is below the clip 1 / (3 + 2) = 0.2.
-  EXPECT_DOUBLE_EQ(MultivariateSigma(3, 2, 1.0, true), 0.2);
-  EXPECT_NEAR(MultivariateSigma(3, 2, 1.0, false), 0.2 * std::pow(3.0, -1.0 / 6), 1e-15);
-  // n = 0 is read as 1: 0.2 * range, clipped to [range / 2, range].
-  EXPECT_DOUBLE_EQ(MultivariateSigma(0, 3, 4.0, true), 2.0);
-}
-
 TEST(TpeMathTest, CategoricalKernel) {
   // n = 3 observations, 4 choices, prior weight 1: 1/4 on every choice and
   // 1 more on the observed one, over a total of 2.
@@ -175,6 +164,15 @@ TEST(TpeKernelsTest, FastExpAndLogSumExp) {
   const double none[] = {-INFINITY};
   EXPECT_EQ(LogSumExp(none, 1), -INFINITY);
   EXPECT_EQ(LogSumExp(t, 0), -INFINITY);
+}
+
+TEST(TpeKernelsTest, AddGaussianTermsUsesEachKernelsBandwidth) {
+  const double mu[] = {0.0, 1.0, -2.0, 4.0, 0.5};
+  const double inv_sigma[] = {1.0, 0.5, 2.0, 0.25, 10.0};
+  double terms[] = {1.0, 2.0, 3.0, 4.0, 5.0};
+  AddGaussianTerms(1.5, mu, inv_sigma, 5, terms);
+  // 1 - 0.5 * 1.5^2, 2 - 0.5 * 0.25^2, 3 - 0.5 * 7^2, 4 - 0.5 * 0.625^2, 5 - 0.5 * 10^2.
+  EXPECT_THAT(terms, Pointwise(DoubleNear(1e-15), {-0.125, 1.96875, -21.5, 3.8046875, -45.0}));
 }
 
 }  // namespace
