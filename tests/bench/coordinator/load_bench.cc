@@ -27,7 +27,7 @@
 
 #include "client/coordinator_client.h"
 #include "nlohmann/json.hpp"
-#include "tests/bench/coordinator/coordinator_process.h"
+#include "tests/bench/common/coordinator_process.h"
 #include "tests/bench/coordinator/load_client.h"
 #include "tests/bench/tpe/bench_common.h"
 

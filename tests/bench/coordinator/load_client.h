@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/bench/coordinator/coordinator_process.h"
+#include "tests/bench/common/coordinator_process.h"
 
 namespace hpo::bench {
 

@@ -1,24 +1,14 @@
 // Shared by the TPE benchmarks: the function suite of
 // /work/shared/reference/benchmarks.md, the study specs that search it, a
-// real hpo-coordinator process on a free loopback port, and quartiles.
+// path of the real hpo-coordinator, and quartiles.
 #ifndef HPO_TESTS_BENCH_TPE_BENCH_COMMON_H_
 #define HPO_TESTS_BENCH_TPE_BENCH_COMMON_H_
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "hpo/v1/study.pb.h"
@@ -121,60 +111,6 @@ inline double Percentile(std::vector<double> v, double q) {
   const size_t hi = std::min(lo + 1, v.size() - 1);
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
-
-// hpo-coordinator on 127.0.0.1, port 0, with a database in a fresh temp
-// directory (in /dev/shm when there is one: the benchmark measures the
-// sampler, not the disk). Killed and cleaned up on destruction.
-class ServiceProcess {
- public:
-  explicit ServiceProcess(const std::string& binary) {
-    const std::string base = std::filesystem::exists("/dev/shm")
-                                 ? "/dev/shm"
-                                 : std::filesystem::temp_directory_path().string();
-    std::string pattern = base + "/hpo-bench-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = pattern;
-    const std::string port_file = dir_ + "/address";
-    std::vector<std::string> args = {
-        binary, "--listen", "127.0.0.1:0", "--db", dir_ + "/bench.db", "--port-file", port_file};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, (dir_ + "/coordinator.log").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-      throw std::runtime_error("cannot start " + binary);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::ifstream in(port_file);
-      if (in >> address_) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    throw std::runtime_error("hpo-coordinator did not report its address within 30 s");
-  }
-  ~ServiceProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status;
-      waitpid(pid_, &status, 0);
-    }
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  ServiceProcess(const ServiceProcess&) = delete;
-  ServiceProcess& operator=(const ServiceProcess&) = delete;
-
-  const std::string& address() const { return address_; }
-
- private:
-  pid_t pid_ = -1;
-  std::string dir_;
-  std::string address_;
-};
 
 // The coordinator binary: argv's --coordinator-binary, else
 // $HPO_BUILD_DIR/server/hpo-coordinator, else beside this benchmark's build dir.

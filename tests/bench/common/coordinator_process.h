@@ -1,10 +1,8 @@
-// A real hpo-coordinator for the load benchmark: like bench_common.h's
-// ServiceProcess, but its database lives on disk (not /dev/shm: the load
-// benchmark measures durable writes, and fsync on tmpfs costs nothing), its
-// directory can be kept, and its pid is exposed so that the benchmark can read
-// the coordinator's CPU time and resident memory from /proc.
-#ifndef HPO_TESTS_BENCH_COORDINATOR_COORDINATOR_PROCESS_H_
-#define HPO_TESTS_BENCH_COORDINATOR_COORDINATOR_PROCESS_H_
+// A real hpo-coordinator for the benchmarks, on 127.0.0.1 with a fresh
+// database; its pid is exposed so that a benchmark can read the
+// coordinator's CPU time and resident memory from /proc.
+#ifndef HPO_TESTS_BENCH_COMMON_COORDINATOR_PROCESS_H_
+#define HPO_TESTS_BENCH_COMMON_COORDINATOR_PROCESS_H_
 
 #include <sys/types.h>
 
@@ -22,13 +20,17 @@ struct ProcessUsage {
 ProcessUsage ReadUsage(pid_t pid);
 
 // Starts `binary --listen 127.0.0.1:0 --db <dir>/load.db` and waits until it
-// serves. `dir` empty: a fresh directory under $TMPDIR (default /tmp),
-// removed on destruction; otherwise `dir` is created if needed and kept.
+// serves. `dir` empty: a fresh directory under `temp_base` (default $TMPDIR,
+// else /tmp), removed on destruction; otherwise `dir` is created if needed
+// and kept. The load benchmark keeps the database on disk (it measures
+// durable writes); the TPE benchmarks put it in /dev/shm (they measure the
+// sampler, and fsync on tmpfs costs nothing).
 // Throws std::runtime_error when the coordinator does not start. Not
 // thread-safe; the accessors may be called from any thread once constructed.
 class CoordinatorProcess {
  public:
-  CoordinatorProcess(const std::string& binary, const std::string& dir);
+  CoordinatorProcess(const std::string& binary, const std::string& dir,
+                     const std::string& temp_base = "");
   ~CoordinatorProcess();  // SIGTERM, then waits
   CoordinatorProcess(const CoordinatorProcess&) = delete;
   CoordinatorProcess& operator=(const CoordinatorProcess&) = delete;
@@ -48,4 +50,4 @@ class CoordinatorProcess {
 
 }  // namespace hpo::bench
 
-#endif  // HPO_TESTS_BENCH_COORDINATOR_COORDINATOR_PROCESS_H_
+#endif  // HPO_TESTS_BENCH_COMMON_COORDINATOR_PROCESS_H_

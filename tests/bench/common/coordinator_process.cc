@@ -1,4 +1,4 @@
-#include "tests/bench/coordinator/coordinator_process.h"
+#include "tests/bench/common/coordinator_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -52,10 +52,13 @@ ProcessUsage ReadUsage(pid_t pid) {
   return usage;
 }
 
-CoordinatorProcess::CoordinatorProcess(const std::string& binary, const std::string& dir) {
+CoordinatorProcess::CoordinatorProcess(const std::string& binary, const std::string& dir,
+                                       const std::string& temp_base) {
   if (dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/hpo-load-XXXXXX";
+    const std::string base =
+        !temp_base.empty() ? temp_base : (tmp != nullptr && *tmp ? tmp : "/tmp");
+    std::string pattern = base + "/hpo-bench-XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = pattern;
     remove_dir_ = true;
