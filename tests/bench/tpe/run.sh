@@ -12,6 +12,7 @@ root="$(cd "$(dirname "$0")/../../.." && pwd)"
 build="${1:-$root/build}"
 seeds="${SEEDS:-20}"
 out="${OUT:-$(mktemp -d)}"
+mkdir -p "$out"
 bench="$build/tests/bench/tpe"
 
 "$root/deploy/install-bench-deps.sh"
