@@ -7,12 +7,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "hpo/v1/study.pb.h"
 #include "hpo/v1/trial.pb.h"
+#include "nlohmann/json.hpp"
 
 namespace hpo::bench {
 
@@ -110,6 +114,25 @@ inline double Percentile(std::vector<double> v, double q) {
   const size_t lo = static_cast<size_t>(std::floor(pos));
   const size_t hi = std::min(lo + 1, v.size() - 1);
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+// The best value per seed of each "function/mode".
+using Results = std::map<std::string, std::vector<double>>;
+
+// One line per key: median [q1, q3].
+inline void PrintQuartiles(const Results& results) {
+  std::printf("%-34s %s\n", "function/mode", "median [q1, q3] of the best value");
+  for (const auto& [key, values] : results) {
+    std::printf("%-34s %.4g [%.4g, %.4g]\n", key.c_str(), Percentile(values, 50),
+                Percentile(values, 25), Percentile(values, 75));
+  }
+}
+
+// Writes `json` plus one member per key (the values at full precision) to `path`.
+inline void WriteResultsJson(const std::string& path, nlohmann::ordered_json json,
+                             const Results& results) {
+  for (const auto& [key, values] : results) json[key] = values;
+  std::ofstream(path) << json.dump(2) << "\n";
 }
 
 // The coordinator binary: argv's --coordinator-binary, else

@@ -43,7 +43,7 @@ int Main(int argc, char** argv) {
   }
   // The database in /dev/shm: this measures the sampler, not the disk.
   CoordinatorProcess service(CoordinatorBinary(argv[0]), "", "/dev/shm");
-  std::map<std::string, std::vector<double>> results;
+  Results results;
   int64_t duplicates_running = 0, duplicates_total = 0, asked = 0;
   for (const Problem& problem : Suite()) {
     for (bool multivariate : {false, true}) {
@@ -118,25 +118,13 @@ int Main(int argc, char** argv) {
       "identical to any earlier trial: %lld\n",
       static_cast<long long>(asked), static_cast<long long>(duplicates_running),
       static_cast<long long>(duplicates_total));
-  std::printf("%-34s %s\n", "function/mode", "median [q1, q3] of the best value");
-  for (const auto& [key, values] : results) {
-    std::printf("%-34s %.4g [%.4g, %.4g]\n", key.c_str(), Percentile(values, 50),
-                Percentile(values, 25), Percentile(values, 75));
-  }
+  PrintQuartiles(results);
   if (!out.empty()) {
-    std::ofstream json(out);
-    json << "{\"duplicates_running\": " << duplicates_running
-         << ", \"duplicates_total\": " << duplicates_total << ", \"asked\": " << asked;
-    for (const auto& [key, values] : results) {
-      json << ",\n  \"" << key << "\": [";
-      for (size_t i = 0; i < values.size(); ++i) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.17g", values[i]);
-        json << (i ? ", " : "") << buf;
-      }
-      json << "]";
-    }
-    json << "\n}\n";
+    WriteResultsJson(out,
+                     {{"duplicates_running", duplicates_running},
+                      {"duplicates_total", duplicates_total},
+                      {"asked", asked}},
+                     results);
   }
   return duplicates_running == 0 ? 0 : 2;
 }

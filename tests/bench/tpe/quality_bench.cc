@@ -30,7 +30,7 @@ int Main(int argc, char** argv) {
   // The database in /dev/shm: this measures the sampler, not the disk.
   CoordinatorProcess service(CoordinatorBinary(argv[0]), "", "/dev/shm");
   client::CoordinatorClient client(service.address());
-  std::map<std::string, std::vector<double>> results;  // "function/mode" -> best per seed
+  Results results;
   const auto start = std::chrono::steady_clock::now();
   for (const Problem& problem : Suite()) {
     for (bool multivariate : {false, true}) {
@@ -70,27 +70,8 @@ int Main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("hpo TPE through the service: %d trials, %d seeds (%.1f s)\n", trials, seeds,
               seconds);
-  std::printf("%-34s %s\n", "function/mode", "median [q1, q3] of the best value");
-  for (const auto& [key, values] : results) {
-    std::printf("%-34s %.4g [%.4g, %.4g]\n", key.c_str(), Percentile(values, 50),
-                Percentile(values, 25), Percentile(values, 75));
-  }
-  if (!out.empty()) {
-    std::ofstream json(out);
-    json << "{";
-    bool first_key = true;
-    for (const auto& [key, values] : results) {
-      json << (first_key ? "" : ",") << "\n  \"" << key << "\": [";
-      first_key = false;
-      for (size_t i = 0; i < values.size(); ++i) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.17g", values[i]);
-        json << (i ? ", " : "") << buf;
-      }
-      json << "]";
-    }
-    json << "\n}\n";
-  }
+  PrintQuartiles(results);
+  if (!out.empty()) WriteResultsJson(out, nlohmann::ordered_json::object(), results);
   return 0;
 }
 
