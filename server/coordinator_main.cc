@@ -31,7 +31,7 @@ bool IsLoopback(const std::string& address) {
 
 // Messages larger than this are refused (RESOURCE_EXHAUSTED) before parsing.
 constexpr int kMaxMessageBytes = 4 << 20;
-constexpr int kMaxIdleThreads = 64;
+constexpr int kMaxIdleThreads = 512;
 
 struct ServerSecurity {
   std::shared_ptr<grpc::ServerCredentials> credentials;
@@ -165,8 +165,10 @@ int main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(listen, security->credentials, &port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  // Calls block while their change is committed. Keep enough idle threads
-  // that gRPC does not start and end a thread for every burst of calls.
+  // Calls block while their change is committed, so with hundreds of
+  // workers hundreds of calls wait at once. Keep that many idle threads:
+  // otherwise gRPC ends them after each burst and starts new ones for the
+  // next (with 200 clients, 64 idle threads gave p99 54 ms, 512 gave 41 ms).
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleThreads);
   builder.RegisterService(&service);

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -96,17 +98,18 @@ class Run {
     start_cv_.notify_all();
   }
 
- private:
   // Whether to start one more trial.
   bool Claim() {
     if (workload_.seconds > 0 && Clock::now() >= deadline_) return false;
     return workload_.trials == 0 || claimed_.fetch_add(1) < workload_.trials;
   }
 
-  void Error(ClientResult* result, const std::string& message) {
+  static void Error(ClientResult* result, const std::string& message) {
     ++result->errors;
     if (result->first_errors.size() < kErrorsKept) result->first_errors.push_back(message);
   }
+
+ private:
 
   static void SleepMs(double ms) {
     std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ms));
@@ -185,6 +188,135 @@ class Run {
   Clock::time_point deadline_;  // written before started_, read after
 };
 
+// A client without think time, driven by gRPC's callback API: each call's
+// completion starts the next. The coordinator sees what Run::Client gives it
+// (its own connection, one call in flight, the same calls), but N clients
+// need no N threads: the load generator shares the coordinator's two cores,
+// and 200 blocking threads would take much of them.
+class CallbackClient {
+ public:
+  CallbackClient(Run& run, const Workload& workload, std::unique_ptr<v1::Coordinator::Stub> stub,
+                 int index, ClientResult* result, std::function<void()> done)
+      : run_(run),
+        workload_(workload),
+        stub_(std::move(stub)),
+        worker_id_("load-" + std::to_string(index)),
+        result_(result),
+        done_(std::move(done)) {}
+
+  void Start() { Next(); }
+
+ private:
+  // A fresh context per call; the previous call's stays alive until the one
+  // after, so none is destroyed inside its own completion.
+  grpc::ClientContext* NewContext() {
+    auto& context = contexts_[calls_++ % 2];
+    context = std::make_unique<grpc::ClientContext>();
+    Deadline(context.get());
+    start_ = Clock::now();
+    return context.get();
+  }
+
+  void Next() {
+    if (!run_.Claim()) return done_();
+    if (workload_.acquire) {
+      acquire_.set_worker_id(worker_id_);
+      acquire_.set_study_name(workload_.study);
+      acquired_.Clear();
+      stub_->async()->AcquireTrial(NewContext(), &acquire_, &acquired_, [this](grpc::Status s) {
+        Taken(s, "AcquireTrial", acquired_.has_trial() ? &acquired_.trial() : nullptr,
+              acquired_.lease().lease_id());
+      });
+    } else {
+      ask_.set_study_name(workload_.study);
+      asked_.Clear();
+      stub_->async()->Ask(NewContext(), &ask_, &asked_,
+                          [this](grpc::Status s) { Taken(s, "Ask", &asked_, ""); });
+    }
+  }
+
+  void Taken(const grpc::Status& status, const char* what, const v1::Trial* trial,
+             const std::string& lease_id) {
+    result_->take_ms.push_back(MsSince(start_));
+    if (!status.ok()) {
+      Run::Error(result_, std::string(what) + ": " + status.error_message());
+      return Next();
+    }
+    if (trial == nullptr) {  // the study has handed out all its trials
+      ++result_->empty_acquires;
+      return done_();
+    }
+    if (workload_.acquire) {
+      complete_.mutable_trial()->set_study_name(workload_.study);
+      complete_.mutable_trial()->set_trial_number(trial->number());
+      complete_.mutable_trial()->set_lease_id(lease_id);
+      complete_.set_value(TrialObjective(*trial));
+      stub_->async()->CompleteTrial(NewContext(), &complete_, &finished_, [this](grpc::Status s) {
+        Finished(s, "CompleteTrial");
+      });
+    } else {
+      tell_.set_study_name(workload_.study);
+      tell_.set_trial_number(trial->number());
+      tell_.set_value(TrialObjective(*trial));
+      stub_->async()->Tell(NewContext(), &tell_, &finished_,
+                           [this](grpc::Status s) { Finished(s, "Tell"); });
+    }
+  }
+
+  void Finished(const grpc::Status& status, const char* what) {
+    result_->finish_ms.push_back(MsSince(start_));
+    if (status.ok()) {
+      ++result_->finished;
+    } else {
+      Run::Error(result_, std::string(what) + ": " + status.error_message());
+    }
+    Next();
+  }
+
+  Run& run_;
+  const Workload& workload_;
+  const std::unique_ptr<v1::Coordinator::Stub> stub_;
+  const std::string worker_id_;
+  ClientResult* const result_;
+  const std::function<void()> done_;
+  std::unique_ptr<grpc::ClientContext> contexts_[2];
+  int64_t calls_ = 0;
+  Clock::time_point start_;
+  v1::AcquireTrialRequest acquire_;
+  v1::AcquireTrialResponse acquired_;
+  v1::AskRequest ask_;
+  v1::Trial asked_;
+  v1::CompleteTrialRequest complete_;
+  v1::TellRequest tell_;
+  v1::Trial finished_;
+};
+
+// Runs every client as a CallbackClient; returns once all are done.
+void RunCallbackClients(Run& run, const Workload& workload, std::vector<ClientResult>& results,
+                        const std::function<void()>& on_connected) {
+  std::mutex mu;
+  std::condition_variable all_done;
+  int running = 0;
+  std::vector<std::unique_ptr<CallbackClient>> clients;
+  for (int i = 0; i < workload.clients; ++i) {
+    std::unique_ptr<v1::Coordinator::Stub> stub = OwnConnection(workload.address);
+    if (stub == nullptr) {
+      Run::Error(&results[i], "cannot connect to " + workload.address);
+      continue;
+    }
+    clients.push_back(std::make_unique<CallbackClient>(run, workload, std::move(stub), i,
+                                                       &results[i], [&] {
+                                                         std::lock_guard<std::mutex> lock(mu);
+                                                         if (--running == 0) all_done.notify_all();
+                                                       }));
+  }
+  on_connected();
+  running = static_cast<int>(clients.size());
+  for (auto& client : clients) client->Start();
+  std::unique_lock<std::mutex> lock(mu);
+  all_done.wait(lock, [&] { return running == 0; });
+}
+
 }  // namespace
 
 double Objective(double lr, double weight_decay, double beta1, double beta2) {
@@ -195,17 +327,25 @@ double Objective(double lr, double weight_decay, double beta1, double beta2) {
 LoadResult RunLoad(const Workload& workload, pid_t coordinator) {
   Run run(workload);
   std::vector<ClientResult> clients(workload.clients);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < workload.clients; ++i) {
-    threads.emplace_back([&run, &clients, i] { run.Client(i, &clients[i]); });
-  }
-  run.WaitReady(workload.clients);
   LoadResult result;
-  result.coordinator_start = ReadUsage(coordinator);
-  result.self_start = ReadUsage(getpid());
-  const Clock::time_point start = Clock::now();
-  run.Start();
-  for (std::thread& t : threads) t.join();
+  Clock::time_point start;
+  auto begin = [&] {
+    result.coordinator_start = ReadUsage(coordinator);
+    result.self_start = ReadUsage(getpid());
+    start = Clock::now();
+    run.Start();
+  };
+  if (workload.think_ms == 0) {
+    RunCallbackClients(run, workload, clients, begin);
+  } else {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < workload.clients; ++i) {
+      threads.emplace_back([&run, &clients, i] { run.Client(i, &clients[i]); });
+    }
+    run.WaitReady(workload.clients);
+    begin();
+    for (std::thread& t : threads) t.join();
+  }
   result.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.coordinator_end = ReadUsage(coordinator);
   result.self_end = ReadUsage(getpid());
