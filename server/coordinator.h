@@ -94,7 +94,7 @@ class Coordinator {
     std::unique_ptr<Pruner> pruner;
     int64_t sampled_trials = 0;   // trials that are not retries: what max_trials counts
     std::deque<int64_t> waiting;  // numbers of WAITING retries, oldest first
-    // Indexes kept up to date by Store(), so no call scans every trial.
+    // Indexes kept up to date by Put(), so no call scans every trial.
     std::map<v1::Trial::State, int64_t> counts;
     int64_t unfinished = 0;           // WAITING or RUNNING
     int64_t best = -1;                // number of the best COMPLETE trial

@@ -109,8 +109,9 @@ class SignalWaiter {
 
 int main(int argc, char** argv) {
   SignalWaiter signals;  // before any thread starts, so all inherit the mask
-  // Debian's Abseil checks every Mutex acquisition for lock-order cycles
-  // (a debug aid that costs a graph update per lock); our locks do not nest.
+  // Debian's Abseil checks every Mutex acquisition for lock-order cycles, a
+  // debug aid that costs a graph update per lock (gRPC's locks included). The
+  // coordinator takes its locks in one order: its own, then the commit queue's.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"hpo-coordinator: the hyperparameter search service"};
   std::string listen = "127.0.0.1:50051";
