@@ -6,16 +6,14 @@
 #include <limits>
 
 namespace hpo::server::tpe {
+namespace {
 
-double ExpNonPositive(double x) {
-  x = x < -708.0 ? -708.0 : x;
-  constexpr double kLog2e = 1.4426950408889634;
-  constexpr double kLn2Hi = 0.6931471803691238;
-  constexpr double kLn2Lo = 1.9082149292705877e-10;
-  const double n = std::floor(x * kLog2e + 0.5);
-  const double r = (x - n * kLn2Hi) - n * kLn2Lo;  // |r| <= ln2 / 2
-  // Taylor series to r^12: truncation error below 2e-16 relative.
-  double p = 1.0 / 479001600.0;
+// e^r by its Taylor series to r^12 (truncation error below 2e-16 relative
+// for |r| <= ln2 / 2), in Horner form: the same operations for one double
+// and for a vector of them, so both give the same results.
+template <typename T>
+T ExpTaylor(T r) {
+  T p = T{} + 1.0 / 479001600.0;
   p = p * r + 1.0 / 39916800.0;
   p = p * r + 1.0 / 3628800.0;
   p = p * r + 1.0 / 362880.0;
@@ -28,6 +26,19 @@ double ExpNonPositive(double x) {
   p = p * r + 0.5;
   p = p * r + 1.0;
   p = p * r + 1.0;
+  return p;
+}
+
+}  // namespace
+
+double ExpNonPositive(double x) {
+  x = x < -708.0 ? -708.0 : x;
+  constexpr double kLog2e = 1.4426950408889634;
+  constexpr double kLn2Hi = 0.6931471803691238;
+  constexpr double kLn2Lo = 1.9082149292705877e-10;
+  const double n = std::floor(x * kLog2e + 0.5);
+  const double r = (x - n * kLn2Hi) - n * kLn2Lo;  // |r| <= ln2 / 2
+  const double p = ExpTaylor(r);
   const int64_t bits = (static_cast<int64_t>(n) + 1023) << 52;
   double scale;
   std::memcpy(&scale, &bits, sizeof scale);
@@ -59,19 +70,7 @@ V8 ExpNonPositive8(V8 x) {
   const V8 shifted = x * 1.4426950408889634 + kShifter;
   const V8 n = shifted - kShifter;
   const V8 r = (x - n * 0.6931471803691238) - n * 1.9082149292705877e-10;
-  V8 p = Splat(1.0 / 479001600.0);
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
+  const V8 p = ExpTaylor(r);
   const V8i shifter_bits = (V8i)Splat(kShifter);
   const V8i scale_bits = (((V8i)shifted - shifter_bits) + 1023) << 52;
   return p * (V8)scale_bits;
