@@ -145,12 +145,17 @@ void LocalCluster::StopCoordinator() {
   coordinator_.reset();
 }
 
-absl::Status LocalCluster::StartWorker(const std::string& id,
-                                       const std::vector<std::string>& extra_args) {
+absl::StatusOr<client::ChildProcess> LocalCluster::LaunchWorker(
+    const std::string& id, const std::vector<std::string>& extra_args) {
   std::vector<std::string> argv = {Binary("worker/hpo-worker"), "--coordinator", address_,
                                    "--worker-id", id};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  auto process = client::ChildProcess::Start(argv, WorkerLog(id));
+  return client::ChildProcess::Start(argv, WorkerLog(id));
+}
+
+absl::Status LocalCluster::StartWorker(const std::string& id,
+                                       const std::vector<std::string>& extra_args) {
+  auto process = LaunchWorker(id, extra_args);
   if (!process.ok()) return process.status();
   workers_.push_back(*std::move(process));
   return absl::OkStatus();
@@ -160,10 +165,7 @@ void LocalCluster::KillWorker(size_t index) { workers_[index].Kill(); }
 
 absl::Status LocalCluster::RestartWorker(size_t index, const std::string& id,
                                          const std::vector<std::string>& extra_args) {
-  std::vector<std::string> argv = {Binary("worker/hpo-worker"), "--coordinator", address_,
-                                   "--worker-id", id};
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  auto process = client::ChildProcess::Start(argv, WorkerLog(id));
+  auto process = LaunchWorker(id, extra_args);
   if (!process.ok()) return process.status();
   workers_[index] = *std::move(process);
   return absl::OkStatus();

@@ -86,6 +86,10 @@ class LocalCluster {
   std::string Binary(const std::string& relative) const;
 
  private:
+  // hpo-worker `id` on this cluster's coordinator, logging to WorkerLog(id).
+  absl::StatusOr<client::ChildProcess> LaunchWorker(const std::string& id,
+                                                    const std::vector<std::string>& extra_args);
+
   TempDir dir_;
   std::string build_dir_;
   std::optional<client::ChildProcess> coordinator_;
