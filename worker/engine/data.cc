@@ -27,6 +27,40 @@ static_assert(kDatasetNames[0] == "fashion-mnist" && kDatasetNames[1] == "synthe
 constexpr Scaling kScalingByName[] = {Scaling::kNone, Scaling::kStandardize};
 static_assert(std::size(kScalingByName) == kScalingNames.size());
 
+// How a training file of `available` examples splits: the first `validation`
+// indexes of `order` (a seeded shuffle) are validation, the next `train` are
+// training.
+struct SplitPlan {
+  int64_t validation;
+  int64_t train;
+  std::vector<int64_t> order;
+};
+
+// Checks the configured counts against `available`; errors name `source`
+// (the file, or "the training set").
+absl::StatusOr<SplitPlan> PlanSplit(const DataConfig& config, int64_t available,
+                                    int64_t default_validation, const std::string& source) {
+  SplitPlan plan;
+  plan.validation =
+      config.validation_examples > 0 ? config.validation_examples : default_validation;
+  if (plan.validation >= available) {
+    return absl::InvalidArgumentError(absl::StrCat("validation_examples is ", plan.validation,
+                                                   " but ", source, " has only ", available,
+                                                   " examples (some must remain for training)"));
+  }
+  plan.train = config.train_examples > 0 ? config.train_examples : available - plan.validation;
+  if (plan.train + plan.validation > available) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("train_examples + validation_examples is ", plan.train, " + ",
+                     plan.validation, " but ", source, " has only ", available, " examples"));
+  }
+  plan.order.resize(available);
+  std::iota(plan.order.begin(), plan.order.end(), 0);
+  Rng rng(config.seed, /*stream=*/0x5b117);
+  rng.Shuffle(plan.order);
+  return plan;
+}
+
 // Columns `order[begin, begin + count)` of `source`.
 Dataset SelectColumns(const Dataset& source, const std::vector<int64_t>& order, int64_t begin,
                       int64_t count) {
@@ -56,29 +90,14 @@ absl::StatusOr<DataSplit> LoadCsv(const DataConfig& config) {
   std::vector<std::string> classes;
   ASSIGN_OR_RETURN(Dataset all, ReadCsvDataset(options, &classes));
   const int64_t available = all.size();
-  const int64_t validation =
-      config.validation_examples > 0
-          ? config.validation_examples
-          : std::max<int64_t>(1, static_cast<int64_t>(available * kCsvDefaultValidationFraction));
-  if (validation >= available) {
-    return absl::InvalidArgumentError(absl::StrCat("validation_examples is ", validation, " but ",
-                                                   config.path, " has only ", available,
-                                                   " examples (some must remain for training)"));
-  }
-  const int64_t train_count =
-      config.train_examples > 0 ? config.train_examples : available - validation;
-  if (train_count + validation > available) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("train_examples + validation_examples is ", train_count, " + ", validation,
-                     " but ", config.path, " has only ", available, " examples"));
-  }
-  std::vector<int64_t> order(available);
-  std::iota(order.begin(), order.end(), 0);
-  Rng rng(config.seed, /*stream=*/0x5b117);
-  rng.Shuffle(order);
+  ASSIGN_OR_RETURN(
+      SplitPlan plan,
+      PlanSplit(config, available,
+                std::max<int64_t>(1, static_cast<int64_t>(available * kCsvDefaultValidationFraction)),
+                config.path));
   DataSplit split;
-  split.validation = SelectColumns(all, order, 0, validation);
-  split.train = SelectColumns(all, order, validation, train_count);
+  split.validation = SelectColumns(all, plan.order, 0, plan.validation);
+  split.train = SelectColumns(all, plan.order, plan.validation, plan.train);
   if (!config.test_path.empty()) {
     options.path = config.test_path;
     ASSIGN_OR_RETURN(split.test, ReadCsvDataset(options, &classes));
@@ -128,25 +147,8 @@ Dataset Select(const LabelledImages& source, const std::vector<int64_t>& order, 
 absl::StatusOr<DataSplit> LoadFashionMnist(const DataConfig& config) {
   const std::string dir = config.path.empty() ? std::string(kFashionMnistDefaultPath) : config.path;
   ASSIGN_OR_RETURN(LabelledImages train, ReadLabelledImages(dir, "train"));
-  const int64_t available = train.images.dims[0];
-  const int64_t validation =
-      config.validation_examples > 0 ? config.validation_examples : kFashionMnistDefaultValidation;
-  if (validation >= available) {
-    return absl::InvalidArgumentError(absl::StrCat("validation_examples is ", validation,
-                                                   " but the training set has only ", available,
-                                                   " examples (some must remain for training)"));
-  }
-  const int64_t train_count =
-      config.train_examples > 0 ? config.train_examples : available - validation;
-  if (train_count + validation > available) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("train_examples + validation_examples is ", train_count, " + ", validation,
-                     " but the training set has only ", available, " examples"));
-  }
-  std::vector<int64_t> order(available);
-  std::iota(order.begin(), order.end(), 0);
-  Rng rng(config.seed, /*stream=*/0x5b117);
-  rng.Shuffle(order);
+  ASSIGN_OR_RETURN(SplitPlan plan, PlanSplit(config, train.images.dims[0],
+                                              kFashionMnistDefaultValidation, "the training set"));
 
   ASSIGN_OR_RETURN(LabelledImages test, ReadLabelledImages(dir, "t10k"));
   if (test.images.dims[1] != train.images.dims[1] || test.images.dims[2] != train.images.dims[2]) {
@@ -158,8 +160,8 @@ absl::StatusOr<DataSplit> LoadFashionMnist(const DataConfig& config) {
   std::iota(identity.begin(), identity.end(), 0);
 
   DataSplit split;
-  split.validation = Select(train, order, 0, validation);
-  split.train = Select(train, order, validation, train_count);
+  split.validation = Select(train, plan.order, 0, plan.validation);
+  split.train = Select(train, plan.order, plan.validation, plan.train);
   split.test = Select(test, identity, 0, test.images.dims[0]);
   return split;
 }
