@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/engine/adamw_case1.h"
 #include "tests/status_matchers.h"
 
 namespace hpo::engine {
@@ -13,28 +14,13 @@ namespace {
 using ::hpo::testing::StatusIs;
 using ::testing::HasSubstr;
 
-// Case 1 of algorithms.md: six steps with gradient [1, -2, 0.5, 3] * 0.3^(t-1).
+// Case 1 with lr 0.01, with or without amsgrad.
 template <typename Scalar>
 std::vector<Scalar> RunCase1(bool amsgrad) {
   AdamWOptions options;
   options.lr = 0.01;
-  options.weight_decay = 0.1;
   options.amsgrad = amsgrad;
-  const AdamW adamw(options);
-  std::vector<Scalar> theta = {Scalar(1), Scalar(-0.5), Scalar(0.25), Scalar(2)};
-  const std::vector<double> base = {1, -2, 0.5, 3};
-  AdamWState<Scalar> state = adamw.MakeState<Scalar>(4);
-  for (int t = 1; t <= 6; ++t) {
-    std::vector<Scalar> g(4);
-    // As torch computes it: tensor(base) * 0.3 ** (t - 1), each factor
-    // rounded to Scalar, then multiplied in Scalar.
-    for (int i = 0; i < 4; ++i) {
-      g[i] = static_cast<Scalar>(base[i]) * static_cast<Scalar>(std::pow(0.3, t - 1));
-    }
-    adamw.Step(theta.data(), g.data(), state);
-  }
-  EXPECT_EQ(state.step(), 6);
-  return theta;
+  return RunCase1<Scalar>(options);
 }
 
 TEST(AdamWTest, Case1Float64MatchesTorch) {

@@ -9,28 +9,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/engine/adamw_case1.h"
 #include "worker/engine/adamw.h"
 #include "worker/engine/schedule.h"
 
 namespace hpo::engine {
 namespace {
-
-template <typename Scalar>
-std::vector<Scalar> RunTorchCase(AdamWOptions options, const std::vector<double>& lrs) {
-  options.weight_decay = 0.1;
-  const AdamW adamw(options);
-  std::vector<Scalar> theta = {Scalar(1), Scalar(-0.5), Scalar(0.25), Scalar(2)};
-  const std::vector<double> base = {1, -2, 0.5, 3};
-  AdamWState<Scalar> state = adamw.MakeState<Scalar>(4);
-  for (int t = 1; t <= 6; ++t) {
-    std::vector<Scalar> g(4);
-    for (int i = 0; i < 4; ++i) {
-      g[i] = static_cast<Scalar>(base[i]) * static_cast<Scalar>(std::pow(0.3, t - 1));
-    }
-    adamw.Step(lrs[t - 1], theta.data(), g.data(), state);
-  }
-  return theta;
-}
 
 const std::vector<double> kConstantLr(6, 0.01);
 
@@ -39,7 +23,7 @@ TEST(AdamWTorchGoldenTest, MaximizeFloat64) {
   options.maximize = true;
   const std::vector<double> expected = {1.0351110179967942, -0.5381035283189176, 0.2895997823263069,
                                         2.029125998451282};
-  const auto theta = RunTorchCase<double>(options, kConstantLr);
+  const auto theta = RunCase1<double>(options, kConstantLr);
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(theta[i], expected[i], 1e-12) << i;
 }
 
@@ -49,7 +33,7 @@ TEST(AdamWTorchGoldenTest, AmsgradMaximizeFloat64) {
   options.maximize = true;
   const std::vector<double> expected = {1.0351017504585294, -0.5380942607804471,
                                         0.28959051478845377, 2.029116730912743};
-  const auto theta = RunTorchCase<double>(options, kConstantLr);
+  const auto theta = RunCase1<double>(options, kConstantLr);
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(theta[i], expected[i], 1e-12) << i;
 }
 
@@ -62,7 +46,7 @@ TEST(AdamWTorchGoldenTest, CosineScheduledLrFloat64) {
   for (int t = 0; t < 6; ++t) lrs.push_back(ScheduledLr(schedule, 0.01, t, 6));
   const std::vector<double> expected = {0.9670647249568094, -0.4689369405746563,
                                         0.21987304910951486, 1.9633202930297482};
-  const auto theta = RunTorchCase<double>(AdamWOptions{}, lrs);
+  const auto theta = RunCase1<double>(AdamWOptions{}, lrs);
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(theta[i], expected[i], 1e-12) << i;
 }
 
@@ -71,7 +55,7 @@ TEST(AdamWTorchGoldenTest, AmsgradFloat32) {
   options.amsgrad = true;
   const std::vector<float> expected = {0.952928364276886f, -0.45592084527015686f,
                                        0.20741696655750275f, 1.9469434022903442f};
-  const auto theta = RunTorchCase<float>(options, kConstantLr);
+  const auto theta = RunCase1<float>(options, kConstantLr);
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(theta[i], expected[i], 1.2e-7 * 2) << i;
 }
 
@@ -80,7 +64,7 @@ TEST(AdamWTorchGoldenTest, MaximizeFloat32) {
   options.maximize = true;
   const std::vector<float> expected = {1.0351110696792603f, -0.5381035804748535f,
                                        0.2895997166633606f, 2.029125928878784f};
-  const auto theta = RunTorchCase<float>(options, kConstantLr);
+  const auto theta = RunCase1<float>(options, kConstantLr);
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(theta[i], expected[i], 2.4e-7 * 2) << i;
 }
 
