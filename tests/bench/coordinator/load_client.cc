@@ -47,6 +47,32 @@ double TrialObjective(const v1::Trial& trial) {
                    p.at("beta1").float_value(), p.at("beta2").float_value());
 }
 
+// The calls both kinds of client make.
+v1::AcquireTrialRequest AcquireRequest(const std::string& study, const std::string& worker_id) {
+  v1::AcquireTrialRequest request;
+  request.set_worker_id(worker_id);
+  request.set_study_name(study);
+  return request;
+}
+
+v1::CompleteTrialRequest CompleteRequest(const std::string& study, const v1::Trial& trial,
+                                         const std::string& lease_id) {
+  v1::CompleteTrialRequest request;
+  request.mutable_trial()->set_study_name(study);
+  request.mutable_trial()->set_trial_number(trial.number());
+  request.mutable_trial()->set_lease_id(lease_id);
+  request.set_value(TrialObjective(trial));
+  return request;
+}
+
+v1::TellRequest TellRequest(const std::string& study, const v1::Trial& trial) {
+  v1::TellRequest request;
+  request.set_study_name(study);
+  request.set_trial_number(trial.number());
+  request.set_value(TrialObjective(trial));
+  return request;
+}
+
 // What one client saw; merged into LoadResult once every client is done.
 struct ClientResult {
   int64_t finished = 0, errors = 0, empty_acquires = 0;
@@ -123,9 +149,7 @@ class Run {
 
   void AcquireAndComplete(v1::Coordinator::Stub& stub, const std::string& worker_id,
                           std::mt19937_64& rng, ClientResult* result) {
-    v1::AcquireTrialRequest acquire;
-    acquire.set_worker_id(worker_id);
-    acquire.set_study_name(workload_.study);
+    const v1::AcquireTrialRequest acquire = AcquireRequest(workload_.study, worker_id);
     v1::AcquireTrialResponse acquired;
     grpc::ClientContext acquire_context;
     Deadline(&acquire_context);
@@ -139,11 +163,8 @@ class Run {
       return;
     }
     Think(rng);
-    v1::CompleteTrialRequest complete;
-    complete.mutable_trial()->set_study_name(workload_.study);
-    complete.mutable_trial()->set_trial_number(acquired.trial().number());
-    complete.mutable_trial()->set_lease_id(acquired.lease().lease_id());
-    complete.set_value(TrialObjective(acquired.trial()));
+    const v1::CompleteTrialRequest complete =
+        CompleteRequest(workload_.study, acquired.trial(), acquired.lease().lease_id());
     v1::Trial completed;
     grpc::ClientContext complete_context;
     Deadline(&complete_context);
@@ -165,10 +186,7 @@ class Run {
     result->take_ms.push_back(MsSince(start));
     if (!status.ok()) return Error(result, "Ask: " + status.error_message());
     Think(rng);
-    v1::TellRequest tell;
-    tell.set_study_name(workload_.study);
-    tell.set_trial_number(trial.number());
-    tell.set_value(TrialObjective(trial));
+    const v1::TellRequest tell = TellRequest(workload_.study, trial);
     v1::Trial told;
     grpc::ClientContext tell_context;
     Deadline(&tell_context);
@@ -220,8 +238,7 @@ class CallbackClient {
   void Next() {
     if (!run_.Claim()) return done_();
     if (workload_.acquire) {
-      acquire_.set_worker_id(worker_id_);
-      acquire_.set_study_name(workload_.study);
+      acquire_ = AcquireRequest(workload_.study, worker_id_);
       acquired_.Clear();
       stub_->async()->AcquireTrial(NewContext(), &acquire_, &acquired_, [this](grpc::Status s) {
         Taken(s, "AcquireTrial", acquired_.has_trial() ? &acquired_.trial() : nullptr,
@@ -247,17 +264,12 @@ class CallbackClient {
       return done_();
     }
     if (workload_.acquire) {
-      complete_.mutable_trial()->set_study_name(workload_.study);
-      complete_.mutable_trial()->set_trial_number(trial->number());
-      complete_.mutable_trial()->set_lease_id(lease_id);
-      complete_.set_value(TrialObjective(*trial));
+      complete_ = CompleteRequest(workload_.study, *trial, lease_id);
       stub_->async()->CompleteTrial(NewContext(), &complete_, &finished_, [this](grpc::Status s) {
         Finished(s, "CompleteTrial");
       });
     } else {
-      tell_.set_study_name(workload_.study);
-      tell_.set_trial_number(trial->number());
-      tell_.set_value(TrialObjective(*trial));
+      tell_ = TellRequest(workload_.study, *trial);
       stub_->async()->Tell(NewContext(), &tell_, &finished_,
                            [this](grpc::Status s) { Finished(s, "Tell"); });
     }
