@@ -110,9 +110,8 @@ absl::Status SqliteStorage::InitSchema() {
     }
     RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode = WAL"));
   }
-  RETURN_IF_ERROR(db_.Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"));
-
-  return LoadIds();
+  // The id caches are filled by LoadAll, or by the first Write.
+  return db_.Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
 }
 
 absl::StatusOr<int64_t> SqliteStorage::QueryInt(const char* sql) {
@@ -131,6 +130,10 @@ absl::StatusOr<int64_t> SqliteStorage::StudyId(absl::string_view study_name) con
 }
 
 absl::StatusOr<std::vector<StoredStudy>> SqliteStorage::LoadAll() {
+  // The ids read here fill the caches, so Write need not read them again.
+  ids_loaded_ = false;
+  study_ids_.clear();
+  trial_ids_.clear();
   std::vector<StoredStudy> result;
   ASSIGN_OR_RETURN(sqlite::Statement stmt,
                    db_.Prepare("SELECT study_id, name, state, create_time_ms, spec FROM studies "
@@ -145,9 +148,11 @@ absl::StatusOr<std::vector<StoredStudy>> SqliteStorage::LoadAll() {
     }
     stored.study.set_state(static_cast<v1::Study::State>(stmt.Int(2)));
     stored.study.set_create_time_ms(stmt.Int(3));
+    study_ids_[stored.study.spec().name()] = stmt.Int(0);
     RETURN_IF_ERROR(LoadTrials(stmt.Int(0), &stored));
     result.push_back(std::move(stored));
   }
+  ids_loaded_ = true;
   return result;
 }
 
@@ -178,7 +183,10 @@ absl::Status SqliteStorage::LoadTrials(int64_t study_id, StoredStudy* study) {
   }
   absl::flat_hash_map<int64_t, v1::Trial*> by_id;
   // Pointers into study->trials are stable from here on.
-  for (size_t i = 0; i < study->trials.size(); ++i) by_id[ids[i]] = &study->trials[i].trial;
+  for (size_t i = 0; i < study->trials.size(); ++i) {
+    by_id[ids[i]] = &study->trials[i].trial;
+    trial_ids_[{study_id, study->trials[i].trial.number()}] = ids[i];
+  }
   ASSIGN_OR_RETURN(sqlite::Statement params,
                    db_.Prepare("SELECT trial_id, name, kind, value FROM trial_params "
                                "WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)"));
