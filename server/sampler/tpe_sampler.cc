@@ -268,6 +268,8 @@ void TpeSampler::BuildGroups(int64_t trial_number) {
   position_.resize(status_.size());
   below_.numbers.clear();
   above_.numbers.clear();
+  // n counts finished trials only: running ones join "above" under constant
+  // liar but do not grow n_below, as in Optuna (3.1 to 4.9).
   const int64_t n = static_cast<int64_t>(complete_rank_.size() + pruned_rank_.size());
   int64_t n_below = tpe::NBelow(n, options_.gamma);
   for (const auto& [score, number] : complete_rank_) {
