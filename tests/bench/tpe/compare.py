@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Prints the TPE benchmark tables side by side from the JSON files the
-benchmarks wrote: quality (ours through the service vs Optuna 3.1 run here
-vs the Optuna 4.9 figures of benchmarks.md), parallel, latency.
+benchmarks wrote: quality (ours through the service vs Optuna 3.1 run here,
+with and without Optuna 3.5's density fix, vs the Optuna 4.9 figures of
+benchmarks.md), parallel, latency.
 
-  compare.py --dir DIR   (reads ours.json, optuna31.json, parallel.json,
-                          latency.json, optuna_latency.json when present)
+  compare.py --dir DIR   (reads ours.json, optuna31.json, optuna31_fixed.json,
+                          parallel.json, latency.json, optuna_latency.json
+                          when present)
 """
 import argparse
 import json
@@ -57,16 +59,20 @@ def main():
     args = parser.parse_args()
     ours = load(args.dir, "ours.json")
     optuna31 = load(args.dir, "optuna31.json")
+    fixed = load(args.dir, "optuna31_fixed.json")
     parallel = load(args.dir, "parallel.json")
     if ours:
         n = len(next(iter(ours.values())))
         print(f"\n## Quality: best value after 100 trials, median [q1, q3] over {n} seeds (minimise)")
-        print("'ok' when our median is at most Optuna's. P(hpo better): the chance that a seed of"
-              " ours ends below a seed of Optuna 3.1's, from every pair in this run; medians of 20"
-              " seeds move a lot, this says whether a 'worse' is more than noise.\n")
+        print("'ok' when our median is at most Optuna's. P: the chance that a seed of ours ends"
+              " below a seed of the peer's, from every pair in this run (0.5: no difference);"
+              " medians of 20 seeds move a lot, P says whether a 'worse' is more than noise."
+              " '3.1 + fix': Optuna 3.1 with the -log(sigma) term that Optuna 3.5 added to its"
+              " kernel density.\n")
         print(f"| {'function/mode':30} | {'hpo TPE (service)':30} | {'Optuna 3.1 (run here)':30} "
-              f"| {'Optuna 4.9 (benchmarks.md)':30} | vs 3.1 | P(hpo better) vs 3.1 | vs 4.9 |")
-        print("|" + "---|" * 7)
+              f"| P vs 3.1 | {'3.1 + fix (run here)':30} | P vs fix "
+              f"| {'Optuna 4.9 (benchmarks.md)':30} | vs 3.1 | vs 4.9 |")
+        print("|" + "---|" * 9)
         for name in ORDER:
             for mode in ("independent", "multivariate"):
                 key = f"{name}/{mode}"
@@ -76,8 +82,10 @@ def main():
                 vs31 = "-" if not (a and b) else ("ok" if a[0] <= b[0] else "worse")
                 vs49 = "-" if not a else ("ok" if a[0] <= c[0] else "worse")
                 p = f"{p_better(ours[key], optuna31[key]):.2f}" if a and b else "-"
-                print(f"| {key:30} | {fmt(a):30} | {fmt(b):30} | {fmt(c):30} | {vs31:6} "
-                      f"| {p:>20} | {vs49:6} |")
+                f = quartiles(fixed[key]) if fixed and key in fixed else None
+                pf = f"{p_better(ours[key], fixed[key]):.2f}" if a and f else "-"
+                print(f"| {key:30} | {fmt(a):30} | {fmt(b):30} | {p:>8} | {fmt(f):30} | {pf:>8} "
+                      f"| {fmt(c):30} | {vs31:6} | {vs49:6} |")
     if parallel and ours:
         print(f"\n## Parallel: 8 workers asking at once, 100 trials")
         print(f"trials asked: {parallel['asked']}; asked while an identical trial was RUNNING: "

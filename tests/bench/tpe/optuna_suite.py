@@ -3,6 +3,11 @@
 
 Writes {"function/mode": [best value per seed], ...} as JSON to --out.
 Run with /usr/bin/python3 (Debian's Optuna 3.1).
+
+--density-fix runs Optuna 3.1 with the one-line fix Optuna 3.5 made
+(optuna/optuna#5109): 3.1's truncated-normal log density lacks the
+-log(sigma) term, so its Parzen estimators are not normalised densities.
+Our sampler keeps the term; this run shows what the term alone changes.
 """
 import argparse
 import json
@@ -11,7 +16,9 @@ import sys
 import time
 import warnings
 
+import numpy as np
 import optuna
+from optuna.samplers._tpe import _truncnorm, parzen_estimator
 
 
 def branin(t):
@@ -40,6 +47,16 @@ def mixed(t):
             + 0.08 * (math.log10(lr) + 3) ** 2 + 0.5 * (dropout - 0.2) ** 2)
 
 
+def apply_density_fix():
+    unfixed = _truncnorm.logpdf
+
+    def logpdf(x, a, b, loc=0, scale=1):
+        return unfixed(x, a, b, loc, scale) - np.log(scale)
+
+    assert parzen_estimator.truncnorm is _truncnorm, "not the Optuna 3.1 layout"
+    _truncnorm.logpdf = logpdf
+
+
 SUITE = {"branin": branin, "styblinski_tang4": styblinski_tang4, "rosenbrock4": rosenbrock4,
          "mixed": mixed}
 
@@ -49,7 +66,12 @@ def main():
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--density-fix", action="store_true")
     args = parser.parse_args()
+    label = f"optuna {optuna.__version__}"
+    if args.density_fix:
+        apply_density_fix()
+        label += " + 3.5 density fix"
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.simplefilter("ignore")  # multivariate is "experimental" in 3.1
     results = {}
@@ -64,7 +86,7 @@ def main():
                 study.optimize(f, n_trials=args.trials)
                 bests.append(study.best_value)
             results[key] = bests
-            print(f"optuna {optuna.__version__} {key}: done ({time.time() - start:.0f} s)",
+            print(f"{label} {key}: done ({time.time() - start:.0f} s)",
                   file=sys.stderr)
     with open(args.out, "w") as out:
         json.dump(results, out, indent=1)

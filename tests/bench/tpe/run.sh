@@ -23,6 +23,9 @@ echo "== quality: hpo TPE through the service ($seeds seeds)"
 HPO_BUILD_DIR="$build" "$bench/tpe_quality_bench" --seeds "$seeds" --out "$out/ours.json"
 echo "== quality: Optuna (Debian's python3-optuna) on the same suite"
 /usr/bin/python3 "$root/tests/bench/tpe/optuna_suite.py" --seeds "$seeds" --out "$out/optuna31.json"
+echo "== quality: the same Optuna with Optuna 3.5's fix of its kernel density"
+/usr/bin/python3 "$root/tests/bench/tpe/optuna_suite.py" --seeds "$seeds" --density-fix \
+  --out "$out/optuna31_fixed.json"
 echo "== parallel: 8 workers"
 HPO_BUILD_DIR="$build" "$bench/tpe_parallel_bench" --seeds "$seeds" --out "$out/parallel.json" || \
   echo "parallel: identical parameters handed to RUNNING trials (see above)"
