@@ -3,8 +3,9 @@
 #   tests/bench/tpe/run.sh [BUILD_DIR]      (default: build)
 # Installs Debian's python3-optuna (deploy/install-bench-deps.sh), builds the
 # coordinator and the benchmarks, then: quality through the service vs
-# Optuna 3.1 on the suite (20 seeds, 100 trials, both modes), 8 parallel
-# askers, and the latency of one suggestion at 100 to 10,000 trials.
+# Optuna 3.1 on the suite (20 seeds, 100 trials, both modes), and vs the same
+# Optuna with the density fix of Optuna 3.5 (optuna_suite.py --density-fix),
+# 8 parallel askers, and the latency of one suggestion at 100 to 10,000 trials.
 # SEEDS=50 tests/bench/tpe/run.sh for more seeds. Results stay in
 # $OUT (default: a fresh temp directory), printed at the end.
 set -euo pipefail
