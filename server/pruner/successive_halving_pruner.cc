@@ -39,6 +39,7 @@ bool SuccessiveHalvingPruner::ShouldPrune(absl::Span<const v1::Trial> trials,
   }
   const std::optional<double> value = ValueAt(trial, step);
   if (!value.has_value()) return false;
+  constexpr int64_t kLastStep = std::numeric_limits<int64_t>::max();
   for (int64_t rung = 0;; ++rung) {
     const int64_t rung_step = RungStep(rung);
     if (step < rung_step || (max_resource_ > 0 && rung_step >= max_resource_)) return false;
@@ -59,6 +60,8 @@ bool SuccessiveHalvingPruner::ShouldPrune(absl::Span<const v1::Trial> trials,
       std::sort(competing.begin(), competing.end());
       if (*value > competing[promotable]) return true;
     }
+    // RungStep saturates: a report at the last step has met every rung.
+    if (rung_step == kLastStep) return false;
   }
 }
 

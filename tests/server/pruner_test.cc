@@ -1,3 +1,4 @@
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -169,6 +170,20 @@ TEST(SuccessiveHalvingPrunerTest, ARungAtTheLastStepDoesNotPrune) {
   EXPECT_FALSE(pruner.ShouldPrune(trials, trials[1], 9));  // finished: keep the result
   trials[1] = MakeTrial(1, v1::Trial::RUNNING, {{1, 0.05}, {3, 0.5}});
   EXPECT_TRUE(pruner.ShouldPrune(trials, trials[1], 3));  // rung 3 < 9 still prunes
+}
+
+TEST(SuccessiveHalvingPrunerTest, AReportAtTheLargestStepEnds) {
+  // Rungs 1, 2, 4, ..., 2^62, then RungStep saturates at the largest step:
+  // a report there used to loop on that rung forever, holding the
+  // coordinator's lock.
+  constexpr int64_t kLargest = std::numeric_limits<int64_t>::max();
+  SuccessiveHalvingPruner pruner(1, 2, 0, 0, v1::MINIMIZE);
+  EXPECT_EQ(pruner.RungStep(63), kLargest);
+  std::vector<v1::Trial> trials = {MakeTrial(0, v1::Trial::COMPLETE, {{1, 0.1}}),
+                                   MakeTrial(1, v1::Trial::RUNNING, {{kLargest, 0.05}})};
+  EXPECT_FALSE(pruner.ShouldPrune(trials, trials[1], kLargest));  // best at every rung
+  trials[1] = MakeTrial(1, v1::Trial::RUNNING, {{kLargest, 0.5}});
+  EXPECT_TRUE(pruner.ShouldPrune(trials, trials[1], kLargest));  // worse than 0.1 at rung 0
 }
 
 TEST(HyperbandPrunerTest, BracketsFollowTheBudgets) {
