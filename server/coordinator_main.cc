@@ -165,6 +165,9 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, security->credentials, &port);
+  // gRPC sets SO_REUSEPORT by default, so a second coordinator on a port in
+  // use would start and take a share of the first one's calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   // Calls block while their change is committed, so with hundreds of
   // workers hundreds of calls wait at once. Keep that many idle threads:
@@ -175,7 +178,8 @@ int main(int argc, char** argv) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    std::cerr << "hpo-coordinator: cannot listen on " << listen << "\n";
+    std::cerr << "hpo-coordinator: cannot listen on " << listen
+              << " (is another process serving that port?)\n";
     return 1;
   }
   const std::string host = listen.substr(0, listen.rfind(':'));

@@ -71,7 +71,9 @@ void BindRetryOf(sqlite::Statement& stmt, int index, const v1::Trial& trial) {
 
 absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path) {
   ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(path));
-  std::unique_ptr<SqliteStorage> storage(new SqliteStorage(std::move(db)));
+  // Locked before the connection's first query takes SQLite's own locks.
+  ASSIGN_OR_RETURN(FileLock lock, FileLock::Exclusive(path));
+  std::unique_ptr<SqliteStorage> storage(new SqliteStorage(std::move(lock), std::move(db)));
   if (absl::Status status = storage->InitSchema(); !status.ok()) {
     return absl::Status(status.code(), absl::StrCat(path, ": ", status.message()));
   }

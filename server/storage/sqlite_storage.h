@@ -2,7 +2,8 @@
 // survives power loss), statements prepared once, one transaction per Write.
 //
 // Refuses a file that is not an hpo database (application_id) or whose schema
-// is newer than this build knows, without writing to it. Not thread-safe.
+// is newer than this build knows, without writing to it, and a file another
+// process has open as storage (FileLock). Not thread-safe.
 #ifndef HPO_SERVER_STORAGE_SQLITE_STORAGE_H_
 #define HPO_SERVER_STORAGE_SQLITE_STORAGE_H_
 
@@ -16,6 +17,7 @@
 #include "absl/strings/string_view.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "server/storage/file_lock.h"
 #include "server/storage/sqlite_db.h"
 #include "server/storage/storage.h"
 
@@ -28,14 +30,16 @@ class SqliteStorage : public Storage {
   static constexpr int32_t kApplicationId = 0x48504f31;
 
   // Opens or creates the database at `path`. FAILED_PRECONDITION for a file
-  // that is another program's or has a newer schema; DATA_LOSS for a corrupt one.
+  // that is another program's, has a newer schema or is in use by another
+  // SqliteStorage (any process); DATA_LOSS for a corrupt one.
   static absl::StatusOr<std::unique_ptr<SqliteStorage>> Open(const std::string& path);
 
   absl::StatusOr<std::vector<StoredStudy>> LoadAll() override;
   absl::Status Write(absl::Span<const StorageWrite> writes) override;
 
  private:
-  explicit SqliteStorage(sqlite::Database db) : db_(std::move(db)) {}
+  SqliteStorage(FileLock lock, sqlite::Database db)
+      : lock_(std::move(lock)), db_(std::move(db)) {}
   absl::Status InitSchema();
   // The first column of the first row of `sql`; NOT_FOUND if there is none.
   absl::StatusOr<int64_t> QueryInt(const char* sql);
@@ -55,6 +59,7 @@ class SqliteStorage : public Storage {
   absl::Status ReplaceUserAttrs(int64_t trial_id, const v1::Trial& trial, bool inserted);
   absl::Status LoadTrials(int64_t study_id, StoredStudy* study);
 
+  FileLock lock_;  // before db_: released only after the connection is closed
   sqlite::Database db_;
   absl::flat_hash_map<const char*, std::unique_ptr<sqlite::Statement>> statements_;
   bool ids_loaded_ = false;

@@ -335,5 +335,38 @@ TEST(StorageFaultE2eTest, DatabaseInAnUnwritableDirectoryIsRefusedAtStartAndLeft
   ExpectDatabaseStillServes(cluster, trials);
 }
 
+TEST(StorageFaultE2eTest, ASecondCoordinatorOnTheSameDatabaseOrPortIsRefused) {
+  LocalCluster cluster;
+  ASSERT_OK(cluster.StartCoordinator());
+  ASSERT_OK(cluster.client().CreateStudy(Spec(), /*load_if_exists=*/false));
+  auto stub = Stub(cluster);
+  v1::Trial asked, told;
+  ASSERT_TRUE(Ask(*stub, &asked).ok());
+  ASSERT_TRUE(Tell(*stub, asked.number(), 0.5, &told).ok());
+  const std::string coordinator = cluster.Binary("server/hpo-coordinator");
+
+  // It would serve its own copy of the studies and overwrite the first one's
+  // results with it.
+  CommandResult same_db = cluster.RunAs(
+      {coordinator, "--listen", "127.0.0.1:0", "--db", cluster.db_path()}, std::nullopt, 20s);
+  EXPECT_GT(same_db.exit_code, 0) << "exit " << same_db.exit_code << ": " << same_db.err;
+  EXPECT_THAT(same_db.err, HasSubstr(cluster.db_path() + " is in use by another process"));
+  EXPECT_THAT(same_db.err, Not(HasSubstr("serving on")));
+
+  // gRPC's default SO_REUSEPORT would let it share the port and take a share
+  // of the calls.
+  CommandResult same_port = cluster.RunAs(
+      {coordinator, "--listen", cluster.address(), "--db", cluster.File("other.db")},
+      std::nullopt, 20s);
+  EXPECT_GT(same_port.exit_code, 0) << "exit " << same_port.exit_code << ": " << same_port.err;
+  EXPECT_THAT(same_port.err, HasSubstr("cannot listen on " + cluster.address()));
+  EXPECT_THAT(same_port.err, Not(HasSubstr("serving on")));
+
+  // The first one still serves every call, and its result stands.
+  for (int i = 0; i < 10; ++i) ExpectTrialsAre(cluster, {{told.number(), told}});
+  v1::Trial next;
+  EXPECT_TRUE(Ask(*stub, &next).ok());
+}
+
 }  // namespace
 }  // namespace hpo::testing

@@ -2,10 +2,12 @@
 
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -17,6 +19,7 @@ namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
 using ::hpo::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 v1::Study MakeStudy(const std::string& name) {
@@ -145,6 +148,31 @@ TEST(SqliteStorageTest, NewFileIsReadableByOwnerOnly) {
   struct stat info = {};
   ASSERT_EQ(stat(dir.File("hpo.db").c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600);
+}
+
+TEST(SqliteStorageTest, AFileInUseIsRefusedUntilItsOwnerClosesIt) {
+  hpo::testing::TempDir dir;
+  const std::string path = dir.File("hpo.db");
+  auto first = SqliteStorage::Open(path);
+  ASSERT_OK(first);
+  ASSERT_OK(Write(**first, CreateStudyWrite{MakeStudy("s")}));
+  absl::Status refused = SqliteStorage::Open(path).status();
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                AllOf(HasSubstr(path + " is in use by another process"),
+                                      HasSubstr("another --db"))));
+  // The holder's pid, when /proc/locks names it (it does on ext4).
+  if (absl::StrContains(refused.message(), "(pid ")) {
+    EXPECT_THAT(refused.message(), HasSubstr("(pid " + std::to_string(getpid()) + ")"));
+  }
+  // The refused open took nothing from the owner, SQLite's locks included.
+  ASSERT_OK(Write(**first, TrialWrite{MakeTrial("s", 0), "lease-0"}));
+  first->reset();
+  auto second = SqliteStorage::Open(path);
+  ASSERT_OK(second);
+  auto studies = (*second)->LoadAll();
+  ASSERT_OK(studies);
+  ASSERT_EQ(studies->size(), 1u);
+  EXPECT_EQ((*studies)[0].trials.size(), 1u);
 }
 
 TEST(SqliteStorageTest, RefusesAnotherProgramsDatabaseWithoutTouchingIt) {
