@@ -7,6 +7,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "common/search_space.h"
 #include "common/spec_validator.h"
@@ -220,6 +221,21 @@ void Coordinator::SetStudyState(StudyState& study, v1::Study::State state) {
 void Coordinator::Store(StudyState& study, v1::Trial trial, std::string lease_id) {
   pending_.push_back(TrialWrite{trial, lease_id});
   study.Put(std::move(trial), std::move(lease_id));
+}
+
+std::string Coordinator::StillRunning(const StudyState& study) {
+  const auto it = study.counts.find(v1::Trial::RUNNING);
+  const int64_t running = it == study.counts.end() ? 0 : it->second;
+  if (running == 0) return "";
+  // Asked trials hold no lease: one that is never told keeps the study open.
+  std::vector<int64_t> numbers;
+  for (const v1::Trial& trial : study.trials) {
+    if (numbers.size() == 10) break;
+    if (trial.state() == v1::Trial::RUNNING) numbers.push_back(trial.number());
+  }
+  return absl::StrCat("; it completes when its ", running, " RUNNING trial",
+                      running == 1 ? "" : "s", " (", absl::StrJoin(numbers, ", "),
+                      running > 10 ? ", ..." : "", ") finish: tell them a value or --state fail");
 }
 
 bool Coordinator::CanCreateTrial(const StudyState& study) const {
@@ -462,9 +478,9 @@ absl::StatusOr<v1::Trial> Coordinator::Ask(absl::string_view study_name) {
       return absl::FailedPreconditionError(absl::StrCat("study \"", study_name, "\" is STOPPED"));
     }
     if (!CanCreateTrial(*study)) {
-      return absl::FailedPreconditionError(absl::StrCat("study \"", study_name,
-                                                        "\" has reached max_trials (",
-                                                        study->study.spec().max_trials(), ")"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("study \"", study_name, "\" has reached max_trials (",
+                       study->study.spec().max_trials(), ")", StillRunning(*study)));
     }
     ASSIGN_OR_RETURN(v1::Trial * trial, NewTrial(*study, "ask", /*leased=*/false));
     return *trial;

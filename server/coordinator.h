@@ -148,6 +148,8 @@ class Coordinator {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Marks the study COMPLETED once max_trials trials exist and all are done.
   void MaybeComplete(StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // For "max_trials reached": which trials still hold the study open.
+  static std::string StillRunning(const StudyState& study);
   bool CanCreateTrial(const StudyState& study) const;
   v1::Study Summarize(const StudyState& study) const;
 

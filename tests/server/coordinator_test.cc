@@ -322,6 +322,23 @@ TEST_F(CoordinatorTest, AskTellFollowsTheDirection) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already FAILED")));
 }
 
+TEST_F(CoordinatorTest, AskPastMaxTrialsNamesTheTrialsStillRunning) {
+  v1::StudySpec spec = Spec(kAskTellSpec);
+  spec.set_max_trials(3);
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  for (int i = 0; i < 3; ++i) ASSERT_OK(coordinator_->Ask("quadratic"));
+  v1::TellRequest tell;
+  tell.set_study_name("quadratic");
+  tell.set_trial_number(1);
+  tell.set_value(1.0);
+  ASSERT_OK(coordinator_->Tell(tell));
+  // Asked trials hold no lease: the two never told keep the study open.
+  EXPECT_THAT(coordinator_->Ask("quadratic"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("has reached max_trials (3); it completes when its 2 RUNNING "
+                                 "trials (0, 2) finish")));
+}
+
 TEST_F(CoordinatorTest, APrunedReportEndsTheTrialAtOnceAndSurvivesARestart) {
   v1::StudySpec spec = Spec(kAskTellSpec);
   spec.set_direction(v1::MINIMIZE);
