@@ -282,7 +282,7 @@ v1::Trial* Coordinator::StartWaitingTrial(StudyState& study, absl::string_view w
   return &study.trials[number];
 }
 
-void Coordinator::ExpireLease(StudyState& study, int64_t number) {
+void Coordinator::FailAndRetry(StudyState& study, int64_t number, absl::string_view reason) {
   const v1::Trial& trial = study.trials[number];
   int retries = 0;
   for (const v1::Trial* t = &trial; t->has_retry_of(); t = &study.trials[t->retry_of()]) {
@@ -298,7 +298,7 @@ void Coordinator::ExpireLease(StudyState& study, int64_t number) {
     retry->set_retry_of(number);
   }
   std::string lease_id = study.lease_ids[number];
-  Store(study, Finished(trial, v1::Trial::FAILED, std::nullopt, "lease expired", {}),
+  Store(study, Finished(trial, v1::Trial::FAILED, std::nullopt, std::string(reason), {}),
         std::move(lease_id));
   if (retry.has_value()) {
     study.waiting.push_back(retry->number());
@@ -466,8 +466,11 @@ absl::StatusOr<v1::Trial> Coordinator::FailTrial(const v1::FailTrialRequest& req
   return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
     StudyState* study = nullptr;
     ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
-    return Finish(*study, *trial, v1::Trial::FAILED, std::nullopt,
-                  request.reason().empty() ? "failed by worker" : request.reason(), {});
+    const std::string reason = request.reason().empty() ? "failed by worker" : request.reason();
+    if (!request.retry()) return Finish(*study, *trial, v1::Trial::FAILED, std::nullopt, reason, {});
+    const int64_t number = trial->number();
+    FailAndRetry(*study, number, reason);
+    return study->trials[number];
   });
 }
 
@@ -589,7 +592,7 @@ absl::StatusOr<int> Coordinator::ReclaimExpiredLeases() {
         if (study->trials[number].lease_expire_time_ms() <= now) expired.push_back(number);
       }
       for (int64_t number : expired) {
-        ExpireLease(*study, number);
+        FailAndRetry(*study, number, "lease expired");
         ++reclaimed;
       }
     }

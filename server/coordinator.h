@@ -135,9 +135,11 @@ class Coordinator {
   // Hands the oldest WAITING retry to `worker_id` under a new lease.
   v1::Trial* StartWaitingTrial(StudyState& study, absl::string_view worker_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Fails the trial whose lease expired and, unless its chain of retries has
-  // reached max_retries, queues a WAITING copy with the same params.
-  void ExpireLease(StudyState& study, int64_t number) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fails a trial that did not fail on its own (its lease expired, its
+  // worker stopped) and, unless its chain of retries has reached
+  // max_retries, queues a WAITING copy with the same params.
+  void FailAndRetry(StudyState& study, int64_t number, absl::string_view reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `trial` as it is once finished in `state`.
   v1::Trial Finished(const v1::Trial& trial, v1::Trial::State state, std::optional<double> value,
                      std::string reason,

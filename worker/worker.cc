@@ -114,12 +114,14 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
   const std::string label = absl::StrCat("trial ", trial.number(), " of ", trial.study_name());
   std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " started\n";
 
-  auto fail = [&](const std::string& reason) {
+  // `retry`: the trial did not fail on its own; the coordinator queues it again.
+  auto fail = [&](const std::string& reason, bool retry = false) {
     std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " FAILED: " << reason
               << "\n";
     v1::FailTrialRequest request;
     *request.mutable_trial() = ref;
     request.set_reason(reason);
+    request.set_retry(retry);
     v1::Trial reply;
     grpc::Status status = CallWithRetry(
         [&](grpc::ClientContext* context) { return stub_->FailTrial(context, request, &reply); },
@@ -167,9 +169,14 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
   };
   absl::StatusOr<engine::TrainSummary> summary = engine::Train(plan->train, **data, on_epoch);
   if (!summary.ok()) return fail(std::string(summary.status().message()));
+  // A stop that came with the last epoch's report is too late to save anything:
+  // the trial has its result.
+  const bool trained = static_cast<int>(summary->epochs.size()) == plan->train.epochs;
+  if (stop_reason == "worker stopped" && trained) stop_reason.clear();
   if (!stop_reason.empty() || summary->epochs.empty()) {
     // Pruned, or a lost lease: the coordinator has already finished this trial.
-    if (stop_reason == "worker stopped" || stop_reason == "study stopped") fail(stop_reason);
+    if (stop_reason == "worker stopped") fail(stop_reason, /*retry=*/true);
+    if (stop_reason == "study stopped") fail(stop_reason);
     std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " stopped: "
               << stop_reason << "\n";
     return;

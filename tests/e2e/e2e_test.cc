@@ -268,6 +268,52 @@ TEST(EndToEndTest, KillingTheCoordinatorLosesNoCompleteTrial) {
   EXPECT_EQ(sampled, 16);
 }
 
+TEST(EndToEndTest, AStoppedWorkerGivesItsTrialBackAndAnotherFinishesIt) {
+  LocalCluster cluster;
+  ASSERT_OK(cluster.StartCoordinator());
+  v1::StudySpec spec = ParseSpec(kSyntheticSpec);
+  spec.set_max_trials(1);
+  spec.mutable_task()->set_epochs(400);  // each epoch is a durable report: about a second
+  ASSERT_OK(cluster.client().CreateStudy(spec, false));
+  ASSERT_OK(cluster.StartWorker("w1"));
+  // Once trial 0 is under way, stop its worker as an operator or a
+  // preempted machine does: SIGTERM.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  bool started = false;
+  while (!started && std::chrono::steady_clock::now() < deadline) {
+    auto trials = cluster.client().ListTrials("synthetic");
+    ASSERT_OK(trials);
+    started = !trials->empty() && (*trials)[0].intermediate_values_size() > 0;
+    if (!started) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(started);
+  cluster.StopWorkers();
+
+  auto trials = cluster.client().ListTrials("synthetic");
+  ASSERT_OK(trials);
+  ASSERT_EQ(trials->size(), 2u);
+  const v1::Trial& stopped = (*trials)[0];
+  EXPECT_EQ(stopped.state(), v1::Trial::FAILED);
+  EXPECT_EQ(stopped.fail_reason(), "worker stopped");
+  EXPECT_LT(stopped.intermediate_values_size(), 400);
+  EXPECT_EQ((*trials)[1].state(), v1::Trial::WAITING);
+  EXPECT_EQ((*trials)[1].retry_of(), 0);
+
+  // The next worker runs it to the end, with the same params.
+  ASSERT_OK(cluster.StartWorker("w2"));
+  ASSERT_OK(cluster.WaitForStudy("synthetic", 60s));
+  trials = cluster.client().ListTrials("synthetic");
+  ASSERT_OK(trials);
+  ASSERT_EQ(trials->size(), 2u);
+  const v1::Trial& retried = (*trials)[1];
+  EXPECT_EQ(retried.state(), v1::Trial::COMPLETE);
+  EXPECT_EQ(retried.worker_id(), "w2");
+  EXPECT_EQ(retried.intermediate_values_size(), 400);
+  for (const auto& [name, value] : stopped.params()) {
+    EXPECT_EQ(retried.params().at(name).DebugString(), value.DebugString()) << name;
+  }
+}
+
 TEST(EndToEndTest, AnyProgramCanBeTheObjectiveThroughAskAndTell) {
   LocalCluster cluster;
   ASSERT_OK(cluster.StartCoordinator());

@@ -262,6 +262,35 @@ TEST_F(CoordinatorTest, AnExpiredTrialIsRetriedWithItsParamsUpToMaxRetries) {
   EXPECT_EQ(coordinator_->GetStudy("fmnist")->state(), v1::Study::COMPLETED);
 }
 
+TEST_F(CoordinatorTest, AFailureWithRetryQueuesTheSameParamsAgain) {
+  v1::StudySpec spec = Spec(kTaskSpec);
+  spec.set_max_trials(1);
+  spec.set_max_retries(1);
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  // A worker that is stopping gives its trial back.
+  v1::AcquireTrialResponse first = Acquire("w1");
+  v1::FailTrialRequest fail;
+  *fail.mutable_trial() = Ref(first);
+  fail.set_reason("worker stopped");
+  fail.set_retry(true);
+  auto failed = coordinator_->FailTrial(fail);
+  ASSERT_OK(failed);
+  EXPECT_EQ(failed->state(), v1::Trial::FAILED);
+  EXPECT_EQ(failed->fail_reason(), "worker stopped");
+  v1::AcquireTrialResponse retried = Acquire("w2");
+  ASSERT_TRUE(retried.has_trial());
+  EXPECT_EQ(retried.trial().number(), 1);
+  EXPECT_EQ(retried.trial().retry_of(), 0);
+  for (const auto& [name, value] : first.trial().params()) {
+    EXPECT_TRUE(MessageDifferencer::Equals(retried.trial().params().at(name), value)) << name;
+  }
+  // max_retries bounds the chain.
+  *fail.mutable_trial() = Ref(retried);
+  ASSERT_OK(coordinator_->FailTrial(fail));
+  EXPECT_FALSE(Acquire().has_trial());
+  EXPECT_EQ(coordinator_->GetStudy("fmnist")->state(), v1::Study::COMPLETED);
+}
+
 TEST_F(CoordinatorTest, RestartKeepsResultsAndReArmsRunningLeases) {
   ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));
   v1::TrialRef done = Ref(Acquire());
