@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -98,14 +99,15 @@ absl::Status Worker::Run(const std::atomic<bool>& stop) {
                          stop);
       continue;
     }
-    RunTrial(response, stop);
+    RETURN_IF_ERROR(RunTrial(response, stop));
     ++trials_done;
     idle_since = Clock::now();
   }
   return absl::OkStatus();
 }
 
-void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomic<bool>& stop) {
+absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
+                              const std::atomic<bool>& stop) {
   const v1::Trial& trial = acquired.trial();
   v1::TrialRef ref;
   ref.set_study_name(trial.study_name());
@@ -133,9 +135,21 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
   };
 
   absl::StatusOr<TaskPlan> plan = PlanTask(acquired.spec().task(), trial.params());
-  if (!plan.ok()) return fail(std::string(plan.status().message()));
+  if (!plan.ok()) {
+    fail(std::string(plan.status().message()));
+    return absl::OkStatus();
+  }
   absl::StatusOr<const engine::DataSplit*> data = Data(plan->data);
-  if (!data.ok()) return fail(std::string(data.status().message()));
+  if (!data.ok()) {
+    // Every trial of the study needs this data: failing them one by one would
+    // use the study up. Give this one back and stop.
+    fail(std::string(data.status().message()), /*retry=*/true);
+    std::error_code ignored;
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot load the data of study ", trial.study_name(), ": ", data.status().message(),
+        "; gave ", label, " back and stopped (relative paths are read from this worker's "
+        "directory, ", std::filesystem::current_path(ignored).string(), ")"));
+  }
 
   const auto period = std::chrono::milliseconds(std::max<int64_t>(
       100, static_cast<int64_t>(acquired.spec().lease_seconds() * 1000 / 3)));
@@ -168,7 +182,10 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
     return stop_reason.empty() ? engine::Decision::kContinue : engine::Decision::kStop;
   };
   absl::StatusOr<engine::TrainSummary> summary = engine::Train(plan->train, **data, on_epoch);
-  if (!summary.ok()) return fail(std::string(summary.status().message()));
+  if (!summary.ok()) {
+    fail(std::string(summary.status().message()));
+    return absl::OkStatus();
+  }
   // A stop that came with the last epoch's report is too late to save anything:
   // the trial has its result.
   const bool trained = static_cast<int>(summary->epochs.size()) == plan->train.epochs;
@@ -179,7 +196,7 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
     if (stop_reason == "study stopped") fail(stop_reason);
     std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " stopped: "
               << stop_reason << "\n";
-    return;
+    return absl::OkStatus();
   }
 
   const engine::EpochReport& last = summary->epochs.back();
@@ -200,10 +217,11 @@ void Worker::RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomi
   if (!status.ok()) {
     std::cerr << "hpo-worker: could not complete " << label << ": " << status.error_message()
               << "\n";
-    return;
+    return absl::OkStatus();
   }
   std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " COMPLETE val_loss "
             << last.val_loss << "\n";
+  return absl::OkStatus();
 }
 
 }  // namespace hpo::worker

@@ -35,12 +35,14 @@ class Worker {
       : stub_(stub), options_(std::move(options)) {}
 
   // Runs until `stop` becomes true, max_trials are done or the worker has been
-  // idle long enough. A trial in hand when `stop` is set is failed ("worker
-  // stopped"). Errors only for what retrying cannot fix.
+  // idle long enough. A trial in hand when `stop` is set is given back
+  // ("worker stopped", queued again). Errors only for what retrying cannot
+  // fix, such as data that does not load (its trial is given back too).
   absl::Status Run(const std::atomic<bool>& stop);
 
  private:
-  void RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomic<bool>& stop);
+  // Errors only when this worker cannot run the study's trials at all.
+  absl::Status RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomic<bool>& stop);
   absl::StatusOr<const engine::DataSplit*> Data(const engine::DataConfig& config);
 
   v1::Coordinator::StubInterface* stub_;

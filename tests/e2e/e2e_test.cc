@@ -6,6 +6,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "common/search_space.h"
 #include "common/spec_parser.h"
 #include "common/trial_state.h"
@@ -311,6 +312,56 @@ TEST(EndToEndTest, AStoppedWorkerGivesItsTrialBackAndAnotherFinishesIt) {
   EXPECT_EQ(retried.intermediate_values_size(), 400);
   for (const auto& [name, value] : stopped.params()) {
     EXPECT_EQ(retried.params().at(name).DebugString(), value.DebugString()) << name;
+  }
+}
+
+TEST(EndToEndTest, DataThatDoesNotLoadStopsTheWorkerWithoutUsingUpTheStudy) {
+  LocalCluster cluster;
+  ASSERT_OK(cluster.StartCoordinator());
+  ASSERT_OK(cluster.client().CreateStudy(ParseSpec(R"yaml(
+name: csv-study
+sampler: {type: random, seed: 3}
+max_trials: 3
+params:
+  lr: {type: float, low: 1.0e-3, high: 3.0e-1, log: true}
+task:
+  dataset: {name: csv, path: points.csv, label_column: y, problem: regression,
+            validation_examples: 10}
+  model: {type: linear}
+  epochs: 2
+)yaml"),
+                                         false));
+  const std::vector<std::string> worker = {cluster.Binary("worker/hpo-worker"), "--coordinator",
+                                           cluster.address(), "--exit-when-idle", "2"};
+  // Every trial needs the file: the worker gives its trial back and stops,
+  // instead of failing the whole study one trial at a time.
+  CommandResult missing = cluster.RunAs(worker, std::nullopt, 30s);
+  EXPECT_EQ(missing.exit_code, 1) << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("cannot load the data of study csv-study: "));
+  EXPECT_THAT(missing.err, HasSubstr("points.csv"));
+  EXPECT_THAT(missing.err, HasSubstr("gave trial 0 of csv-study back and stopped"));
+  auto trials = cluster.client().ListTrials("csv-study");
+  ASSERT_OK(trials);
+  ASSERT_EQ(trials->size(), 2u);
+  EXPECT_EQ((*trials)[0].state(), v1::Trial::FAILED);
+  EXPECT_THAT((*trials)[0].fail_reason(), HasSubstr("points.csv"));
+  EXPECT_EQ((*trials)[1].state(), v1::Trial::WAITING);
+  EXPECT_EQ((*trials)[1].retry_of(), 0);
+
+  // With the file in place the study goes on from there.
+  std::string csv = "x,y\n";
+  for (int i = 0; i < 60; ++i) absl::StrAppend(&csv, i * 0.1, ",", 3 * i * 0.1 + 2, "\n");
+  cluster.WriteFile("points.csv", csv);
+  CommandResult fixed = cluster.RunAs(worker, std::nullopt, 60s);
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
+  auto study = cluster.client().GetStudy("csv-study");
+  ASSERT_OK(study);
+  EXPECT_EQ(study->state(), v1::Study::COMPLETED);
+  trials = cluster.client().ListTrials("csv-study");
+  ASSERT_OK(trials);
+  ASSERT_EQ(trials->size(), 4u);  // trial 0 given back, its retry and two more
+  for (size_t i = 1; i < trials->size(); ++i) {
+    EXPECT_EQ((*trials)[i].state(), v1::Trial::COMPLETE) << (*trials)[i].DebugString();
   }
 }
 
