@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -36,9 +37,11 @@ bool Retryable(const grpc::Status& status) {
 }
 
 // Calls `rpc(context)` until it succeeds or fails for a reason a retry cannot
-// fix, backing off from 200 ms to 5 s while the coordinator is unreachable.
+// fix, backing off from 200 ms to 5 s while the coordinator is unreachable,
+// until `give_up_at` if one is given.
 template <typename Rpc>
-grpc::Status CallWithRetry(Rpc rpc, const WorkerOptions& options, const std::atomic<bool>& stop) {
+grpc::Status CallWithRetry(Rpc rpc, const WorkerOptions& options, const std::atomic<bool>& stop,
+                           std::optional<Clock::time_point> give_up_at = std::nullopt) {
   std::chrono::milliseconds backoff(200);
   while (true) {
     grpc::ClientContext context;
@@ -46,6 +49,7 @@ grpc::Status CallWithRetry(Rpc rpc, const WorkerOptions& options, const std::ato
     context.set_deadline(std::chrono::system_clock::now() + options.rpc_timeout);
     grpc::Status status = rpc(&context);
     if (!Retryable(status) || stop) return status;
+    if (give_up_at.has_value() && Clock::now() >= *give_up_at) return status;
     std::cerr << "hpo-worker: coordinator unreachable (" << status.error_message()
               << "), retrying in " << backoff.count() << " ms\n";
     SleepUnlessStopped(backoff, stop);
@@ -79,12 +83,24 @@ absl::Status Worker::Run(const std::atomic<bool>& stop) {
     request.set_worker_id(options_.worker_id);
     request.set_study_name(options_.study_name);
     v1::AcquireTrialResponse response;
+    // --exit-when-idle holds for an unreachable coordinator too.
+    std::optional<Clock::time_point> give_up_at;
+    if (options_.exit_when_idle_s > 0) {
+      give_up_at = idle_since + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(options_.exit_when_idle_s));
+    }
     grpc::Status status = CallWithRetry(
         [&](grpc::ClientContext* context) {
           return stub_->AcquireTrial(context, request, &response);
         },
-        options_, stop);
+        options_, stop, give_up_at);
     if (stop) break;
+    if (Retryable(status)) {
+      return absl::UnavailableError(absl::StrCat(
+          "no answer from the coordinator for ", options_.exit_when_idle_s,
+          " s (--exit-when-idle), last error: ", status.error_message(),
+          "; check --coordinator and that hpo-coordinator is running there"));
+    }
     if (!status.ok()) {
       return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                           absl::StrCat("acquiring a trial: ", status.error_message()));

@@ -420,5 +420,15 @@ TEST(EndToEndTest, TheCliSaysWhichCoordinatorItCannotReach) {
   EXPECT_THAT(result.err, HasSubstr("cannot reach the coordinator at 127.0.0.1:1"));
 }
 
+TEST(EndToEndTest, AWorkerThatNeverReachesTheCoordinatorStopsAfterExitWhenIdle) {
+  LocalCluster cluster;  // nothing serves 127.0.0.1:1
+  CommandResult result = cluster.RunAs({cluster.Binary("worker/hpo-worker"), "--coordinator",
+                                        "127.0.0.1:1", "--exit-when-idle", "1"},
+                                       std::nullopt, 30s);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("no answer from the coordinator for 1 s (--exit-when-idle)"));
+  EXPECT_THAT(result.err, HasSubstr("check --coordinator"));
+}
+
 }  // namespace
 }  // namespace hpo::testing
