@@ -7,6 +7,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "common/search_space.h"
@@ -164,12 +165,21 @@ absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load
     if (auto it = studies_.find(spec.name()); it != studies_.end()) {
       v1::StudySpec existing = it->second->study.spec();
       if (!spec.sampler().has_seed()) existing.mutable_sampler()->clear_seed();
-      if (load_if_exists && google::protobuf::util::MessageDifferencer::Equals(existing, spec)) {
-        return Summarize(*it->second);
+      if (!load_if_exists) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("study \"", spec.name(),
+                         "\" already exists (create it with load_if_exists, "
+                         "hpo study create --load-if-exists, to go on with it)"));
       }
-      return absl::AlreadyExistsError(absl::StrCat(
-          "study \"", spec.name(), "\" already exists",
-          load_if_exists ? " with a different spec" : ""));
+      std::string differences;
+      google::protobuf::util::MessageDifferencer differ;
+      differ.ReportDifferencesToString(&differences);
+      if (differ.Compare(existing, spec)) return Summarize(*it->second);
+      // The first difference, e.g. "modified: params[0].float_distribution.high: 10 -> 20".
+      return absl::AlreadyExistsError(
+          absl::StrCat("study \"", spec.name(), "\" already exists with a different spec (",
+                       absl::StripAsciiWhitespace(differences.substr(0, differences.find('\n'))),
+                       "); give the new spec another name"));
     }
     if (!spec.sampler().has_seed()) {
       thread_local absl::BitGen bitgen;

@@ -120,12 +120,15 @@ TEST_F(CoordinatorTest, DrawsAndStoresASeedWhenNoneIsGiven) {
 TEST_F(CoordinatorTest, CreateTwiceIsRefusedUnlessLoadIfExistsWithTheSameSpec) {
   ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));
   EXPECT_THAT(coordinator_->CreateStudy(Spec(kTaskSpec), false),
-              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("fmnist")));
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("study \"fmnist\" already exists (create it with "
+                                 "load_if_exists, hpo study create --load-if-exists")));
   EXPECT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), true));
   v1::StudySpec changed = Spec(kTaskSpec);
   changed.set_max_trials(4);
   EXPECT_THAT(coordinator_->CreateStudy(changed, true),
-              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("different spec")));
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("different spec (modified: max_trials: 3 -> 4)")));
 }
 
 TEST_F(CoordinatorTest, HandsOutMaxTrialsInsideTheSpaceThenCompletesTheStudy) {
