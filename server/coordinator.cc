@@ -574,8 +574,14 @@ absl::StatusOr<v1::Trial> Coordinator::GetBestTrial(absl::string_view study_name
   return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
     ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
     if (study->best < 0) {
-      return absl::NotFoundError(
-          absl::StrCat("study \"", study_name, "\" has no COMPLETE trial yet"));
+      if (study->study.state() == v1::Study::RUNNING) {
+        return absl::NotFoundError(
+            absl::StrCat("study \"", study_name, "\" has no COMPLETE trial yet"));
+      }
+      return absl::NotFoundError(absl::StrCat(
+          "study \"", study_name, "\" is ", v1::Study::State_Name(study->study.state()),
+          " and none of its ", study->trials.size(),
+          " trials is COMPLETE (hpo trials shows why they failed)"));
     }
     return study->trials[study->best];
   });

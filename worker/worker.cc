@@ -173,9 +173,10 @@ absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
   std::string stop_reason;
   auto on_epoch = [&](const engine::EpochReport& report) {
     std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " epoch "
-              << report.epoch << " val_loss " << report.val_loss << " val_accuracy "
-              << report.val_accuracy << " (" << static_cast<int64_t>(report.samples_per_s)
-              << " samples/s)\n";
+              << report.epoch << " val_loss " << report.val_loss;
+    // Regression has no accuracy.
+    if (std::isfinite(report.val_accuracy)) std::cerr << " val_accuracy " << report.val_accuracy;
+    std::cerr << " (" << static_cast<int64_t>(report.samples_per_s) << " samples/s)\n";
     v1::ReportIntermediateRequest request;
     *request.mutable_trial() = ref;
     request.set_step(report.epoch);

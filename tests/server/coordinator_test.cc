@@ -371,6 +371,23 @@ TEST_F(CoordinatorTest, AskPastMaxTrialsNamesTheTrialsStillRunning) {
                                  "trials (0, 2) finish")));
 }
 
+TEST_F(CoordinatorTest, BestTrialOfAStudyWithoutACompleteTrialSaysWhetherOneMayCome) {
+  v1::StudySpec spec = Spec(kAskTellSpec);
+  spec.set_max_trials(1);
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  EXPECT_THAT(coordinator_->GetBestTrial("quadratic"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("has no COMPLETE trial yet")));
+  ASSERT_OK(coordinator_->Ask("quadratic"));
+  v1::TellRequest tell;
+  tell.set_study_name("quadratic");
+  tell.set_trial_number(0);
+  tell.set_state(v1::Trial::FAILED);
+  ASSERT_OK(coordinator_->Tell(tell));
+  EXPECT_THAT(coordinator_->GetBestTrial("quadratic"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("is COMPLETED and none of its 1 trials is COMPLETE")));
+}
+
 TEST_F(CoordinatorTest, APrunedReportEndsTheTrialAtOnceAndSurvivesARestart) {
   v1::StudySpec spec = Spec(kAskTellSpec);
   spec.set_direction(v1::MINIMIZE);
