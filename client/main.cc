@@ -1,8 +1,10 @@
 // hpo: the command-line client of the hpo coordinator.
 #include <iostream>
+#include <optional>
 
 #include "CLI/CLI.hpp"
 #include "client/commands/commands.h"
+#include "common/command_line.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hpo: hyperparameter search with a coordinator and workers"};
@@ -17,7 +19,9 @@ int main(int argc, char** argv) {
   hpo::client::AddAskTellCommands(app, global, &action);
   hpo::client::AddWatchCommand(app, global, &action);
   hpo::client::AddRunCommand(app, global, &action);
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit_code = hpo::ParseCommandLine(app, argc, argv, "hpo")) {
+    return *exit_code;
+  }
   if (!action) return 0;
   absl::Status status = action();
   if (!status.ok()) {

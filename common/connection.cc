@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "common/command_line.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 
@@ -17,10 +18,16 @@ std::string FromEnv(const char* name, std::string fallback) {
 }  // namespace
 
 void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags) {
-  flags->address = FromEnv("HPO_COORDINATOR", "127.0.0.1:50051");
+  flags->address = FromEnv("HPO_COORDINATOR", "");
+  if (flags->address.empty()) {
+    flags->address = "127.0.0.1:50051";
+  } else {
+    flags->address_source = "$HPO_COORDINATOR";
+  }
   app.add_option("--coordinator", flags->address,
                  "Coordinator address (default: $HPO_COORDINATOR or 127.0.0.1:50051)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([flags](const std::string&) { flags->address_source = "--coordinator"; });
   app.add_option("--token-file", flags->token_file,
                  "File holding the coordinator's bearer token (default: $HPO_TOKEN)");
   app.add_option("--tls-ca", flags->tls_ca,
@@ -30,6 +37,7 @@ void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags) {
 }
 
 absl::StatusOr<Connection> ResolveConnection(const ConnectionFlags& flags) {
+  RETURN_IF_ERROR(CheckAddress(flags.address_source, flags.address, /*min_port=*/1));
   Connection connection;
   connection.address = flags.address;
   if (!flags.token_file.empty()) {

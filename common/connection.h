@@ -15,7 +15,9 @@ namespace hpo {
 
 // What the flags say; files are read by Resolve().
 struct ConnectionFlags {
-  std::string address;    // default: $HPO_COORDINATOR, else 127.0.0.1:50051
+  std::string address;  // default: $HPO_COORDINATOR, else 127.0.0.1:50051
+  // Where `address` came from, for messages: "--coordinator" or "$HPO_COORDINATOR".
+  std::string address_source = "--coordinator";
   std::string token_file;  // default: the token in $HPO_TOKEN, if set
   std::string tls_ca;      // CA certificate (PEM) to verify the coordinator; enables TLS
   std::string tls_cert;    // client certificate and key (PEM), if the coordinator asks for one
@@ -31,7 +33,9 @@ struct Connection {
 // Adds --coordinator, --token-file, --tls-ca, --tls-cert and --tls-key to `app`.
 void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags);
 
-// Reads the files the flags name. Errors name the flag and the file.
+// Checks the address (CheckAddress in common/command_line.h: HOST:PORT with a
+// port in 1-65535) and reads the files the flags name. Errors name the flag
+// and the file.
 absl::StatusOr<Connection> ResolveConnection(const ConnectionFlags& flags);
 
 std::shared_ptr<grpc::Channel> MakeChannel(const Connection& connection);

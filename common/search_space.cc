@@ -37,6 +37,21 @@ absl::Status ValidateParamName(absl::string_view name) {
   return absl::OkStatus();
 }
 
+// A step that is given. In a stored spec or a request a step of 0 means
+// none (proto3 cannot tell it from unset), so ValidateFloat and ValidateInt
+// check only a nonzero step; a spec file's written 0 is checked here too
+// (ValidateWrittenStep).
+absl::Status CheckFloatStep(const std::string& path, double step) {
+  if (step > 0 && std::isfinite(step)) return absl::OkStatus();
+  return SpecFieldError(path + ".step",
+                        absl::StrCat("must be finite and > 0 (got ", FormatDouble(step), ")"));
+}
+
+absl::Status CheckIntStep(const std::string& path, int64_t step) {
+  if (step >= 1) return absl::OkStatus();
+  return SpecFieldError(path + ".step", absl::StrCat("must be >= 1 (got ", step, ")"));
+}
+
 absl::Status ValidateFloat(const std::string& path, const v1::FloatDistribution& d) {
   if (!std::isfinite(d.low())) {
     return SpecFieldError(path + ".low",
@@ -54,10 +69,7 @@ absl::Status ValidateFloat(const std::string& path, const v1::FloatDistribution&
     return SpecFieldError(path + ".low", absl::StrCat("must be > 0 when log is true (got ",
                                                       FormatDouble(d.low()), ")"));
   }
-  if (!(d.step() >= 0) || !std::isfinite(d.step())) {
-    return SpecFieldError(
-        path + ".step", absl::StrCat("must be finite and >= 0 (got ", FormatDouble(d.step()), ")"));
-  }
+  if (d.step() != 0) RETURN_IF_ERROR(CheckFloatStep(path, d.step()));
   if (d.step() > 0) {
     if (d.log()) return SpecFieldError(path, "step and log cannot be used together");
     const double range = d.high() - d.low();
@@ -80,9 +92,7 @@ absl::Status ValidateInt(const std::string& path, const v1::IntDistribution& d) 
     return SpecFieldError(path,
                           absl::StrCat("low (", d.low(), ") must be <= high (", d.high(), ")"));
   }
-  if (d.step() < 0) {
-    return SpecFieldError(path + ".step", absl::StrCat("must be >= 1 (got ", d.step(), ")"));
-  }
+  if (d.step() != 0) RETURN_IF_ERROR(CheckIntStep(path, d.step()));
   if (d.log()) {
     if (d.low() < 1) {
       return SpecFieldError(path + ".low",
@@ -200,6 +210,15 @@ absl::Status ValidateParamSpec(const v1::ParamSpec& param) {
       break;
   }
   return SpecFieldError(path, "no distribution (type must be float, int or categorical)");
+}
+
+absl::Status ValidateWrittenStep(const v1::ParamSpec& param) {
+  const std::string path = absl::StrCat("params.", param.name());
+  if (param.has_float_distribution()) {
+    return CheckFloatStep(path, param.float_distribution().step());
+  }
+  if (param.has_int_distribution()) return CheckIntStep(path, param.int_distribution().step());
+  return absl::OkStatus();
 }
 
 int64_t EffectiveIntStep(const v1::IntDistribution& dist) {

@@ -20,10 +20,17 @@ inline constexpr double kMaxFloatGridPoints = 9007199254740992.0;  // 2^53
 
 // Checks one parameter's distribution on its own: the name, exactly one
 // distribution, finite and ordered bounds, log and step rules (see
-// study.proto). An int step of 0 is read as 1. On failure: INVALID_ARGUMENT
-// whose message starts with the field path, e.g.
+// study.proto). An int step of 0 is read as 1, a float step of 0 as none.
+// On failure: INVALID_ARGUMENT whose message starts with the field path, e.g.
 // `params.lr.low: must be > 0 when log is true (got 0)`.
 absl::Status ValidateParamSpec(const v1::ParamSpec& param);
+
+// A parameter's step as a spec file writes it. There 0 is a value, while in a
+// stored spec or a request it means "no step" (proto3 cannot tell 0 from
+// unset), so ValidateParamSpec accepts it. A float step must be finite and
+// > 0, an int step >= 1; on failure the message is ValidateParamSpec's for
+// any other bad step, e.g. `params.lr.step: must be finite and > 0 (got 0)`.
+absl::Status ValidateWrittenStep(const v1::ParamSpec& param);
 
 // The int step with 0 read as 1.
 int64_t EffectiveIntStep(const v1::IntDistribution& dist);

@@ -30,9 +30,15 @@ std::optional<int> FindLine(const ParsedSpec& parsed, std::string field_path) {
 absl::StatusOr<v1::StudySpec> LoadStudySpecFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string yaml, ReadFileToString(path, "spec file"));
   ASSIGN_OR_RETURN(ParsedSpec parsed, ParseStudySpecYaml(yaml, path));
-  ApplyStudySpecDefaults(&parsed.spec);
-  absl::Status status = ValidateStudySpec(parsed.spec);
-  if (status.ok()) return std::move(parsed.spec);
+  v1::StudySpec spec = parsed.spec;
+  ApplyStudySpecDefaults(&spec);
+  absl::Status status = ValidateStudySpec(spec);
+  if (status.ok()) {
+    status = ValidateWrittenZeros(parsed.spec, [&parsed](const std::string& field_path) {
+      return parsed.lines.contains(field_path);
+    });
+  }
+  if (status.ok()) return spec;
 
   std::optional<int> line;
   if (std::optional<std::string> field = SpecErrorFieldPath(status))

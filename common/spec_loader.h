@@ -16,6 +16,9 @@ namespace hpo {
 // spec error reads `PATH:LINE: FIELD.PATH: message`; for a rule broken by a
 // value, the line is that of the field or of its nearest parent in the file
 // (none when the field is absent and defaulted, e.g. `spec.yaml: name: ...`).
+// A setting the file writes as 0 is held to its rule, not given its default
+// (ValidateWrittenZeros): `spec.yaml:7: task.epochs: must be in [1, 10000]
+// (got 0)`.
 absl::StatusOr<v1::StudySpec> LoadStudySpecFile(const std::string& path);
 
 }  // namespace hpo

@@ -128,19 +128,48 @@ absl::Status CheckRange(std::string_view path, int64_t value, int64_t low, int64
   return SpecFieldError(path, absl::StrCat("must be in [", low, ", ", high, "] (got ", value, ")"));
 }
 
+// The rules of the settings whose 0 in a stored spec or a request means
+// "take the default"; ValidateWrittenZeros applies them to a file's 0 too.
+
+absl::Status CheckEpochs(int64_t epochs) {
+  return CheckRange("task.epochs", epochs, 1, kMaxEpochs);
+}
+
+absl::Status CheckBatchSize(int64_t batch_size) {
+  if (batch_size >= 1) return absl::OkStatus();
+  return SpecFieldError("task.batch_size", absl::StrCat("must be >= 1 (got ", batch_size, ")"));
+}
+
+absl::Status CheckLeaseSeconds(double lease_seconds) {
+  if (lease_seconds > 0 && lease_seconds <= kMaxLeaseSeconds) return absl::OkStatus();
+  return SpecFieldError("lease_seconds",
+                        absl::StrCat("must be in (0, ", FormatDouble(kMaxLeaseSeconds), "] (got ",
+                                     FormatDouble(lease_seconds), ")"));
+}
+
+// 0 is "all that remain after the validation split", except for generated
+// data, which has no such thing.
+absl::Status CheckTrainExamples(const v1::DatasetSpec& dataset) {
+  const int min = dataset.name() == "synthetic-regression" ? 1 : 0;
+  if (dataset.train_examples() >= min) return absl::OkStatus();
+  return SpecFieldError("task.dataset.train_examples",
+                        absl::StrCat("must be >= ", min, " (got ", dataset.train_examples(), ")"));
+}
+
+// csv: 0 takes 20% of the file's rows (unknown until a worker reads it).
+absl::Status CheckValidationExamples(const v1::DatasetSpec& dataset) {
+  const int min = dataset.name() == "csv" ? 0 : 1;
+  if (dataset.validation_examples() >= min) return absl::OkStatus();
+  return SpecFieldError(
+      "task.dataset.validation_examples",
+      absl::StrCat("must be >= ", min, " (got ", dataset.validation_examples(), ")"));
+}
+
 absl::Status ValidateDataset(const v1::DatasetSpec& dataset) {
   RETURN_IF_ERROR(CheckName("task.dataset.name", "dataset", dataset.name(), kDatasetNames));
-  if (dataset.train_examples() < 0) {
-    return SpecFieldError("task.dataset.train_examples",
-                          absl::StrCat("must be >= 0 (got ", dataset.train_examples(), ")"));
-  }
+  RETURN_IF_ERROR(CheckTrainExamples(dataset));
+  RETURN_IF_ERROR(CheckValidationExamples(dataset));
   const bool csv = dataset.name() == "csv";
-  // csv: 0 takes 20% of the file's rows (unknown until a worker reads it).
-  if (dataset.validation_examples() < (csv ? 0 : 1)) {
-    return SpecFieldError("task.dataset.validation_examples",
-                          absl::StrCat("must be >= ", csv ? 0 : 1, " (got ",
-                                       dataset.validation_examples(), ")"));
-  }
   if (csv && dataset.path().empty()) {
     return SpecFieldError("task.dataset.path", "must name the CSV file of a csv dataset");
   }
@@ -262,11 +291,8 @@ absl::Status ValidateTask(const v1::TaskSpec& task) {
   RETURN_IF_ERROR(ValidateDataset(task.dataset()));
   RETURN_IF_ERROR(ValidateModel(task.model()));
   RETURN_IF_ERROR(ValidateOptimizer(task.optimizer()));
-  RETURN_IF_ERROR(CheckRange("task.epochs", task.epochs(), 1, kMaxEpochs));
-  if (task.batch_size() < 1) {
-    return SpecFieldError("task.batch_size",
-                          absl::StrCat("must be >= 1 (got ", task.batch_size(), ")"));
-  }
+  RETURN_IF_ERROR(CheckEpochs(task.epochs()));
+  RETURN_IF_ERROR(CheckBatchSize(task.batch_size()));
   if (!task.loss().empty()) RETURN_IF_ERROR(CheckName("task.loss", "loss", task.loss(), kLossNames));
   if (task.has_max_grad_norm()) {
     RETURN_IF_ERROR(CheckReal("task.max_grad_norm", task.max_grad_norm(), 0, true, kInf));
@@ -429,13 +455,32 @@ absl::Status ValidateStudySpec(const v1::StudySpec& spec) {
     return SpecFieldError("max_retries", absl::StrCat("must be in [0, ", kMaxRetries, "] (got ",
                                                       spec.max_retries(), ")"));
   }
-  if (!(spec.lease_seconds() > 0 && spec.lease_seconds() <= kMaxLeaseSeconds)) {
-    return SpecFieldError("lease_seconds",
-                          absl::StrCat("must be in (0, ", FormatDouble(kMaxLeaseSeconds), "] (got ",
-                                       FormatDouble(spec.lease_seconds()), ")"));
-  }
+  RETURN_IF_ERROR(CheckLeaseSeconds(spec.lease_seconds()));
   if (spec.has_task()) RETURN_IF_ERROR(ValidateTask(spec.task()));
   return ValidateParams(spec);
+}
+
+absl::Status ValidateWrittenZeros(const v1::StudySpec& spec,
+                                  absl::FunctionRef<bool(const std::string&)> is_written) {
+  if (spec.lease_seconds() == 0 && is_written("lease_seconds")) {
+    RETURN_IF_ERROR(CheckLeaseSeconds(0));
+  }
+  for (const v1::ParamSpec& param : spec.params()) {
+    if (is_written(absl::StrCat("params.", param.name(), ".step"))) {
+      RETURN_IF_ERROR(ValidateWrittenStep(param));
+    }
+  }
+  const v1::TaskSpec& task = spec.task();
+  if (task.epochs() == 0 && is_written("task.epochs")) RETURN_IF_ERROR(CheckEpochs(0));
+  if (task.batch_size() == 0 && is_written("task.batch_size")) RETURN_IF_ERROR(CheckBatchSize(0));
+  const v1::DatasetSpec& dataset = task.dataset();
+  if (dataset.train_examples() == 0 && is_written("task.dataset.train_examples")) {
+    RETURN_IF_ERROR(CheckTrainExamples(dataset));
+  }
+  if (dataset.validation_examples() == 0 && is_written("task.dataset.validation_examples")) {
+    RETURN_IF_ERROR(CheckValidationExamples(dataset));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace hpo

@@ -3,6 +3,9 @@
 #ifndef HPO_COMMON_SPEC_VALIDATOR_H_
 #define HPO_COMMON_SPEC_VALIDATOR_H_
 
+#include <string>
+
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "hpo/v1/study.pb.h"
 
@@ -34,6 +37,20 @@ void ApplyStudySpecDefaults(v1::StudySpec* spec);
 // (common/task_settings.h), with the right kind and sensible bounds; studies
 // without one (ask/tell) may search anything.
 absl::Status ValidateStudySpec(const v1::StudySpec& spec);
+
+// For a spec file: its explicit zeros. Some settings are proto3 scalars
+// without presence, where 0 in a stored spec or a request means "unset, take
+// the default" (lease_seconds, task.epochs, task.batch_size,
+// task.dataset.train_examples and validation_examples) or "none" (a
+// parameter's step); ValidateStudySpec must keep accepting that. A file that
+// writes 0 means 0, so each such field that `spec` (as parsed, before
+// ApplyStudySpecDefaults) sets to 0 and `is_written` (given a field path as
+// in ParsedSpec::lines) says the file wrote is held to the field's rule, and
+// refused with the message any other value out of range gets, e.g.
+// `task.epochs: must be in [1, 10000] (got 0)`. A 0 the rule allows (csv's
+// validation_examples, fashion-mnist's train_examples: "all") passes.
+absl::Status ValidateWrittenZeros(const v1::StudySpec& spec,
+                                  absl::FunctionRef<bool(const std::string&)> is_written);
 
 }  // namespace hpo
 

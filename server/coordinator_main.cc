@@ -10,12 +10,14 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/command_line.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "server/coordinator.h"
@@ -138,7 +140,14 @@ int main(int argc, char** argv) {
                  "Seconds between checks for expired leases")
       ->check(CLI::Range(0.01, 3600.0))
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit_code = hpo::ParseCommandLine(app, argc, argv, "hpo-coordinator")) {
+    return *exit_code;
+  }
+  if (absl::Status address = hpo::CheckAddress("--listen", listen, /*min_port=*/0);
+      !address.ok()) {
+    std::cerr << "hpo-coordinator: " << address.message() << "\n";
+    return 2;
+  }
 
   absl::StatusOr<ServerSecurity> security =
       LoadSecurity(listen, token_file, tls_cert, tls_key, tls_client_ca);

@@ -31,6 +31,15 @@ MATCHER(IsOk, "") {
   return status.ok();
 }
 
+// EXPECT_THAT(ParseNumber("1.5"), IsOkAndHolds(1.5))
+MATCHER_P(IsOkAndHolds, value_matcher, "") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
+}
+
 }  // namespace hpo::testing
 
 #define ASSERT_OK(expr) ASSERT_THAT((expr), ::hpo::testing::IsOk())

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <limits>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/command_line.h"
 #include "common/spec_loader.h"
 #include "common/status_macros.h"
 #include "worker/engine/data.h"
@@ -66,11 +66,12 @@ absl::StatusOr<v1::ParamValue> ParseAssigned(const v1::ParamSpec& param,
   v1::ParamValue value;
   if (param.has_float_distribution()) {
     const v1::FloatDistribution& d = param.float_distribution();
-    double x = 0;
-    if (!absl::SimpleAtod(text, &x) || !std::isfinite(x)) {
+    const absl::StatusOr<double> parsed = ParseNumber(text);
+    if (!parsed.ok() || !std::isfinite(*parsed)) {
       return BadAssignment(
           assignment, absl::StrCat(param.name(), " is a float; \"", text, "\" is not a number"));
     }
+    const double x = *parsed;
     if (x < d.low() || x > d.high()) {
       return BadAssignment(assignment,
                            absl::StrCat(Number(x), " is outside ", param.name(), "'s range [",
@@ -79,11 +80,12 @@ absl::StatusOr<v1::ParamValue> ParseAssigned(const v1::ParamSpec& param,
     value.set_float_value(x);
   } else if (param.has_int_distribution()) {
     const v1::IntDistribution& d = param.int_distribution();
-    int64_t x = 0;
-    if (!absl::SimpleAtoi(text, &x)) {
+    const absl::StatusOr<int64_t> parsed = ParseInteger(text, std::numeric_limits<int64_t>::min());
+    if (!parsed.ok()) {
       return BadAssignment(
           assignment, absl::StrCat(param.name(), " is an int; \"", text, "\" is not an integer"));
     }
+    const int64_t x = *parsed;
     if (x < d.low() || x > d.high()) {
       return BadAssignment(assignment, absl::StrCat(x, " is outside ", param.name(), "'s range [",
                                                     d.low(), ", ", d.high(), "]"));

@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <iostream>
+#include <optional>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "common/command_line.h"
 #include "common/connection.h"
 #include "worker/run_once.h"
 #include "worker/worker.h"
@@ -35,11 +37,12 @@ int main(int argc, char** argv) {
   app.add_option("--worker-id", options.worker_id, "Name of this worker in trial records")
       ->capture_default_str();
   app.add_option("--study", options.study_name, "Only take trials of this study");
-  app.add_option("--max-trials", options.max_trials, "Exit after this many trials (0: never)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--exit-when-idle", options.exit_when_idle_s,
-                 "Exit after this many seconds without a trial to run (0: never)")
-      ->check(CLI::NonNegativeNumber);
+  hpo::AddParsedOption(app, "--max-trials", &options.max_trials,
+                       "Exit after this many trials (0: never)",
+                       [](absl::string_view text) { return hpo::ParseInteger(text, 0); });
+  hpo::AddParsedOption(app, "--exit-when-idle", &options.exit_when_idle_s,
+                       "Exit after this many seconds without a trial to run (0: never)",
+                       [](absl::string_view text) { return hpo::ParseNumberAtLeast(text, 0); });
   // Without a subcommand, hpo-worker runs the worker loop with the options
   // above; `run-once` trains one configuration locally instead.
   CLI::App* run_once = app.add_subcommand(
@@ -51,7 +54,9 @@ int main(int argc, char** argv) {
                        "NAME=VALUE for a searched parameter (repeatable); unset parameters take "
                        "the middle of their range or their first choice");
   app.require_subcommand(0, 1);
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit_code = hpo::ParseCommandLine(app, argc, argv, "hpo-worker")) {
+    return *exit_code;
+  }
   if (run_once->parsed()) return hpo::worker::RunOnce(spec_path, assignments, std::cout, std::cerr);
 
   struct sigaction action = {};

@@ -9,6 +9,7 @@
 #include "client/commands/commands.h"
 #include "client/coordinator_client.h"
 #include "client/trial_format.h"
+#include "common/command_line.h"
 #include "common/status_macros.h"
 
 namespace hpo::client {
@@ -25,6 +26,9 @@ struct AskTellOptions {
   std::string state = "complete";
   std::string reason;
 };
+
+// A trial number or a step.
+absl::StatusOr<int64_t> ParseCount(absl::string_view text) { return ParseInteger(text, 0); }
 
 absl::Status Ask(const GlobalOptions& global, const AskTellOptions& options) {
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
@@ -95,23 +99,23 @@ void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* acti
 
   CLI::App* tell = app.add_subcommand("tell", "Report the result of an asked trial");
   tell->add_option("study", options->study, "Study name")->required();
-  tell->add_option("--trial", options->trial, "Trial number printed by `hpo ask`")
-      ->required()
-      ->check(CLI::NonNegativeNumber);
-  CLI::Option* value =
-      tell->add_option("--value", options->value, "Objective value (required to complete)");
+  AddParsedOption(*tell, "--trial", &options->trial, "Trial number printed by `hpo ask`",
+                  ParseCount)
+      ->required();
+  CLI::Option* value = AddParsedOption(*tell, "--value", &options->value,
+                                       "Objective value (required to complete)", ParseNumber);
   tell->add_option("--state", options->state, "complete, fail or pruned")->capture_default_str();
   tell->add_option("--reason", options->reason, "Why the trial failed");
   CLI::App* report = app.add_subcommand(
       "report", "Report an asked trial's value at a step; prints prune or continue");
   report->add_option("study", options->study, "Study name")->required();
-  report->add_option("--trial", options->trial, "Trial number printed by `hpo ask`")
-      ->required()
-      ->check(CLI::NonNegativeNumber);
-  report->add_option("--step", options->step, "Step (e.g. epoch) of the value")
-      ->required()
-      ->check(CLI::NonNegativeNumber);
-  report->add_option("--value", options->value, "Intermediate objective value")->required();
+  AddParsedOption(*report, "--trial", &options->trial, "Trial number printed by `hpo ask`",
+                  ParseCount)
+      ->required();
+  AddParsedOption(*report, "--step", &options->step, "Step (e.g. epoch) of the value", ParseCount)
+      ->required();
+  AddParsedOption(*report, "--value", &options->value, "Intermediate objective value", ParseNumber)
+      ->required();
   report->add_option("--format", options->report_format, "table (prune|continue) or json")
       ->capture_default_str();
   report->callback([&global, options, action] {

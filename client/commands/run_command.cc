@@ -17,6 +17,7 @@
 #include "client/coordinator_client.h"
 #include "client/study_watcher.h"
 #include "client/trial_format.h"
+#include "common/command_line.h"
 #include "common/spec_loader.h"
 #include "common/status_macros.h"
 
@@ -28,7 +29,7 @@ void OnInterrupt(int) { g_interrupted = true; }
 
 struct RunOptions {
   std::string spec_path;
-  int workers = 2;
+  int64_t workers = 2;
   std::string db_path = "hpo.db";
   std::string log_dir = "hpo-logs";
 };
@@ -128,9 +129,9 @@ void AddRunCommand(CLI::App& app, const GlobalOptions&, Action* action) {
   run->add_option("--spec", options->spec_path, "Study spec file (YAML)")
       ->required()
       ->check(CLI::ExistingFile);
-  run->add_option("--workers", options->workers, "Worker processes to start")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
+  AddParsedOption(*run, "--workers", &options->workers, "Worker processes to start",
+                  [](absl::string_view text) { return ParseInteger(text, 1, 256); })
+      ->default_str(std::to_string(options->workers));
   run->add_option("--db", options->db_path, "SQLite database file (kept; re-running resumes)")
       ->capture_default_str();
   run->add_option("--log-dir", options->log_dir, "Where the coordinator and workers log")

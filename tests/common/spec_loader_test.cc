@@ -125,6 +125,58 @@ task:
                        StartsWith(no_dataset + ":4: task.dataset.name: must be set")));
 }
 
+// proto3 cannot tell 0 from unset, but a file can: a written 0 is refused
+// like any other value out of range instead of turning into the default.
+TEST_F(LoadStudySpecFileTest, AWrittenZeroIsNotTheDefault) {
+  const std::string head = R"(name: s
+params:
+  lr: {type: float, low: 0.001, high: 0.1}
+task:
+  model: {type: linear}
+)";
+  const std::string data = "  dataset: {name: synthetic-regression}\n";
+  const struct {
+    std::string yaml;
+    std::string message;
+  } cases[] = {
+      {head + data + "  epochs: 0\n", ":7: task.epochs: must be in [1, 10000] (got 0)"},
+      {head + data + "  batch_size: 0\n", ":7: task.batch_size: must be >= 1 (got 0)"},
+      {head + "  dataset: {name: synthetic-regression, train_examples: 0}\n",
+       ":6: task.dataset.train_examples: must be >= 1 (got 0)"},
+      {head + "  dataset: {name: synthetic-regression, validation_examples: 0}\n",
+       ":6: task.dataset.validation_examples: must be >= 1 (got 0)"},
+      {"lease_seconds: 0\n" + head + data, ":1: lease_seconds: must be in (0, 86400] (got 0)"},
+      {"name: s\nparams:\n  lr: {type: float, low: 0.001, high: 0.1, step: 0}\n",
+       ":3: params.lr.step: must be finite and > 0 (got 0)"},
+      {"name: s\nparams:\n  n:\n    type: int\n    low: 1\n    high: 9\n    step: 0\n",
+       ":7: params.n.step: must be >= 1 (got 0)"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = WriteFile("zero.yaml", c.yaml);
+    EXPECT_THAT(LoadStudySpecFile(path),
+                StatusIs(absl::StatusCode::kInvalidArgument, path + c.message))
+        << c.yaml;
+  }
+}
+
+TEST_F(LoadStudySpecFileTest, AWrittenZeroThatMeansSomethingIsKept) {
+  const std::string path = WriteFile("zeros.yaml", R"(name: s
+max_trials: 0
+params:
+  lr: {type: float, low: 0.001, high: 0.1}
+task:
+  dataset: {name: csv, path: x.csv, validation_examples: 0}
+  model: {type: linear}
+  max_grad_norm: 0
+  seed: 0
+)");
+  absl::StatusOr<v1::StudySpec> spec = LoadStudySpecFile(path);
+  ASSERT_OK(spec);
+  EXPECT_EQ(spec->max_trials(), 0);                            // no limit
+  EXPECT_EQ(spec->task().dataset().validation_examples(), 0);  // 20% of the file
+  EXPECT_EQ(spec->task().max_grad_norm(), 0);                  // no clipping
+}
+
 TEST_F(LoadStudySpecFileTest, ErrorOfAnAbsentFieldHasNoLine) {
   const std::string path = WriteFile("noname.yaml", "params:\n  x: {type: int, low: 1, high: 2}\n");
   EXPECT_THAT(LoadStudySpecFile(path),

@@ -332,7 +332,7 @@ TEST(ValidateStudySpecTest, FloatParamRules) {
   EXPECT_THAT(float_error("low: 0 high: nan"),
               StatusIs(kInvalid, "params.f.high: must be finite (got nan)"));
   EXPECT_THAT(float_error("low: 0 high: 1 step: -0.1"),
-              StatusIs(kInvalid, StartsWith("params.f.step: must be finite and >= 0")));
+              StatusIs(kInvalid, "params.f.step: must be finite and > 0 (got -0.1)"));
   EXPECT_THAT(float_error("low: 0.1 high: 1 step: 0.1 log: true"),
               StatusIs(kInvalid, "params.f: step and log cannot be used together"));
   EXPECT_THAT(float_error("low: 0 high: 1 step: 2"),
@@ -341,6 +341,7 @@ TEST(ValidateStudySpecTest, FloatParamRules) {
               StatusIs(kInvalid, StartsWith("params.f.step: is too small")));
   EXPECT_OK(float_error("low: 0.25 high: 0.25"));
   EXPECT_OK(float_error("low: 0 high: 1 step: 0.3"));
+  EXPECT_OK(float_error("low: 0 high: 1 step: 0"));  // a stored or requested 0: no step
 }
 
 TEST(ValidateStudySpecTest, IntParamRules) {
@@ -583,6 +584,66 @@ TEST(ValidateStudySpecTest, TaskRules) {
               StatusIs(kInvalid, "task.epochs: must be in [1, 10000] (got 10001)"));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->set_batch_size(0); }),
               StatusIs(kInvalid, "task.batch_size: must be >= 1 (got 0)"));
+}
+
+// The settings whose 0 means "unset" in a stored spec or a request: a spec
+// file that writes 0 gets the message of any other value out of range.
+TEST(ValidateWrittenZerosTest, AWrittenZeroIsHeldToTheFieldsRule) {
+  const v1::StudySpec spec = TextProto(R"pb(
+    name: "s"
+    params {
+      name: "lr"
+      float_distribution { low: 0.001 high: 0.1 }
+    }
+    params {
+      name: "batch_size"
+      int_distribution { low: 32 high: 256 }
+    }
+    task {
+      dataset { name: "synthetic-regression" }
+      model { type: "linear" }
+    }
+  )pb");
+  auto written = [&spec](const std::string& field) {
+    return ValidateWrittenZeros(spec, [&field](const std::string& path) { return path == field; });
+  };
+  EXPECT_THAT(written("task.epochs"),
+              StatusIs(kInvalid, "task.epochs: must be in [1, 10000] (got 0)"));
+  EXPECT_THAT(written("task.batch_size"),
+              StatusIs(kInvalid, "task.batch_size: must be >= 1 (got 0)"));
+  EXPECT_THAT(written("task.dataset.train_examples"),
+              StatusIs(kInvalid, "task.dataset.train_examples: must be >= 1 (got 0)"));
+  EXPECT_THAT(written("task.dataset.validation_examples"),
+              StatusIs(kInvalid, "task.dataset.validation_examples: must be >= 1 (got 0)"));
+  EXPECT_THAT(written("lease_seconds"),
+              StatusIs(kInvalid, "lease_seconds: must be in (0, 86400] (got 0)"));
+  EXPECT_THAT(written("params.lr.step"),
+              StatusIs(kInvalid, "params.lr.step: must be finite and > 0 (got 0)"));
+  EXPECT_THAT(written("params.batch_size.step"),
+              StatusIs(kInvalid, "params.batch_size.step: must be >= 1 (got 0)"));
+  EXPECT_OK(written("task.seed"));  // 0 is a seed like any other
+  EXPECT_OK(written(""));           // nothing written: every 0 takes its default
+  // The same spec as stored or requested, where 0 means unset, stays valid.
+  v1::StudySpec stored = spec;
+  ApplyStudySpecDefaults(&stored);
+  EXPECT_OK(ValidateStudySpec(stored));
+}
+
+TEST(ValidateWrittenZerosTest, AZeroTheRuleAllowsPasses) {
+  // fashion-mnist's train_examples 0 is "all that remain"; csv's
+  // validation_examples 0 is 20% of the file.
+  const v1::StudySpec csv = TextProto(R"pb(
+    name: "s"
+    task { dataset { name: "csv" path: "x.csv" } }
+  )pb");
+  auto sizes_written = [](const std::string& path) {
+    return path == "task.dataset.train_examples" || path == "task.dataset.validation_examples";
+  };
+  EXPECT_OK(ValidateWrittenZeros(csv, sizes_written));
+  v1::StudySpec fmnist = csv;
+  fmnist.mutable_task()->mutable_dataset()->set_name("fashion-mnist");
+  EXPECT_OK(ValidateWrittenZeros(
+      fmnist, [](const std::string& path) { return path == "task.dataset.train_examples"; }));
 }
 
 TEST(ValidateStudySpecTest, OptimizerRules) {

@@ -104,6 +104,26 @@ TEST(CsvReaderTest, ErrorsNameFileAndLine) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing.csv: no such file")));
 }
 
+// A cell that reads as a number but is not finite would only show up later
+// as a non-finite loss, blaming training; the file and line are named instead.
+TEST(CsvReaderTest, NonFiniteCellsNameFileAndLine) {
+  hpo::testing::TempDir dir;
+  CsvOptions options;
+  std::vector<std::string> classes;
+  for (const std::string cell : {"nan", "inf", "-inf", "1e999", "1e39"}) {
+    options.path = Write(dir, "x.csv", "x,y_m,label\n1,2,a\n3," + cell + ",b\n");
+    EXPECT_THAT(
+        ReadCsvDataset(options, &classes),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 options.path + ":3: column \"y_m\": \"" + cell + "\" is not a finite number"));
+  }
+  options.path = Write(dir, "r.csv", "x,y\n1,2\n3,nan\n");
+  options.classification = false;
+  EXPECT_THAT(ReadCsvDataset(options, &classes),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       options.path + ":3: label \"nan\" is not a finite number"));
+}
+
 TEST(CsvReaderTest, TestFileMustShareClasses) {
   hpo::testing::TempDir dir;
   CsvOptions options;

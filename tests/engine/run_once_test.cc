@@ -68,6 +68,8 @@ TEST(RunOnceTest, BadAssignmentsNameTheParameter) {
        "--set momentum=0.9: the spec has no parameter \"momentum\" (parameters: "
        "lr, dropout, width, activation)"},
       {"lr=fast", "--set lr=fast: lr is a float; \"fast\" is not a number"},
+      // Hex (0.03125, in range) is not how people write numbers: a typo.
+      {"lr=0x1p-5", "--set lr=0x1p-5: lr is a float; \"0x1p-5\" is not a number"},
       {"lr=1", "--set lr=1: 1 is outside lr's range [0.001, 0.1]"},
       {"width=2.5", "--set width=2.5: width is an int; \"2.5\" is not an integer"},
       {"activation=gelu",

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <system_error>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -48,6 +50,20 @@ absl::StatusOr<int> LabelIndex(const CsvOptions& options, const std::vector<std:
   }
   return LineError(options, line,
                    absl::StrCat("no column named \"", options.label_column, "\" in the header"));
+}
+
+// A feature or regression label: a finite float. "nan", "inf" and numbers
+// beyond float's range (1e39) are refused here, where the file and line are
+// known, rather than surfacing as a non-finite loss in training.
+absl::StatusOr<float> ParseCell(const std::string& text) {
+  float value = 0;
+  if (!absl::SimpleAtof(text, &value)) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a number"));
+  }
+  if (!std::isfinite(value)) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a finite number"));
+  }
+  return value;
 }
 
 struct Row {
@@ -96,14 +112,13 @@ absl::StatusOr<Dataset> ReadCsvDataset(const CsvOptions& options,
     }
     for (int c = 0; c < columns; ++c) {
       if (c == label) continue;
-      float value = 0;
-      if (!absl::SimpleAtof(fields[c], &value)) {
+      absl::StatusOr<float> value = ParseCell(fields[c]);
+      if (!value.ok()) {
         const std::string name = header.empty() ? absl::StrCat("column ", c)
                                                 : absl::StrCat("column \"", header[c], "\"");
-        return LineError(options, line,
-                         absl::StrCat(name, ": \"", fields[c], "\" is not a number"));
+        return LineError(options, line, absl::StrCat(name, ": ", value.status().message()));
       }
-      features.push_back(value);
+      features.push_back(*value);
     }
     rows.push_back({line, std::move(fields[label])});
   }
@@ -117,10 +132,11 @@ absl::StatusOr<Dataset> ReadCsvDataset(const CsvOptions& options,
   if (!options.classification) {
     data.targets.resize(1, n);
     for (int64_t j = 0; j < n; ++j) {
-      if (!absl::SimpleAtof(rows[j].label, &data.targets(0, j))) {
-        return LineError(options, rows[j].line,
-                         absl::StrCat("label \"", rows[j].label, "\" is not a number"));
+      absl::StatusOr<float> target = ParseCell(rows[j].label);
+      if (!target.ok()) {
+        return LineError(options, rows[j].line, absl::StrCat("label ", target.status().message()));
       }
+      data.targets(0, j) = *target;
     }
     return data;
   }
