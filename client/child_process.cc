@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -28,8 +29,13 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const std::vector<std::string>&
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);  // a group of its own, led by the child
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = posix_spawn(&pid, args[0], &actions, &attributes, args.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     return absl::FailedPreconditionError(
@@ -50,12 +56,23 @@ bool ChildProcess::Running() {
 
 void ChildProcess::Stop(std::chrono::milliseconds grace) {
   if (!Running()) return;
-  kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (Running() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::vector<ChildProcess> one;
+  one.push_back(std::move(*this));
+  StopAll(one, grace);
+}
+
+void ChildProcess::StopAll(std::vector<ChildProcess>& processes,
+                           std::chrono::milliseconds grace) {
+  for (ChildProcess& process : processes) {
+    if (process.Running()) kill(process.pid_, SIGTERM);
   }
-  Kill();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  for (ChildProcess& process : processes) {
+    while (process.Running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    process.Kill();
+  }
 }
 
 void ChildProcess::Kill() {

@@ -1,5 +1,8 @@
 // A child process started by `hpo run`: its output goes to a log file, and it
-// is stopped with SIGTERM (then SIGKILL) when the object is destroyed.
+// is stopped with SIGTERM (then SIGKILL) when the object is destroyed. It runs
+// in a process group of its own, so a Ctrl-C in the terminal reaches only
+// hpo, which then stops its children in order (workers before the coordinator
+// they give their trials back to).
 #ifndef HPO_CLIENT_CHILD_PROCESS_H_
 #define HPO_CLIENT_CHILD_PROCESS_H_
 
@@ -15,7 +18,8 @@ namespace hpo::client {
 
 class ChildProcess {
  public:
-  // Starts argv[0] with stdout and stderr appended to `log_path`.
+  // Starts argv[0] with stdout and stderr appended to `log_path`, in a new
+  // process group.
   static absl::StatusOr<ChildProcess> Start(const std::vector<std::string>& argv,
                                             const std::string& log_path);
   ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
@@ -34,6 +38,9 @@ class ChildProcess {
   bool Running();
   // SIGTERM, then SIGKILL if it has not exited after `grace`; reaps it.
   void Stop(std::chrono::milliseconds grace);
+  // Stop() for all of `processes` at once: SIGTERM to each, then one `grace`
+  // for all of them to exit.
+  static void StopAll(std::vector<ChildProcess>& processes, std::chrono::milliseconds grace);
   // SIGKILL at once, as when its machine dies; reaps it.
   void Kill();
 

@@ -24,6 +24,10 @@
 namespace hpo::client {
 namespace {
 
+// A stopped worker ends its epoch and gives its trial back; one that takes
+// longer is killed, and its trial comes back when its lease expires.
+constexpr std::chrono::seconds kWorkerGrace(30);
+
 std::atomic<bool> g_interrupted{false};
 void OnInterrupt(int) { g_interrupted = true; }
 
@@ -97,9 +101,13 @@ absl::Status Run(const RunOptions& options) {
     workers.push_back(std::move(worker));
   }
 
+  // The children are in process groups of their own (ChildProcess), so
+  // Ctrl-C, a closed terminal or a kill reaches hpo alone; it stops watching
+  // and, on the way out, stops the workers (which give their trials back)
+  // while the coordinator is still up to take them.
   struct sigaction action = {};
   action.sa_handler = OnInterrupt;
-  sigaction(SIGINT, &action, nullptr);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) sigaction(signal, &action, nullptr);
   auto keep_going = [&] {
     if (g_interrupted) return false;
     for (ChildProcess& worker : workers) {
@@ -109,15 +117,30 @@ absl::Status Run(const RunOptions& options) {
   };
   ASSIGN_OR_RETURN(study, WatchStudy(client, spec.name(), std::cout, keep_going,
                                      std::chrono::milliseconds(500)));
+  if (g_interrupted) {
+    std::cout << "interrupted: stopping the workers" << std::endl;
+    ChildProcess::StopAll(workers, kWorkerGrace);
+    ASSIGN_OR_RETURN(study, client.GetStudy(spec.name()));
+  }
+  // An unfinished study is an error (exit 130 after Ctrl-C, else 1), so that
+  // a script can tell; the best trial so far is printed all the same.
+  absl::Status unfinished;
   if (study.state() == v1::Study::RUNNING) {
-    std::cout << (g_interrupted ? "interrupted" : "every worker exited; see the logs")
-              << ": the study is not finished; run the same command again to go on\n";
+    constexpr absl::string_view kGoOn =
+        ": the study is not finished; run the same command again to go on";
+    unfinished = g_interrupted
+                     ? absl::CancelledError(absl::StrCat("interrupted", kGoOn))
+                     : absl::AbortedError(absl::StrCat("every worker exited (see the logs in ",
+                                                       options.log_dir, ")", kGoOn));
   }
   absl::StatusOr<v1::Trial> best = client.GetBestTrial(spec.name());
-  if (!best.ok()) return best.status();
-  std::cout << "\nbest trial of \"" << spec.name() << "\":\n";
-  PrintTrial(*best, study.spec(), Format::kTable, std::cout);
-  return absl::OkStatus();
+  if (best.ok()) {
+    std::cout << "\nbest trial of \"" << spec.name() << "\":\n";
+    PrintTrial(*best, study.spec(), Format::kTable, std::cout);
+  } else if (unfinished.ok()) {
+    return best.status();
+  }
+  return unfinished;
 }
 
 }  // namespace

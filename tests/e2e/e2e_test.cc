@@ -430,5 +430,58 @@ TEST(EndToEndTest, AWorkerThatNeverReachesTheCoordinatorStopsAfterExitWhenIdle) 
   EXPECT_THAT(result.err, HasSubstr("check --coordinator"));
 }
 
+// hpo run starts a coordinator and workers of its own. Ctrl-C (SIGINT to hpo,
+// as the terminal sends it) stops it with exit status 130, the workers give
+// their trials back, and the same command again finishes the study: every
+// sampled trial completes once and no result is lost.
+TEST(EndToEndTest, HpoRunGoesOnAfterCtrlCWithNothingLost) {
+  LocalCluster cluster;  // no coordinator: hpo run starts its own on hpo.db
+  // Trials of about a second here (100 epochs of some 10 ms), so that the
+  // Ctrl-C lands in the middle of one.
+  cluster.WriteFile("spec.yaml", R"yaml(
+name: synthetic
+sampler: {type: random, seed: 3}
+max_trials: 4
+params:
+  lr: {type: float, low: 1.0e-3, high: 1.0e-1, log: true}
+task:
+  dataset: {name: synthetic-regression, train_examples: 20000, validation_examples: 200}
+  model: {type: mlp, hidden: [64, 64]}
+  epochs: 100
+)yaml");
+  const std::string run = "'" + cluster.Binary("client/hpo") +
+                          "' run --spec spec.yaml --workers 2 --db hpo.db --log-dir logs";
+  // Once worker-0 has reported an epoch, Ctrl-C.
+  CommandResult interrupted = cluster.Shell(
+      run + " & pid=$!; for i in $(seq 300); do grep -qs ' epoch ' logs/worker-0.log && break; "
+            "sleep 0.1; done; kill -INT $pid; wait $pid");
+  EXPECT_EQ(interrupted.exit_code, 130) << interrupted.out << interrupted.err;
+  EXPECT_THAT(interrupted.out, HasSubstr("interrupted: stopping the workers"));
+  EXPECT_EQ(interrupted.err,
+            "hpo: interrupted: the study is not finished; run the same command again to go "
+            "on\n");
+
+  CommandResult finished = cluster.Shell(run);
+  ASSERT_EQ(finished.exit_code, 0) << finished.out << finished.err;
+  EXPECT_THAT(finished.out, HasSubstr("best trial of \"synthetic\""));
+
+  ASSERT_OK(cluster.StartCoordinator());
+  int complete = 0;
+  int given_back = 0;
+  Json trials = TrialsJson(cluster, "synthetic");
+  for (const Json& trial : trials) {
+    if (trial["state"] == "COMPLETE") {
+      ++complete;
+    } else {
+      EXPECT_EQ(trial["state"], "FAILED") << trial.dump();
+      EXPECT_EQ(trial["fail_reason"], "worker stopped") << trial.dump();
+      ++given_back;
+    }
+  }
+  EXPECT_EQ(complete, 4);
+  EXPECT_GE(given_back, 1);  // worker-0's trial at least, stopped mid-way
+  EXPECT_EQ(trials.size(), static_cast<size_t>(complete + given_back));
+}
+
 }  // namespace
 }  // namespace hpo::testing
