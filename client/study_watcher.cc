@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/search_space.h"
@@ -36,14 +37,14 @@ std::string DescribeTrial(const v1::Trial& trial, const v1::StudySpec& spec) {
 
 absl::StatusOr<v1::Study> WatchStudy(CoordinatorClient& client, const std::string& study_name,
                                      std::ostream& out, const std::function<bool()>& keep_going,
-                                     std::chrono::milliseconds poll) {
+                                     std::chrono::milliseconds poll,
+                                     std::chrono::seconds reconnect_for) {
   // Trials below `first_unfinished` are all finished and reported: each poll
   // lists only the trials from there on, so it costs the same in a big study.
   int64_t first_unfinished = 0;
   int64_t reported = 0;
   std::set<int64_t> reported_above;  // finished and reported, >= first_unfinished
-  while (true) {
-    ASSIGN_OR_RETURN(v1::Study study, client.GetStudy(study_name));
+  auto print_new_trials = [&](const v1::Study& study) -> absl::Status {
     std::optional<int64_t> lowest_unfinished;
     int64_t end = first_unfinished;
     RETURN_IF_ERROR(client.ForEachTrial(study_name, first_unfinished, [&](const v1::Trial& trial) {
@@ -61,7 +62,34 @@ absl::StatusOr<v1::Study> WatchStudy(CoordinatorClient& client, const std::strin
     }));
     first_unfinished = lowest_unfinished.value_or(end);
     reported_above.erase(reported_above.begin(), reported_above.lower_bound(first_unfinished));
-    if (study.state() != v1::Study::RUNNING || !keep_going()) return study;
+    return absl::OkStatus();
+  };
+
+  bool answered = false;  // reconnecting is for a coordinator that was there
+  std::optional<std::chrono::steady_clock::time_point> lost_since;
+  while (true) {
+    absl::StatusOr<v1::Study> study = client.GetStudy(study_name);
+    if (study.ok() && lost_since.has_value()) {
+      out << "the coordinator is back" << std::endl;
+      lost_since.reset();
+    }
+    const absl::Status status = study.ok() ? print_new_trials(*study) : study.status();
+    if (status.ok()) {
+      answered = true;
+      if (study->state() != v1::Study::RUNNING || !keep_going()) return study;
+    } else {
+      const auto now = std::chrono::steady_clock::now();
+      if (!answered || !absl::IsUnavailable(status) || reconnect_for.count() == 0 ||
+          (lost_since.has_value() && now - *lost_since > reconnect_for)) {
+        return status;
+      }
+      if (!lost_since.has_value()) {
+        lost_since = now;
+        out << "lost the coordinator: " << status.message() << "; trying again for up to " << reconnect_for.count() << " s"
+            << std::endl;
+      }
+      if (!keep_going()) return status;
+    }
     std::this_thread::sleep_for(poll);
   }
 }

@@ -14,10 +14,14 @@
 namespace hpo::client {
 
 // Polls every `poll`; stops early (returning the study as it is) when
-// `keep_going` returns false.
+// `keep_going` returns false. Once a poll has succeeded, a coordinator that
+// stops answering (UNAVAILABLE, as while it restarts) is polled again for up
+// to `reconnect_for`, with a line on `out` when it goes and when it is back;
+// after that, or at once when `reconnect_for` is 0, the error is returned.
 absl::StatusOr<v1::Study> WatchStudy(CoordinatorClient& client, const std::string& study_name,
                                      std::ostream& out, const std::function<bool()>& keep_going,
-                                     std::chrono::milliseconds poll);
+                                     std::chrono::milliseconds poll,
+                                     std::chrono::seconds reconnect_for = std::chrono::seconds(0));
 
 }  // namespace hpo::client
 

@@ -483,5 +483,33 @@ task:
   EXPECT_EQ(trials.size(), static_cast<size_t>(complete + given_back));
 }
 
+// hpo watch follows a study through a coordinator restart: it says the
+// coordinator is gone, then that it is back, and ends when the study does.
+TEST(EndToEndTest, WatchGoesOnThroughACoordinatorRestart) {
+  LocalCluster cluster;
+  ASSERT_OK(cluster.StartCoordinator());
+  const int port = cluster.port();
+  ASSERT_EQ(cluster.Cli({"study", "create", "--spec", cluster.WriteFile("spec.yaml", kSyntheticSpec)})
+                .exit_code,
+            0);
+  const std::string command = "'" + cluster.Binary("client/hpo") +
+                              "' watch synthetic --coordinator " + cluster.address();
+  CommandResult watched;
+  std::thread watch([&] { watched = cluster.Shell(command); });
+  std::this_thread::sleep_for(1500ms);  // watch has polled at least once
+  cluster.KillCoordinator();
+  std::this_thread::sleep_for(2500ms);  // and found it gone
+  ASSERT_OK(cluster.StartCoordinator(port));
+  ASSERT_OK(cluster.StartWorker("w1"));
+  ASSERT_OK(cluster.WaitForStudy("synthetic", 120s));
+  watch.join();
+
+  EXPECT_EQ(watched.exit_code, 0) << watched.out << watched.err;
+  EXPECT_THAT(watched.out, HasSubstr("lost the coordinator: cannot reach the coordinator at"));
+  EXPECT_THAT(watched.out, HasSubstr("trying again for up to 600 s\nthe coordinator is back\n"));
+  EXPECT_THAT(watched.out, HasSubstr("[8/8] trial"));
+  EXPECT_THAT(watched.out, HasSubstr("study \"synthetic\" is COMPLETED"));
+}
+
 }  // namespace
 }  // namespace hpo::testing
