@@ -61,8 +61,7 @@ void ChildProcess::Stop(std::chrono::milliseconds grace) {
   StopAll(one, grace);
 }
 
-void ChildProcess::StopAll(std::vector<ChildProcess>& processes,
-                           std::chrono::milliseconds grace) {
+void ChildProcess::StopAll(std::vector<ChildProcess>& processes, std::chrono::milliseconds grace) {
   for (ChildProcess& process : processes) {
     if (process.Running()) kill(process.pid_, SIGTERM);
   }

@@ -15,8 +15,8 @@ namespace hpo::client {
 namespace {
 
 std::string DescribeTrial(const v1::Trial& trial, const v1::StudySpec& spec) {
-  std::string line = absl::StrFormat("trial %3d %-8s", trial.number(),
-                                     v1::Trial::State_Name(trial.state()));
+  std::string line =
+      absl::StrFormat("trial %3d %-8s", trial.number(), v1::Trial::State_Name(trial.state()));
   if (trial.has_value()) absl::StrAppend(&line, absl::StrFormat(" value %.5g", trial.value()));
   for (const v1::ParamSpec& param : spec.params()) {
     auto it = trial.params().find(param.name());
@@ -85,8 +85,8 @@ absl::StatusOr<v1::Study> WatchStudy(CoordinatorClient& client, const std::strin
       }
       if (!lost_since.has_value()) {
         lost_since = now;
-        out << "lost the coordinator: " << status.message() << "; trying again for up to " << reconnect_for.count() << " s"
-            << std::endl;
+        out << "lost the coordinator: " << status.message() << "; trying again for up to "
+            << reconnect_for.count() << " s" << std::endl;
       }
       if (!keep_going()) return status;
     }

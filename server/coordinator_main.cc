@@ -45,8 +45,7 @@ struct ServerSecurity {
 // to the network must not serve studies to whoever finds it.
 absl::StatusOr<ServerSecurity> LoadSecurity(const std::string& listen,
                                             const std::string& token_file,
-                                            const std::string& tls_cert,
-                                            const std::string& tls_key,
+                                            const std::string& tls_cert, const std::string& tls_key,
                                             const std::string& tls_client_ca) {
   ServerSecurity security;
   if (!token_file.empty()) {
@@ -60,9 +59,10 @@ absl::StatusOr<ServerSecurity> LoadSecurity(const std::string& listen,
       return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
     }
     if (!IsLoopback(listen)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "--listen ", listen, ": only loopback addresses are served without TLS and a token; "
-          "give --tls-cert, --tls-key and --token-file to serve the network"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("--listen ", listen,
+                       ": only loopback addresses are served without TLS and a token; "
+                       "give --tls-cert, --tls-key and --token-file to serve the network"));
     }
     security.credentials = grpc::InsecureServerCredentials();
     return security;
@@ -79,8 +79,9 @@ absl::StatusOr<ServerSecurity> LoadSecurity(const std::string& listen,
                    hpo::ForFlag("--tls-key", hpo::ReadFileToString(tls_key, "private key")));
   ssl.pem_key_cert_pairs.push_back(std::move(pair));
   if (!tls_client_ca.empty()) {
-    ASSIGN_OR_RETURN(ssl.pem_root_certs, hpo::ForFlag("--tls-client-ca", hpo::ReadFileToString(
-                                                                 tls_client_ca, "client CA")));
+    ASSIGN_OR_RETURN(
+        ssl.pem_root_certs,
+        hpo::ForFlag("--tls-client-ca", hpo::ReadFileToString(tls_client_ca, "client CA")));
     ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   security.credentials = grpc::SslServerCredentials(ssl);
@@ -143,8 +144,7 @@ int main(int argc, char** argv) {
   if (std::optional<int> exit_code = hpo::ParseCommandLine(app, argc, argv, "hpo-coordinator")) {
     return *exit_code;
   }
-  if (absl::Status address = hpo::CheckAddress("--listen", listen, /*min_port=*/0);
-      !address.ok()) {
+  if (absl::Status address = hpo::CheckAddress("--listen", listen, /*min_port=*/0); !address.ok()) {
     std::cerr << "hpo-coordinator: " << address.message() << "\n";
     return 2;
   }

@@ -39,8 +39,7 @@ struct RunOptions {
 };
 
 // Waits for the coordinator to write the address it bound.
-absl::StatusOr<std::string> WaitForAddress(const std::string& port_file,
-                                           ChildProcess& coordinator,
+absl::StatusOr<std::string> WaitForAddress(const std::string& port_file, ChildProcess& coordinator,
                                            const std::string& log_path) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -61,9 +60,10 @@ absl::Status Run(const RunOptions& options) {
   namespace fs = std::filesystem;
   ASSIGN_OR_RETURN(v1::StudySpec spec, LoadStudySpecFile(options.spec_path));
   if (!spec.has_task()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        options.spec_path, ": task: hpo run needs a task for its workers to train; for an "
-                           "ask/tell study start hpo-coordinator and use hpo ask / hpo tell"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.spec_path,
+                     ": task: hpo run needs a task for its workers to train; for an "
+                     "ask/tell study start hpo-coordinator and use hpo ask / hpo tell"));
   }
   ASSIGN_OR_RETURN(std::string coordinator_bin, FindProgram("hpo-coordinator"));
   ASSIGN_OR_RETURN(std::string worker_bin, FindProgram("hpo-worker"));
@@ -87,9 +87,8 @@ absl::Status Run(const RunOptions& options) {
   CoordinatorClient client(address);
   ASSIGN_OR_RETURN(v1::Study study, client.CreateStudy(spec, /*load_if_exists=*/true));
   std::cout << "study \"" << spec.name() << "\": " << spec.max_trials() << " trials, "
-            << study.spec().sampler().type() << " sampler (seed "
-            << study.spec().sampler().seed() << "), " << options.workers << " workers"
-            << std::endl;
+            << study.spec().sampler().type() << " sampler (seed " << study.spec().sampler().seed()
+            << "), " << options.workers << " workers" << std::endl;
 
   std::vector<ChildProcess> workers;
   for (int i = 0; i < options.workers; ++i) {

@@ -21,11 +21,10 @@ void AddWatchCommand(CLI::App& app, const GlobalOptions& global, Action* action)
   watch->callback([&global, study, action] {
     *action = [&global, study]() -> absl::Status {
       ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
-      ASSIGN_OR_RETURN(v1::Study done, WatchStudy(client, *study, std::cout, [] { return true; },
-                                                  std::chrono::milliseconds(1000),
-                                                  kReconnectFor));
-      std::cout << "study \"" << *study << "\" is " << v1::Study::State_Name(done.state())
-                << "\n";
+      ASSIGN_OR_RETURN(v1::Study done, WatchStudy(
+                                           client, *study, std::cout, [] { return true; },
+                                           std::chrono::milliseconds(1000), kReconnectFor));
+      std::cout << "study \"" << *study << "\" is " << v1::Study::State_Name(done.state()) << "\n";
       return absl::OkStatus();
     };
   });
