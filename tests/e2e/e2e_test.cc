@@ -293,7 +293,7 @@ TEST(EndToEndTest, AStoppedWorkerGivesItsTrialBackAndAnotherFinishesIt) {
   auto trials = cluster.client().ListTrials("synthetic");
   ASSERT_OK(trials);
   ASSERT_EQ(trials->size(), 2u);
-  const v1::Trial& stopped = (*trials)[0];
+  const v1::Trial stopped = (*trials)[0];  // a copy: `trials` is listed again below
   EXPECT_EQ(stopped.state(), v1::Trial::FAILED);
   EXPECT_EQ(stopped.fail_reason(), "worker stopped");
   EXPECT_LT(stopped.intermediate_values_size(), 400);
