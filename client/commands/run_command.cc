@@ -10,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "client/child_process.h"
@@ -18,6 +19,7 @@
 #include "client/study_watcher.h"
 #include "client/trial_format.h"
 #include "common/command_line.h"
+#include "common/file_util.h"
 #include "common/spec_loader.h"
 #include "common/status_macros.h"
 
@@ -38,6 +40,17 @@ struct RunOptions {
   std::string log_dir = "hpo-logs";
 };
 
+// ": " and the last line of the log at `path`, which says why a program
+// exited, without its "program: " prefix; "" when there is none.
+std::string LastLogLine(const std::string& path) {
+  absl::StatusOr<std::string> log = ReadFileToString(path, "log");
+  if (!log.ok()) return "";
+  absl::string_view text = absl::StripTrailingAsciiWhitespace(*log);
+  absl::string_view line = text.substr(text.rfind('\n') + 1);
+  absl::ConsumePrefix(&line, "hpo-coordinator: ");
+  return line.empty() ? "" : absl::StrCat(": ", line);
+}
+
 // Waits for the coordinator to write the address it bound.
 absl::StatusOr<std::string> WaitForAddress(const std::string& port_file, ChildProcess& coordinator,
                                            const std::string& log_path) {
@@ -47,8 +60,8 @@ absl::StatusOr<std::string> WaitForAddress(const std::string& port_file, ChildPr
     std::string address;
     if (in >> address && !address.empty()) return address;
     if (!coordinator.Running()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("the coordinator exited at start; see ", log_path));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the coordinator exited at start", LastLogLine(log_path), " (log: ", log_path, ")"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -511,5 +511,18 @@ TEST(EndToEndTest, WatchGoesOnThroughACoordinatorRestart) {
   EXPECT_THAT(watched.out, HasSubstr("study \"synthetic\" is COMPLETED"));
 }
 
+// When hpo run's coordinator cannot start, hpo says why, not only where the
+// log is.
+TEST(EndToEndTest, HpoRunSaysWhyItsCoordinatorDidNotStart) {
+  LocalCluster cluster;
+  cluster.WriteFile("spec.yaml", kSyntheticSpec);
+  CommandResult result = cluster.Shell("'" + cluster.Binary("client/hpo") +
+                                       "' run --spec spec.yaml --db missing/hpo.db");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("hpo: the coordinator exited at start: cannot open database "
+                                    "file missing/hpo.db"));
+  EXPECT_THAT(result.err, HasSubstr("(log: hpo-logs/coordinator.log)\n"));
+}
+
 }  // namespace
 }  // namespace hpo::testing
