@@ -405,8 +405,12 @@ absl::StatusOr<v1::ReportIntermediateResponse> Coordinator::ReportIntermediate(
     ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
     v1::ReportIntermediateResponse response;
     for (const v1::IntermediateValue& existing : trial->intermediate_values()) {
-      // As in Optuna, a second report for a step is ignored.
-      if (existing.step() == request.step()) return response;
+      // As in Optuna, a second report for a step is ignored; the caller is told.
+      if (existing.step() == request.step()) {
+        response.set_ignored(true);
+        response.set_recorded_value(existing.value());
+        return response;
+      }
     }
     v1::IntermediateValue value;
     value.set_step(request.step());

@@ -17,7 +17,7 @@ namespace {
 
 struct AskTellOptions {
   std::string study;
-  std::string format = "json";         // ask
+  std::string format = "json";          // ask
   std::string report_format = "table";  // report
   int64_t trial = -1;
   double value = 0;
@@ -38,8 +38,9 @@ absl::Status Ask(const GlobalOptions& global, const AskTellOptions& options) {
   if (format == Format::kJson) {
     nlohmann::ordered_json json = TrialToJson(trial, study.spec());
     // One line, so a shell loop can read it.
-    std::cout << nlohmann::ordered_json{{"number", json["number"]}, {"params", json["params"]}}.dump()
-              << "\n";
+    std::cout
+        << nlohmann::ordered_json{{"number", json["number"]}, {"params", json["params"]}}.dump()
+        << "\n";
   } else {
     PrintTrial(trial, study.spec(), format, std::cout);
   }
@@ -77,6 +78,11 @@ absl::Status Report(const GlobalOptions& global, const AskTellOptions& options) 
   ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::ReportIntermediateResponse response,
                    client.Report(options.study, options.trial, options.step, options.value));
+  if (response.ignored()) {
+    std::cerr << "hpo: step " << options.step << " of trial " << options.trial << " of "
+              << options.study << " was already reported (value " << response.recorded_value()
+              << "); this value is ignored, as in Optuna\n";
+  }
   if (format == Format::kJson) {
     std::cout << nlohmann::json{{"should_prune", response.should_prune()}}.dump() << "\n";
   } else {
@@ -91,8 +97,7 @@ void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* acti
   auto options = std::make_shared<AskTellOptions>();
   CLI::App* ask = app.add_subcommand("ask", "Start a trial and print its parameters");
   ask->add_option("study", options->study, "Study name")->required();
-  ask->add_option("--format", options->format, "json (one line) or table")
-      ->capture_default_str();
+  ask->add_option("--format", options->format, "json (one line) or table")->capture_default_str();
   ask->callback([&global, options, action] {
     *action = [&global, options] { return Ask(global, *options); };
   });

@@ -391,6 +391,19 @@ params:
     EXPECT_LE(n, 64);
     const double value = (x - 1) * (x - 1) + n;
     best = std::min(best, value);
+    if (i == 0) {  // intermediate values: a second report for a step is ignored, with a warning
+      CommandResult reported =
+          cluster.Cli({"report", "quadratic", "--trial", "0", "--step", "1", "--value", "5"});
+      EXPECT_EQ(reported.exit_code, 0) << reported.err;
+      EXPECT_EQ(reported.out, "continue\n");
+      EXPECT_EQ(reported.err, "");
+      reported =
+          cluster.Cli({"report", "quadratic", "--trial", "0", "--step", "1", "--value", "4"});
+      EXPECT_EQ(reported.exit_code, 0) << reported.err;
+      EXPECT_EQ(reported.err,
+                "hpo: step 1 of trial 0 of quadratic was already reported (value 5); this value "
+                "is ignored, as in Optuna\n");
+    }
     std::ostringstream text;
     text.precision(17);
     text << value;
@@ -453,8 +466,9 @@ task:
                           "' run --spec spec.yaml --workers 2 --db hpo.db --log-dir logs";
   // Once worker-0 has reported an epoch, Ctrl-C.
   CommandResult interrupted = cluster.Shell(
-      run + " & pid=$!; for i in $(seq 300); do grep -qs ' epoch ' logs/worker-0.log && break; "
-            "sleep 0.1; done; kill -INT $pid; wait $pid");
+      run +
+      " & pid=$!; for i in $(seq 300); do grep -qs ' epoch ' logs/worker-0.log && break; "
+      "sleep 0.1; done; kill -INT $pid; wait $pid");
   EXPECT_EQ(interrupted.exit_code, 130) << interrupted.out << interrupted.err;
   EXPECT_THAT(interrupted.out, HasSubstr("interrupted: stopping the workers"));
   EXPECT_EQ(interrupted.err,
@@ -489,11 +503,12 @@ TEST(EndToEndTest, WatchGoesOnThroughACoordinatorRestart) {
   LocalCluster cluster;
   ASSERT_OK(cluster.StartCoordinator());
   const int port = cluster.port();
-  ASSERT_EQ(cluster.Cli({"study", "create", "--spec", cluster.WriteFile("spec.yaml", kSyntheticSpec)})
-                .exit_code,
-            0);
-  const std::string command = "'" + cluster.Binary("client/hpo") +
-                              "' watch synthetic --coordinator " + cluster.address();
+  ASSERT_EQ(
+      cluster.Cli({"study", "create", "--spec", cluster.WriteFile("spec.yaml", kSyntheticSpec)})
+          .exit_code,
+      0);
+  const std::string command =
+      "'" + cluster.Binary("client/hpo") + "' watch synthetic --coordinator " + cluster.address();
   CommandResult watched;
   std::thread watch([&] { watched = cluster.Shell(command); });
   std::this_thread::sleep_for(1500ms);  // watch has polled at least once

@@ -323,6 +323,26 @@ TEST_F(CoordinatorTest, RestartKeepsResultsAndReArmsRunningLeases) {
   EXPECT_EQ(Acquire().trial().number(), 2);
 }
 
+TEST_F(CoordinatorTest, ASecondReportForAStepIsIgnoredAndSaysSo) {
+  ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));
+  v1::ReportIntermediateRequest report;
+  *report.mutable_trial() = Ref(Acquire());
+  report.set_step(1);
+  report.set_value(0.9);
+  auto first = coordinator_->ReportIntermediate(report);
+  ASSERT_OK(first);
+  EXPECT_FALSE(first->ignored());
+  report.set_value(0.1);
+  auto second = coordinator_->ReportIntermediate(report);
+  ASSERT_OK(second);
+  EXPECT_TRUE(second->ignored());
+  EXPECT_DOUBLE_EQ(second->recorded_value(), 0.9);
+  auto trials = ListAll("fmnist");
+  ASSERT_OK(trials);
+  ASSERT_EQ(trials->trials(0).intermediate_values_size(), 1);
+  EXPECT_DOUBLE_EQ(trials->trials(0).intermediate_values(0).value(), 0.9);
+}
+
 TEST_F(CoordinatorTest, AskTellFollowsTheDirection) {
   ASSERT_OK(coordinator_->CreateStudy(Spec(kAskTellSpec), false));
   for (double value : {1.0, 3.0, 2.0}) {
