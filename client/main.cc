@@ -26,8 +26,7 @@ int main(int argc, char** argv) {
   absl::Status status = action();
   if (!status.ok()) {
     std::cerr << "hpo: " << status.message() << "\n";
-    // 128 + SIGINT, as a shell reports a program that Ctrl-C stopped.
-    return status.code() == absl::StatusCode::kCancelled ? 130 : 1;
+    return hpo::client::RunWasInterrupted() ? 130 : 1;
   }
   return 0;
 }

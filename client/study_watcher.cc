@@ -79,7 +79,8 @@ absl::StatusOr<v1::Study> WatchStudy(CoordinatorClient& client, const std::strin
       if (study->state() != v1::Study::RUNNING || !keep_going()) return study;
     } else {
       const auto now = std::chrono::steady_clock::now();
-      if (!answered || !absl::IsUnavailable(status) || reconnect_for.count() == 0 ||
+      const bool unreachable = absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
+      if (!answered || !unreachable || reconnect_for.count() == 0 ||
           (lost_since.has_value() && now - *lost_since > reconnect_for)) {
         return status;
       }

@@ -15,7 +15,8 @@ namespace hpo::client {
 
 // Polls every `poll`; stops early (returning the study as it is) when
 // `keep_going` returns false. Once a poll has succeeded, a coordinator that
-// stops answering (UNAVAILABLE, as while it restarts) is polled again for up
+// stops answering (UNAVAILABLE or DEADLINE_EXCEEDED, as while it restarts or
+// its machine reboots) is polled again for up
 // to `reconnect_for`, with a line on `out` when it goes and when it is back;
 // after that, or at once when `reconnect_for` is 0, the error is returned.
 absl::StatusOr<v1::Study> WatchStudy(CoordinatorClient& client, const std::string& study_name,

@@ -84,10 +84,11 @@ absl::StatusOr<double> ParseNumber(absl::string_view text) {
   return value;
 }
 
-absl::StatusOr<double> ParseNumberAtLeast(absl::string_view text, double min) {
+absl::StatusOr<double> ParseNumberInRange(absl::string_view text, double min, double max) {
   absl::StatusOr<double> value = ParseNumber(text);
-  if (value.ok() && !(*value >= min)) {
-    return absl::InvalidArgumentError(absl::StrCat("must be >= ", min, " (got ", text, ")"));
+  if (value.ok() && !(*value >= min && *value <= max)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("must be in [", min, ", ", max, "] (got ", text, ")"));
   }
   return value;
 }

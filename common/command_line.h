@@ -25,9 +25,9 @@ namespace hpo {
 // `"0x10" is not a number`.
 absl::StatusOr<double> ParseNumber(absl::string_view text);
 
-// ParseNumber, and at least `min` (so not nan). Otherwise InvalidArgument
-// `"abc" is not a number` or `must be >= 0 (got -1)`.
-absl::StatusOr<double> ParseNumberAtLeast(absl::string_view text, double min);
+// ParseNumber, and in [min, max] (so not nan). Otherwise InvalidArgument
+// `"abc" is not a number` or `must be in [0, 1e+06] (got inf)`.
+absl::StatusOr<double> ParseNumberInRange(absl::string_view text, double min, double max);
 
 // `text` as a decimal integer in [min, max]. Otherwise InvalidArgument
 // `"abc" is not an integer`, `must be >= 0 (got -1)`, or, when `max` is not

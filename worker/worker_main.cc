@@ -42,7 +42,10 @@ int main(int argc, char** argv) {
                        [](absl::string_view text) { return hpo::ParseInteger(text, 0); });
   hpo::AddParsedOption(app, "--exit-when-idle", &options.exit_when_idle_s,
                        "Exit after this many seconds without a trial to run (0: never)",
-                       [](absl::string_view text) { return hpo::ParseNumberAtLeast(text, 0); });
+                       [](absl::string_view text) {
+                         // A year at most (0 is "never"); inf would overflow the clock.
+                         return hpo::ParseNumberInRange(text, 0, 365 * 24 * 3600);
+                       });
   // Without a subcommand, hpo-worker runs the worker loop with the options
   // above; `run-once` trains one configuration locally instead.
   CLI::App* run_once = app.add_subcommand(

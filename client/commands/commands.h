@@ -25,6 +25,10 @@ void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* acti
 void AddWatchCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void AddRunCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 
+// True once `hpo run` has been interrupted (Ctrl-C, SIGTERM, SIGHUP): main()
+// then exits 130, as a shell reports a program that Ctrl-C stopped.
+bool RunWasInterrupted();
+
 }  // namespace hpo::client
 
 #endif  // HPO_CLIENT_COMMANDS_COMMANDS_H_

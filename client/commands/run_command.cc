@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -33,6 +34,23 @@ constexpr std::chrono::seconds kWorkerGrace(30);
 std::atomic<bool> g_interrupted{false};
 void OnInterrupt(int) { g_interrupted = true; }
 
+// The children are in process groups of their own (ChildProcess), so Ctrl-C,
+// a closed terminal or a kill reaches hpo alone: it stops watching and, on the
+// way out, stops the workers (which give their trials back) while the
+// coordinator is still up to take them. Installed before the first child
+// starts, or an early Ctrl-C would end hpo and leave its children running.
+// A SIGHUP that is ignored (nohup) stays ignored.
+void InstallSignalHandlers() {
+  struct sigaction action = {};
+  action.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  struct sigaction hangup = {};
+  if (sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN) {
+    sigaction(SIGHUP, &action, nullptr);
+  }
+}
+
 struct RunOptions {
   std::string spec_path;
   int64_t workers = 2;
@@ -40,29 +58,34 @@ struct RunOptions {
   std::string log_dir = "hpo-logs";
 };
 
-// ": " and the last line of the log at `path`, which says why a program
-// exited, without its "program: " prefix; "" when there is none.
-std::string LastLogLine(const std::string& path) {
+// ": " and the last line written to the log at `path` after its first
+// `offset` bytes (the log is appended to, run after run), which says why a
+// program exited, without its "program: " prefix; "" when there is none.
+std::string LastLogLine(const std::string& path, uintmax_t offset) {
   absl::StatusOr<std::string> log = ReadFileToString(path, "log");
-  if (!log.ok()) return "";
-  absl::string_view text = absl::StripTrailingAsciiWhitespace(*log);
+  if (!log.ok() || log->size() <= offset) return "";
+  absl::string_view text =
+      absl::StripTrailingAsciiWhitespace(absl::string_view(*log).substr(offset));
   absl::string_view line = text.substr(text.rfind('\n') + 1);
   absl::ConsumePrefix(&line, "hpo-coordinator: ");
   return line.empty() ? "" : absl::StrCat(": ", line);
 }
 
-// Waits for the coordinator to write the address it bound.
+// Waits for the coordinator to write the address it bound; its log had
+// `log_offset` bytes before it started.
 absl::StatusOr<std::string> WaitForAddress(const std::string& port_file, ChildProcess& coordinator,
-                                           const std::string& log_path) {
+                                           const std::string& log_path, uintmax_t log_offset) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(port_file);
     std::string address;
     if (in >> address && !address.empty()) return address;
     if (!coordinator.Running()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the coordinator exited at start", LastLogLine(log_path), " (log: ", log_path, ")"));
+      return absl::FailedPreconditionError(absl::StrCat("the coordinator exited at start",
+                                                        LastLogLine(log_path, log_offset),
+                                                        " (log: ", log_path, ")"));
     }
+    if (g_interrupted) return absl::CancelledError("interrupted while the coordinator started");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return absl::DeadlineExceededError(
@@ -89,11 +112,15 @@ absl::Status Run(const RunOptions& options) {
   const std::string port_file = (fs::path(options.log_dir) / "coordinator.address").string();
   fs::remove(port_file, error);
   const std::string coordinator_log = (fs::path(options.log_dir) / "coordinator.log").string();
+  const uintmax_t log_offset =
+      fs::exists(coordinator_log, error) ? fs::file_size(coordinator_log, error) : 0;
+  InstallSignalHandlers();  // before any child starts: see InstallSignalHandlers
   ASSIGN_OR_RETURN(ChildProcess coordinator,
                    ChildProcess::Start({coordinator_bin, "--listen", "127.0.0.1:0", "--db",
                                         options.db_path, "--port-file", port_file},
                                        coordinator_log));
-  ASSIGN_OR_RETURN(std::string address, WaitForAddress(port_file, coordinator, coordinator_log));
+  ASSIGN_OR_RETURN(std::string address,
+                   WaitForAddress(port_file, coordinator, coordinator_log, log_offset));
   std::cout << "coordinator on " << address << ", database " << options.db_path << ", logs in "
             << options.log_dir << "/" << std::endl;
 
@@ -113,13 +140,6 @@ absl::Status Run(const RunOptions& options) {
     workers.push_back(std::move(worker));
   }
 
-  // The children are in process groups of their own (ChildProcess), so
-  // Ctrl-C, a closed terminal or a kill reaches hpo alone; it stops watching
-  // and, on the way out, stops the workers (which give their trials back)
-  // while the coordinator is still up to take them.
-  struct sigaction action = {};
-  action.sa_handler = OnInterrupt;
-  for (int signal : {SIGINT, SIGTERM, SIGHUP}) sigaction(signal, &action, nullptr);
   auto keep_going = [&] {
     if (g_interrupted) return false;
     for (ChildProcess& worker : workers) {
@@ -156,6 +176,8 @@ absl::Status Run(const RunOptions& options) {
 }
 
 }  // namespace
+
+bool RunWasInterrupted() { return g_interrupted; }
 
 void AddRunCommand(CLI::App& app, const GlobalOptions&, Action* action) {
   auto options = std::make_shared<RunOptions>();

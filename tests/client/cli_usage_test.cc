@@ -131,9 +131,12 @@ TEST(CliUsageTest, WorkerFlagsAreReadStrictly) {
   Outcome outcome = RunProgram("worker/hpo-worker", {"--max-trials", ""});
   EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_EQ(outcome.err, "hpo-worker: --max-trials: \"\" is not an integer\n");
-  outcome = RunProgram("worker/hpo-worker", {"--exit-when-idle", "nan"});
-  EXPECT_EQ(outcome.exit_code, 2);
-  EXPECT_EQ(outcome.err, "hpo-worker: --exit-when-idle: must be >= 0 (got nan)\n");
+  for (const std::string seconds : {"nan", "inf", "-1"}) {
+    outcome = RunProgram("worker/hpo-worker", {"--exit-when-idle", seconds});
+    EXPECT_EQ(outcome.exit_code, 2);
+    EXPECT_EQ(outcome.err,
+              "hpo-worker: --exit-when-idle: must be in [0, 3.1536e+07] (got " + seconds + ")\n");
+  }
   outcome = RunProgram("worker/hpo-worker", {"--coordinator", "127.0.0.1:99999"});
   EXPECT_EQ(outcome.exit_code, 1);
   EXPECT_EQ(outcome.err,
@@ -145,8 +148,8 @@ TEST(CliUsageTest, TheCoordinatorNeedsAnAddressToListenOn) {
   // Should the address get through, the database cannot be opened either:
   // the coordinator exits 1 rather than serve.
   for (const std::string address : {"127.0.0.1", "127.0.0.1:65536", "localhost:http", ":50051"}) {
-    Outcome outcome = RunProgram("server/hpo-coordinator",
-                                 {"--listen", address, "--db", "/nonexistent/hpo.db"});
+    Outcome outcome =
+        RunProgram("server/hpo-coordinator", {"--listen", address, "--db", "/nonexistent/hpo.db"});
     EXPECT_EQ(outcome.exit_code, 2) << address;
     EXPECT_EQ(outcome.err,
               "hpo-coordinator: --listen: expected HOST:PORT with a port in 0-65535 (got \"" +

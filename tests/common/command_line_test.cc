@@ -33,12 +33,13 @@ TEST(ParseNumberTest, DecimalNumbersOnly) {
   }
 }
 
-TEST(ParseNumberTest, AtLeast) {
-  EXPECT_THAT(ParseNumberAtLeast("0", 0), IsOkAndHolds(DoubleEq(0)));
-  EXPECT_THAT(ParseNumberAtLeast("inf", 0), IsOkAndHolds(DoubleEq(INFINITY)));
-  EXPECT_THAT(ParseNumberAtLeast("-1", 0), StatusIs(kInvalid, "must be >= 0 (got -1)"));
-  EXPECT_THAT(ParseNumberAtLeast("nan", 0), StatusIs(kInvalid, "must be >= 0 (got nan)"));
-  EXPECT_THAT(ParseNumberAtLeast("", 0), StatusIs(kInvalid, "\"\" is not a number"));
+TEST(ParseNumberTest, InRange) {
+  EXPECT_THAT(ParseNumberInRange("0", 0, 10), IsOkAndHolds(DoubleEq(0)));
+  EXPECT_THAT(ParseNumberInRange("10", 0, 10), IsOkAndHolds(DoubleEq(10)));
+  EXPECT_THAT(ParseNumberInRange("-1", 0, 10), StatusIs(kInvalid, "must be in [0, 10] (got -1)"));
+  EXPECT_THAT(ParseNumberInRange("inf", 0, 10), StatusIs(kInvalid, "must be in [0, 10] (got inf)"));
+  EXPECT_THAT(ParseNumberInRange("nan", 0, 10), StatusIs(kInvalid, "must be in [0, 10] (got nan)"));
+  EXPECT_THAT(ParseNumberInRange("", 0, 10), StatusIs(kInvalid, "\"\" is not a number"));
 }
 
 TEST(ParseIntegerTest, DecimalIntegersInRange) {

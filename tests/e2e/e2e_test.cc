@@ -507,16 +507,18 @@ TEST(EndToEndTest, WatchGoesOnThroughACoordinatorRestart) {
       cluster.Cli({"study", "create", "--spec", cluster.WriteFile("spec.yaml", kSyntheticSpec)})
           .exit_code,
       0);
-  const std::string command =
-      "'" + cluster.Binary("client/hpo") + "' watch synthetic --coordinator " + cluster.address();
+  // `timeout` bounds the watch should the test fail before the study ends.
+  const std::string command = "timeout 120 '" + cluster.Binary("client/hpo") +
+                              "' watch synthetic --coordinator " + cluster.address();
   CommandResult watched;
   std::thread watch([&] { watched = cluster.Shell(command); });
   std::this_thread::sleep_for(1500ms);  // watch has polled at least once
   cluster.KillCoordinator();
   std::this_thread::sleep_for(2500ms);  // and found it gone
-  ASSERT_OK(cluster.StartCoordinator(port));
-  ASSERT_OK(cluster.StartWorker("w1"));
-  ASSERT_OK(cluster.WaitForStudy("synthetic", 120s));
+  // EXPECT, not ASSERT: the thread is joined whatever happens.
+  EXPECT_OK(cluster.StartCoordinator(port));
+  EXPECT_OK(cluster.StartWorker("w1"));
+  EXPECT_OK(cluster.WaitForStudy("synthetic", 120s));
   watch.join();
 
   EXPECT_EQ(watched.exit_code, 0) << watched.out << watched.err;
@@ -537,6 +539,22 @@ TEST(EndToEndTest, HpoRunSaysWhyItsCoordinatorDidNotStart) {
   EXPECT_THAT(result.err, HasSubstr("hpo: the coordinator exited at start: cannot open database "
                                     "file missing/hpo.db"));
   EXPECT_THAT(result.err, HasSubstr("(log: hpo-logs/coordinator.log)\n"));
+}
+
+// A Ctrl-C as soon as hpo run's coordinator is up, before its workers have
+// started, still stops everything: exit 130 and no coordinator left behind.
+TEST(EndToEndTest, HpoRunInterruptedWhileStartingLeavesNothingRunning) {
+  LocalCluster cluster;
+  cluster.WriteFile("spec.yaml", kSyntheticSpec);
+  const std::string db = cluster.File("early.db");
+  CommandResult interrupted = cluster.Shell(
+      "'" + cluster.Binary("client/hpo") + "' run --spec spec.yaml --db '" + db +
+      "' --log-dir logs & pid=$!; for i in $(seq 300); do [ -s logs/coordinator.address ] && "
+      "break; sleep 0.01; done; kill -INT $pid; wait $pid");
+  EXPECT_EQ(interrupted.exit_code, 130) << interrupted.out << interrupted.err;
+  // "[.]": the pattern must not match the shell running pgrep.
+  EXPECT_EQ(cluster.Shell("pgrep -f 'hpo-coordinator .*early[.]db'").exit_code, 1)
+      << "a coordinator is left";
 }
 
 }  // namespace
