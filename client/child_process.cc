@@ -61,13 +61,15 @@ void ChildProcess::Stop(std::chrono::milliseconds grace) {
   StopAll(one, grace);
 }
 
-void ChildProcess::StopAll(std::vector<ChildProcess>& processes, std::chrono::milliseconds grace) {
+void ChildProcess::StopAll(std::vector<ChildProcess>& processes, std::chrono::milliseconds grace,
+                           const std::function<bool()>& hurry) {
   for (ChildProcess& process : processes) {
     if (process.Running()) kill(process.pid_, SIGTERM);
   }
   const auto deadline = std::chrono::steady_clock::now() + grace;
   for (ChildProcess& process : processes) {
-    while (process.Running() && std::chrono::steady_clock::now() < deadline) {
+    while (process.Running() && std::chrono::steady_clock::now() < deadline &&
+           !(hurry && hurry())) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     process.Kill();

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,8 +40,9 @@ class ChildProcess {
   // SIGTERM, then SIGKILL if it has not exited after `grace`; reaps it.
   void Stop(std::chrono::milliseconds grace);
   // Stop() for all of `processes` at once: SIGTERM to each, then one `grace`
-  // for all of them to exit.
-  static void StopAll(std::vector<ChildProcess>& processes, std::chrono::milliseconds grace);
+  // for all of them to exit, cut short when `hurry` (if given) returns true.
+  static void StopAll(std::vector<ChildProcess>& processes, std::chrono::milliseconds grace,
+                      const std::function<bool()>& hurry = nullptr);
   // SIGKILL at once, as when its machine dies; reaps it.
   void Kill();
 

@@ -28,11 +28,12 @@ namespace hpo::client {
 namespace {
 
 // A stopped worker ends its epoch and gives its trial back; one that takes
-// longer is killed, and its trial comes back when its lease expires.
+// longer, or is still at it at a second Ctrl-C, is killed, and its trial comes
+// back when its lease expires.
 constexpr std::chrono::seconds kWorkerGrace(30);
 
-std::atomic<bool> g_interrupted{false};
-void OnInterrupt(int) { g_interrupted = true; }
+std::atomic<int> g_interrupts{0};  // signals received
+void OnInterrupt(int) { ++g_interrupts; }
 
 // The children are in process groups of their own (ChildProcess), so Ctrl-C,
 // a closed terminal or a kill reaches hpo alone: it stops watching and, on the
@@ -85,7 +86,7 @@ absl::StatusOr<std::string> WaitForAddress(const std::string& port_file, ChildPr
                                                         LastLogLine(log_path, log_offset),
                                                         " (log: ", log_path, ")"));
     }
-    if (g_interrupted) return absl::CancelledError("interrupted while the coordinator started");
+    if (g_interrupts > 0) return absl::CancelledError("interrupted while the coordinator started");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return absl::DeadlineExceededError(
@@ -141,7 +142,7 @@ absl::Status Run(const RunOptions& options) {
   }
 
   auto keep_going = [&] {
-    if (g_interrupted) return false;
+    if (g_interrupts > 0) return false;
     for (ChildProcess& worker : workers) {
       if (worker.Running()) return true;
     }
@@ -149,9 +150,9 @@ absl::Status Run(const RunOptions& options) {
   };
   ASSIGN_OR_RETURN(study, WatchStudy(client, spec.name(), std::cout, keep_going,
                                      std::chrono::milliseconds(500)));
-  if (g_interrupted) {
-    std::cout << "interrupted: stopping the workers" << std::endl;
-    ChildProcess::StopAll(workers, kWorkerGrace);
+  if (g_interrupts > 0) {
+    std::cout << "interrupted: stopping the workers (Ctrl-C again to kill them)" << std::endl;
+    ChildProcess::StopAll(workers, kWorkerGrace, [] { return g_interrupts > 1; });
     ASSIGN_OR_RETURN(study, client.GetStudy(spec.name()));
   }
   // An unfinished study is an error (exit 130 after Ctrl-C, else 1), so that
@@ -160,7 +161,7 @@ absl::Status Run(const RunOptions& options) {
   if (study.state() == v1::Study::RUNNING) {
     constexpr absl::string_view kGoOn =
         ": the study is not finished; run the same command again to go on";
-    unfinished = g_interrupted
+    unfinished = g_interrupts > 0
                      ? absl::CancelledError(absl::StrCat("interrupted", kGoOn))
                      : absl::AbortedError(absl::StrCat("every worker exited (see the logs in ",
                                                        options.log_dir, ")", kGoOn));
@@ -177,7 +178,7 @@ absl::Status Run(const RunOptions& options) {
 
 }  // namespace
 
-bool RunWasInterrupted() { return g_interrupted; }
+bool RunWasInterrupted() { return g_interrupts > 0; }
 
 void AddRunCommand(CLI::App& app, const GlobalOptions&, Action* action) {
   auto options = std::make_shared<RunOptions>();
