@@ -115,9 +115,18 @@ absl::Status CheckAddress(absl::string_view flag, absl::string_view address, int
       return absl::OkStatus();
     }
   }
-  return absl::InvalidArgumentError(absl::StrCat(flag, ": expected HOST:PORT with a port in ",
-                                                 min_port, "-", kMaxPort, " (got \"", address,
-                                                 "\")"));
+  return absl::InvalidArgumentError(absl::StrCat(flag, flag.empty() ? "" : ": ",
+                                                 "expected HOST:PORT with a port in ", min_port,
+                                                 "-", kMaxPort, " (got \"", address, "\")"));
+}
+
+CLI::Validator AddressCheck(int min_port) {
+  // CLI11 puts the option's name in front of the message.
+  return CLI::Validator(
+      [min_port](std::string& address) {
+        return std::string(CheckAddress("", address, min_port).message());
+      },
+      "HOST:PORT");
 }
 
 std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv,

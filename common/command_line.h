@@ -39,9 +39,13 @@ absl::StatusOr<int64_t> ParseInteger(absl::string_view text, int64_t min,
 // "[::1]:50051") with PORT in [min_port, 65535], or a Unix socket
 // ("unix:/run/hpo.sock"). `min_port` is 1 for an address to connect to, 0 for
 // one to listen on (port 0: any free port). Otherwise InvalidArgument naming
-// `flag` (the flag or variable the address came from):
+// `flag` (the flag or variable the address came from, if not empty):
 // `--coordinator: expected HOST:PORT with a port in 1-65535 (got "127.0.0.1")`.
 absl::Status CheckAddress(absl::string_view flag, absl::string_view address, int min_port);
+
+// CheckAddress as a check on a CLI11 option, so that a bad address on the
+// command line is a usage error (exit 2 from ParseCommandLine).
+CLI::Validator AddressCheck(int min_port);
 
 // Adds option `flag` to `app`, its value read into *value by `parse`, a
 // function of the text returning absl::StatusOr<T> (e.g. ParseNumber), instead

@@ -27,6 +27,7 @@ void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags) {
   app.add_option("--coordinator", flags->address,
                  "Coordinator address (default: $HPO_COORDINATOR or 127.0.0.1:50051)")
       ->capture_default_str()
+      ->check(AddressCheck(/*min_port=*/1))
       ->each([flags](const std::string&) { flags->address_source = "--coordinator"; });
   app.add_option("--token-file", flags->token_file,
                  "File holding the coordinator's bearer token (default: $HPO_TOKEN)");

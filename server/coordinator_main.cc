@@ -126,7 +126,8 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen,
                  "Address to serve on; port 0 picks a free port. Only loopback unless told "
                  "otherwise.")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(hpo::AddressCheck(/*min_port=*/0));
   app.add_option("--db", db_path, "SQLite database file (created if absent)")
       ->capture_default_str();
   app.add_option("--port-file", port_file,
@@ -143,10 +144,6 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   if (std::optional<int> exit_code = hpo::ParseCommandLine(app, argc, argv, "hpo-coordinator")) {
     return *exit_code;
-  }
-  if (absl::Status address = hpo::CheckAddress("--listen", listen, /*min_port=*/0); !address.ok()) {
-    std::cerr << "hpo-coordinator: " << address.message() << "\n";
-    return 2;
   }
 
   absl::StatusOr<ServerSecurity> security =

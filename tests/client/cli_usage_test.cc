@@ -116,7 +116,7 @@ TEST(CliUsageTest, UnknownCommandListsTheCommands) {
 TEST(CliUsageTest, AddressesNeedAHostAndAPort) {
   for (const std::string address : {"127.0.0.1:99999", "127.0.0.1", "127.0.0.1:0", ""}) {
     Outcome outcome = RunProgram("client/hpo", {"--coordinator", address, "study", "list"});
-    EXPECT_EQ(outcome.exit_code, 1) << address;
+    EXPECT_EQ(outcome.exit_code, 2) << address;  // a usage error
     EXPECT_EQ(outcome.err, "hpo: --coordinator: expected HOST:PORT with a port in 1-65535 (got \"" +
                                address + "\")\n");
   }
@@ -138,7 +138,7 @@ TEST(CliUsageTest, WorkerFlagsAreReadStrictly) {
               "hpo-worker: --exit-when-idle: must be in [0, 3.1536e+07] (got " + seconds + ")\n");
   }
   outcome = RunProgram("worker/hpo-worker", {"--coordinator", "127.0.0.1:99999"});
-  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_EQ(outcome.err,
             "hpo-worker: --coordinator: expected HOST:PORT with a port in 1-65535 (got "
             "\"127.0.0.1:99999\")\n");
