@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,27 +19,57 @@ extern char** environ;
 
 namespace hpo::client {
 
+namespace {
+
+// In the child, between fork and exec: only async-signal-safe calls. On
+// failure, writes errno to `error_fd` and exits.
+[[noreturn]] void ExecChild(char* const* args, const char* log_path, pid_t parent, int error_fd) {
+  setpgid(0, 0);                        // a process group of its own, led by the child
+  prctl(PR_SET_PDEATHSIG, SIGTERM);     // stopped when its parent dies, even by SIGKILL
+  if (getppid() != parent) _exit(127);  // the parent died before prctl
+  const int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log >= 0 && dup2(log, STDOUT_FILENO) >= 0 && dup2(log, STDERR_FILENO) >= 0) {
+    execve(args[0], args, environ);
+  }
+  const int error = errno;
+  (void)!write(error_fd, &error, sizeof(error));
+  _exit(127);
+}
+
+}  // namespace
+
 absl::StatusOr<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
                                                  const std::string& log_path) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);  // a group of its own, led by the child
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, args[0], &actions, &attributes, args.data(), environ);
-  posix_spawnattr_destroy(&attributes);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
+  // The child writes errno here if it cannot open its log or exec; a
+  // successful exec closes it (O_CLOEXEC), and the parent reads end of file.
+  int error_pipe[2];
+  if (pipe2(error_pipe, O_CLOEXEC) != 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot start ", argv[0], ": pipe: ", std::strerror(errno)));
+  }
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) ExecChild(args.data(), log_path.c_str(), parent, error_pipe[1]);
+  close(error_pipe[1]);
+  if (pid < 0) {
+    close(error_pipe[0]);
+    return absl::InternalError(
+        absl::StrCat("cannot start ", argv[0], ": fork: ", std::strerror(errno)));
+  }
+  setpgid(pid, pid);  // as the child does, so that either order works
+  int error = 0;
+  ssize_t n;
+  do {
+    n = read(error_pipe[0], &error, sizeof(error));
+  } while (n < 0 && errno == EINTR);
+  close(error_pipe[0]);
+  if (n == sizeof(error)) {
+    waitpid(pid, nullptr, 0);
     return absl::FailedPreconditionError(
-        absl::StrCat("cannot start ", argv[0], ": ", std::strerror(rc)));
+        absl::StrCat("cannot start ", argv[0], " (log ", log_path, "): ", std::strerror(error)));
   }
   return ChildProcess(pid);
 }

@@ -1,8 +1,10 @@
 // A child process started by `hpo run`: its output goes to a log file, and it
-// is stopped with SIGTERM (then SIGKILL) when the object is destroyed. It runs
-// in a process group of its own, so a Ctrl-C in the terminal reaches only
-// hpo, which then stops its children in order (workers before the coordinator
-// they give their trials back to).
+// is stopped with SIGTERM (then SIGKILL) when the object is destroyed, and
+// gets SIGTERM when its parent dies, however it dies (Linux's
+// PR_SET_PDEATHSIG, tied to the thread that started it). It runs in a process
+// group of its own, so a Ctrl-C in the terminal reaches only hpo, which then
+// stops its children in order (workers before the coordinator they give their
+// trials back to).
 #ifndef HPO_CLIENT_CHILD_PROCESS_H_
 #define HPO_CLIENT_CHILD_PROCESS_H_
 
@@ -20,7 +22,7 @@ namespace hpo::client {
 class ChildProcess {
  public:
   // Starts argv[0] with stdout and stderr appended to `log_path`, in a new
-  // process group.
+  // process group. Call it from a thread that outlives the child.
   static absl::StatusOr<ChildProcess> Start(const std::vector<std::string>& argv,
                                             const std::string& log_path);
   ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }

@@ -557,5 +557,33 @@ TEST(EndToEndTest, HpoRunInterruptedWhileStartingLeavesNothingRunning) {
       << "a coordinator is left";
 }
 
+// hpo run killed outright (SIGKILL: no handler runs) still takes its
+// coordinator and workers with it: they get SIGTERM when their parent dies.
+TEST(EndToEndTest, HpoRunKilledTakesItsCoordinatorAndWorkersWithIt) {
+  LocalCluster cluster;
+  cluster.WriteFile("spec.yaml", R"yaml(
+name: killed
+max_trials: 4
+params:
+  lr: {type: float, low: 1.0e-3, high: 1.0e-1, log: true}
+task:
+  dataset: {name: synthetic-regression, train_examples: 20000, validation_examples: 200}
+  model: {type: mlp, hidden: [64, 64]}
+  epochs: 100
+)yaml");
+  // Once worker-0 trains, SIGKILL hpo; then wait up to 30 s for its
+  // coordinator (by its database) and workers (by the address) to go.
+  CommandResult result = cluster.Shell(
+      "'" + cluster.Binary("client/hpo") +
+      "' run --spec spec.yaml --db killed.db --log-dir logs & pid=$!; "
+      "for i in $(seq 300); do grep -qs ' epoch ' logs/worker-0.log && break; sleep 0.1; done; "
+      "kill -KILL $pid; wait $pid; addr=$(cat logs/coordinator.address); "
+      "for i in $(seq 300); do pgrep -f 'hpo-coordinator .*killed[.]db' >/dev/null || "
+      "pgrep -f \"hpo-worker --coordinator $addr \" >/dev/null || { echo gone; exit 0; }; "
+      "sleep 0.1; done; echo left; exit 1");
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, ::testing::EndsWith("\ngone\n"));
+}
+
 }  // namespace
 }  // namespace hpo::testing
