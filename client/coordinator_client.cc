@@ -67,16 +67,28 @@ absl::StatusOr<v1::Study> CoordinatorClient::GetStudy(const std::string& name) {
 }
 
 absl::StatusOr<std::vector<v1::Study>> CoordinatorClient::ListStudies() {
-  absl::StatusOr<v1::ListStudiesResponse> response =
-      Call(&v1::Coordinator::Stub::ListStudies, v1::ListStudiesRequest());
-  if (!response.ok()) return response.status();
-  return std::vector<v1::Study>(response->studies().begin(), response->studies().end());
+  std::vector<v1::Study> studies;
+  v1::ListStudiesRequest request;
+  do {
+    absl::StatusOr<v1::ListStudiesResponse> response =
+        Call(&v1::Coordinator::Stub::ListStudies, request);
+    if (!response.ok()) return response.status();
+    studies.insert(studies.end(), response->studies().begin(), response->studies().end());
+    request.set_page_token(response->next_page_token());
+  } while (!request.page_token().empty());
+  return studies;
 }
 
 absl::StatusOr<v1::Study> CoordinatorClient::StopStudy(const std::string& name) {
   v1::StopStudyRequest request;
   request.set_study_name(name);
   return Call(&v1::Coordinator::Stub::StopStudy, request);
+}
+
+absl::StatusOr<v1::Study> CoordinatorClient::ResumeStudy(const std::string& name) {
+  v1::ResumeStudyRequest request;
+  request.set_study_name(name);
+  return Call(&v1::Coordinator::Stub::ResumeStudy, request);
 }
 
 absl::Status CoordinatorClient::ForEachTrial(const std::string& name, int64_t start_number,
@@ -106,21 +118,28 @@ absl::StatusOr<v1::Trial> CoordinatorClient::GetBestTrial(const std::string& nam
   return Call(&v1::Coordinator::Stub::GetBestTrial, request);
 }
 
-absl::StatusOr<v1::Trial> CoordinatorClient::Ask(const std::string& name) {
+absl::StatusOr<v1::AskResponse> CoordinatorClient::Ask(const std::string& name, bool lease) {
   v1::AskRequest request;
   request.set_study_name(name);
+  request.set_lease(lease);
   return Call(&v1::Coordinator::Stub::Ask, request);
+}
+
+absl::StatusOr<v1::HeartbeatResponse> CoordinatorClient::Heartbeat(const v1::TrialRef& trial) {
+  v1::HeartbeatRequest request;
+  *request.mutable_trial() = trial;
+  return Call(&v1::Coordinator::Stub::Heartbeat, request);
 }
 
 absl::StatusOr<v1::Trial> CoordinatorClient::Tell(const v1::TellRequest& request) {
   return Call(&v1::Coordinator::Stub::Tell, request);
 }
 
-absl::StatusOr<v1::ReportIntermediateResponse> CoordinatorClient::Report(
-    const std::string& study, int64_t trial_number, int64_t step, double value) {
+absl::StatusOr<v1::ReportIntermediateResponse> CoordinatorClient::Report(const v1::TrialRef& trial,
+                                                                         int64_t step,
+                                                                         double value) {
   v1::ReportIntermediateRequest request;
-  request.mutable_trial()->set_study_name(study);
-  request.mutable_trial()->set_trial_number(trial_number);
+  *request.mutable_trial() = trial;
   request.set_step(step);
   request.set_value(value);
   return Call(&v1::Coordinator::Stub::ReportIntermediate, request);

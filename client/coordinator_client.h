@@ -29,6 +29,7 @@ class CoordinatorClient {
   absl::StatusOr<v1::Study> GetStudy(const std::string& name);
   absl::StatusOr<std::vector<v1::Study>> ListStudies();
   absl::StatusOr<v1::Study> StopStudy(const std::string& name);
+  absl::StatusOr<v1::Study> ResumeStudy(const std::string& name);
   // Calls `visit` on each trial of the study numbered `start_number` or
   // more, in order, fetching them page by page.
   absl::Status ForEachTrial(const std::string& name, int64_t start_number,
@@ -36,11 +37,12 @@ class CoordinatorClient {
   // Every trial of the study.
   absl::StatusOr<std::vector<v1::Trial>> ListTrials(const std::string& name);
   absl::StatusOr<v1::Trial> GetBestTrial(const std::string& name);
-  absl::StatusOr<v1::Trial> Ask(const std::string& name);
+  // A trial to evaluate, under a lease if `lease` (see AskRequest).
+  absl::StatusOr<v1::AskResponse> Ask(const std::string& name, bool lease);
+  absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::TrialRef& trial);
   absl::StatusOr<v1::Trial> Tell(const v1::TellRequest& request);
   // Reports an asked trial's value at `step`; the answer says whether to prune.
-  absl::StatusOr<v1::ReportIntermediateResponse> Report(const std::string& study,
-                                                        int64_t trial_number, int64_t step,
+  absl::StatusOr<v1::ReportIntermediateResponse> Report(const v1::TrialRef& trial, int64_t step,
                                                         double value);
 
  private:

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/trial_format.h"
 #include "common/search_space.h"
 #include "common/status_macros.h"
 #include "common/trial_state.h"
@@ -30,7 +31,7 @@ std::string DescribeTrial(const v1::Trial& trial, const v1::StudySpec& spec) {
     absl::StrAppend(&line, absl::StrFormat(" val_accuracy=%.4f", it->second));
   }
   if (!trial.fail_reason().empty()) absl::StrAppend(&line, " (", trial.fail_reason(), ")");
-  return line;
+  return EscapeControl(line);
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <ctime>
+#include <string_view>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -61,14 +63,28 @@ std::vector<std::string> AttrNames(const std::vector<v1::Trial>& trials) {
   return names;
 }
 
+// A spreadsheet runs a cell that starts with = + - @ (or a tab or CR) as a
+// formula: such text is neutralised with a leading ', as OWASP advises.
+// Numbers (-0.5, +1e3) are left as they are.
 std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string field = text;
+  double number = 0;
+  if (!field.empty() && std::string_view("=+-@\t\r").find(field[0]) != std::string_view::npos &&
+      !absl::SimpleAtod(field, &number)) {
+    field.insert(0, "'");
+  }
+  if (field.find_first_of(",\"\n\r") == std::string::npos) return field;
   std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  for (char c : field) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   return quoted + "\"";
 }
 
-void PrintTable(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+// Cells are shown with EscapeControl: a stored string cannot move the cursor,
+// clear the screen or forge a line of the table.
+void PrintTable(std::vector<std::vector<std::string>> rows, std::ostream& out) {
+  for (auto& row : rows) {
+    for (std::string& cell : row) cell = EscapeControl(cell);
+  }
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()));
@@ -130,6 +146,26 @@ void PrintCsvRow(const std::vector<std::string>& row, std::ostream& out) {
 
 }  // namespace
 
+std::string EscapeControl(absl::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      escaped += c;
+    } else if (c == '\n') {
+      escaped += "\\n";
+    } else if (c == '\t') {
+      escaped += "\\t";
+    } else if (c == '\r') {
+      escaped += "\\r";
+    } else {
+      absl::StrAppend(&escaped, "\\x", absl::Hex(u, absl::kZeroPad2));
+    }
+  }
+  return escaped;
+}
+
 absl::StatusOr<Format> ParseFormat(const std::string& text) {
   if (text == "table") return Format::kTable;
   if (text == "json") return Format::kJson;
@@ -172,6 +208,7 @@ Json StudyToJson(const v1::Study& study) {
   Json json;
   json["name"] = study.spec().name();
   json["state"] = v1::Study::State_Name(study.state());
+  if (!study.state_reason().empty()) json["state_reason"] = study.state_reason();
   json["direction"] = v1::Direction_Name(study.spec().direction());
   json["sampler"] = study.spec().sampler().type();
   json["seed"] = study.spec().sampler().seed();
@@ -256,9 +293,14 @@ void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ost
                     study.has_best_trial() ? FormatNumber(study.best_trial().value()) : ""});
   }
   if (format == Format::kCsv) {
-    for (const auto& row : rows) out << absl::StrJoin(row, ",") << "\n";
+    for (const auto& row : rows) PrintCsvRow(row, out);
   } else {
     PrintTable(rows, out);
+    for (const v1::Study& study : studies) {
+      if (study.state_reason().empty()) continue;
+      out << EscapeControl(study.spec().name()) << " is " << v1::Study::State_Name(study.state())
+          << ": " << EscapeControl(study.state_reason()) << "\n";
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "hpo/v1/trial.pb.h"
 #include "nlohmann/json.hpp"
 
@@ -16,6 +17,10 @@ namespace hpo::client {
 enum class Format { kTable, kJson, kCsv };
 // INVALID_ARGUMENT naming --format for anything but table, json or csv.
 absl::StatusOr<Format> ParseFormat(const std::string& text);
+
+// `text` with control characters (newline, escape, ...) written as \n, \t,
+// \r or \xNN, for a terminal: a stored string is shown, never obeyed.
+std::string EscapeControl(absl::string_view text);
 
 // {"number", "state", "value", "params", "user_attrs", "intermediate_values",
 //  "worker_id", "fail_reason", "datetime_start", "datetime_complete", "duration_s"}

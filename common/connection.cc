@@ -43,8 +43,8 @@ absl::StatusOr<Connection> ResolveConnection(const ConnectionFlags& flags) {
   connection.address = flags.address;
   if (!flags.token_file.empty()) {
     ASSIGN_OR_RETURN(connection.token, ForFlag("--token-file", ReadTokenFile(flags.token_file)));
-  } else {
-    connection.token = FromEnv("HPO_TOKEN", "");
+  } else if (const std::string token = FromEnv("HPO_TOKEN", ""); !token.empty()) {
+    ASSIGN_OR_RETURN(connection.token, CheckToken(token, "$HPO_TOKEN"));
   }
   if (flags.tls_cert.empty() != flags.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key must be given together");
@@ -70,7 +70,14 @@ absl::StatusOr<Connection> ResolveConnection(const ConnectionFlags& flags) {
 }
 
 std::shared_ptr<grpc::Channel> MakeChannel(const Connection& connection) {
-  return grpc::CreateChannel(connection.address, connection.credentials);
+  // gRPC's default reconnect backoff waits a second at first and grows to two
+  // minutes: a restarted coordinator would be found late, long enough for
+  // short leases to lapse. Retry 100 ms to 1 s apart instead. (The minimum
+  // backoff, which is also the connect timeout, keeps its default.)
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  return grpc::CreateCustomChannel(connection.address, connection.credentials, args);
 }
 
 void Authorize(const std::string& token, grpc::ClientContext* context) {

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -41,15 +42,33 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, absl::stri
   return contents.str();
 }
 
+absl::StatusOr<std::string> CheckToken(absl::string_view text, absl::string_view source) {
+  const absl::string_view token = absl::StripAsciiWhitespace(text);
+  if (token.empty()) return absl::InvalidArgumentError(absl::StrCat(source, " is empty"));
+  if (static_cast<int64_t>(token.size()) > kMaxTokenBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": a token is at most ", kMaxTokenBytes, " bytes"));
+  }
+  for (size_t i = 0; i < token.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(token[i]);
+    if (c <= 0x20 || c >= 0x7f) {
+      // The token itself is never echoed: only where the bad byte is.
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, " must hold one token of visible ASCII characters; byte ", i + 1,
+          c == ' ' || c == '\t' || c == '\n' || c == '\r' ? " is white space" : " is not"));
+    }
+  }
+  return std::string(token);
+}
+
 absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string contents, ReadFileToString(path, "token file"));
-  std::string token(absl::StripAsciiWhitespace(contents));
-  if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("token file ", path, " is empty"));
-  if (token.find_first_of(" \t\r\n") != std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("token file ", path, " must hold one token without spaces"));
+  struct stat info;
+  if (stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    std::cerr << "warning: token file " << path
+              << " can be read by other users; make it yours alone: chmod 600 " << path << "\n";
   }
-  return token;
+  return CheckToken(contents, absl::StrCat("token file ", path));
 }
 
 }  // namespace hpo

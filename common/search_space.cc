@@ -107,11 +107,19 @@ absl::Status ValidateInt(const std::string& path, const v1::IntDistribution& d) 
 
 absl::Status ValidateCategorical(const std::string& path, const v1::CategoricalDistribution& d) {
   if (d.choices().empty()) return SpecFieldError(path + ".choices", "must not be empty");
+  if (d.choices_size() > kMaxChoices) {
+    return SpecFieldError(path + ".choices", absl::StrCat("at most ", kMaxChoices, " choices (got ",
+                                                          d.choices_size(), ")"));
+  }
   absl::flat_hash_set<absl::string_view> seen;
   for (int i = 0; i < d.choices_size(); ++i) {
     const std::string& choice = d.choices(i);
     const std::string choice_path = absl::StrCat(path, ".choices[", i, "]");
     if (choice.empty()) return SpecFieldError(choice_path, "must not be empty");
+    if (static_cast<int64_t>(choice.size()) > kMaxChoiceBytes) {
+      return SpecFieldError(choice_path, absl::StrCat("at most ", kMaxChoiceBytes, " bytes (got ",
+                                                      choice.size(), ")"));
+    }
     if (!seen.insert(choice).second) {
       return SpecFieldError(choice_path, absl::StrCat("duplicate choice \"", choice, "\""));
     }

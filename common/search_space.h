@@ -17,6 +17,9 @@ namespace hpo {
 // More grid points than this and a float step is too fine to enumerate
 // exactly with doubles; the validator rejects such a step.
 inline constexpr double kMaxFloatGridPoints = 9007199254740992.0;  // 2^53
+// A categorical parameter's choices, and the length of each.
+inline constexpr int kMaxChoices = 1000;
+inline constexpr int64_t kMaxChoiceBytes = 256;
 
 // Checks one parameter's distribution on its own: the name, exactly one
 // distribution, finite and ordered bounds, log and step rules (see

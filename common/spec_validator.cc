@@ -4,11 +4,14 @@
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "common/search_space.h"
+#include "common/api_limits.h"
+#include "common/model_cost.h"
 #include "common/pruner_spec.h"
+#include "common/search_space.h"
 #include "common/spec_error.h"
 #include "common/status_macros.h"
 #include "common/string_view_compat.h"
@@ -17,10 +20,18 @@
 namespace hpo {
 namespace {
 
-constexpr size_t kMaxStudyNameLength = 128;
 constexpr int64_t kMaxHiddenWidth = 65536;
 constexpr int64_t kMaxEpochs = 10000;
+constexpr int64_t kMaxExamples = 10'000'000;
+constexpr int64_t kMaxPathBytes = 4096;
+constexpr double kMinLeaseSeconds = 1;
+// params x choices x candidates that one TPE Ask may weigh (a float or int
+// parameter counts as one choice): bounds the work of sampling a trial.
+constexpr int64_t kMaxTpeCost = 250'000;
+constexpr int kDefaultTpeCandidates = 24;
 constexpr int32_t kFashionMnistTrainImages = 60000;
+constexpr int64_t kFashionMnistPixels = 28 * 28;
+constexpr int64_t kFashionMnistClasses = 10;
 
 constexpr std::string_view kSamplerTypes[] = {"random", "tpe"};
 constexpr std::string_view kOptimizerTypes[] = {"adamw"};
@@ -107,8 +118,8 @@ absl::Status ValidateTpeSettings(const v1::SamplerSpec& sampler) {
 
 absl::Status ValidateStudyName(std::string_view name) {
   if (name.empty()) return SpecFieldError("name", "must not be empty");
-  if (name.size() > kMaxStudyNameLength) {
-    return SpecFieldError("name", absl::StrCat("must be at most ", kMaxStudyNameLength,
+  if (static_cast<int64_t>(name.size()) > kMaxStudyNameBytes) {
+    return SpecFieldError("name", absl::StrCat("must be at most ", kMaxStudyNameBytes,
                                                " characters (got ", name.size(), ")"));
   }
   for (char c : name) {
@@ -141,10 +152,29 @@ absl::Status CheckBatchSize(int64_t batch_size) {
 }
 
 absl::Status CheckLeaseSeconds(double lease_seconds) {
-  if (lease_seconds > 0 && lease_seconds <= kMaxLeaseSeconds) return absl::OkStatus();
-  return SpecFieldError("lease_seconds",
-                        absl::StrCat("must be in (0, ", FormatDouble(kMaxLeaseSeconds), "] (got ",
-                                     FormatDouble(lease_seconds), ")"));
+  if (lease_seconds >= kMinLeaseSeconds && lease_seconds <= kMaxLeaseSeconds) {
+    return absl::OkStatus();
+  }
+  return SpecFieldError(
+      "lease_seconds",
+      absl::StrCat("must be in [", FormatDouble(kMinLeaseSeconds), ", ",
+                   FormatDouble(kMaxLeaseSeconds), "] (got ", FormatDouble(lease_seconds), ")"));
+}
+
+// A path a worker will open: no NUL or control character (which no real file
+// name needs, and which would garble every message that names the path).
+absl::Status CheckPath(std::string_view field, const std::string& path) {
+  if (static_cast<int64_t>(path.size()) > kMaxPathBytes) {
+    return SpecFieldError(
+        field, absl::StrCat("at most ", kMaxPathBytes, " bytes (got ", path.size(), ")"));
+  }
+  for (char c : path) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return SpecFieldError(field, "must not contain control characters");
+    }
+  }
+  return absl::OkStatus();
 }
 
 // 0 is "all that remain after the validation split", except for generated
@@ -169,6 +199,13 @@ absl::Status ValidateDataset(const v1::DatasetSpec& dataset) {
   RETURN_IF_ERROR(CheckName("task.dataset.name", "dataset", dataset.name(), kDatasetNames));
   RETURN_IF_ERROR(CheckTrainExamples(dataset));
   RETURN_IF_ERROR(CheckValidationExamples(dataset));
+  RETURN_IF_ERROR(
+      CheckRange("task.dataset.train_examples", dataset.train_examples(), 0, kMaxExamples));
+  RETURN_IF_ERROR(CheckRange("task.dataset.validation_examples", dataset.validation_examples(), 0,
+                             kMaxExamples));
+  RETURN_IF_ERROR(CheckPath("task.dataset.path", dataset.path()));
+  RETURN_IF_ERROR(CheckPath("task.dataset.test_path", dataset.test_path()));
+  RETURN_IF_ERROR(CheckPath("task.dataset.label_column", dataset.label_column()));
   const bool csv = dataset.name() == "csv";
   if (csv && dataset.path().empty()) {
     return SpecFieldError("task.dataset.path", "must name the CSV file of a csv dataset");
@@ -364,6 +401,58 @@ absl::Status ValidateTaskParam(const v1::ParamSpec& param, const v1::TaskSpec& t
                 ", ", JoinNames(kIntTaskSettings), ", ", JoinNames(kCategoricalTaskSettings), ")"));
 }
 
+// The largest model and batch the search space allows, with the data's shape
+// as far as the spec knows it: a csv file's columns are known only to the
+// worker, which checks again before it allocates (common/model_cost.h).
+absl::Status ValidateModelCost(const v1::StudySpec& spec) {
+  const v1::TaskSpec& task = spec.task();
+  const bool fashion = task.dataset().name() == "fashion-mnist";
+  int64_t batch_size = task.batch_size();
+  int64_t width = 0;  // 0: not searched
+  for (const v1::ParamSpec& param : spec.params()) {
+    if (!param.has_int_distribution()) continue;
+    if (param.name() == "batch_size") {
+      batch_size = std::max(batch_size, param.int_distribution().high());
+    }
+    if (param.name() == "width") width = param.int_distribution().high();
+  }
+  std::vector<int64_t> widths = {fashion ? kFashionMnistPixels : 1};
+  for (int32_t hidden : task.model().hidden()) widths.push_back(width > 0 ? width : hidden);
+  widths.push_back(fashion ? kFashionMnistClasses : 1);
+  const int64_t parameters = ModelParameters(widths);
+  if (parameters > kMaxModelParameters) {
+    return SpecFieldError(width > 0 ? "params.width.high" : "task.model.hidden",
+                          absl::StrCat("the model would have ", parameters, " parameters (at most ",
+                                       kMaxModelParameters, "); use narrower or fewer layers"));
+  }
+  const int64_t activations = ActivationBytes(widths, batch_size);
+  if (activations > kMaxActivationBytes) {
+    return SpecFieldError(
+        "task.batch_size",
+        absl::StrCat("a batch of ", batch_size, " through this model needs ", activations,
+                     " bytes of activations (at most ", kMaxActivationBytes,
+                     "); use a smaller batch or a narrower model"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTpeCost(const v1::StudySpec& spec) {
+  if (spec.sampler().type() != "tpe") return absl::OkStatus();
+  const int64_t candidates = spec.sampler().has_n_ei_candidates() ? spec.sampler().n_ei_candidates()
+                                                                  : kDefaultTpeCandidates;
+  int64_t choices = 0;
+  for (const v1::ParamSpec& param : spec.params()) {
+    choices +=
+        param.has_categorical_distribution() ? param.categorical_distribution().choices_size() : 1;
+  }
+  if (choices * candidates <= kMaxTpeCost) return absl::OkStatus();
+  return SpecFieldError(
+      "params", absl::StrCat("too costly for the tpe sampler: ", choices,
+                             " choices in all (a float or int parameter counts one) times ",
+                             candidates, " n_ei_candidates is ", choices * candidates, ", at most ",
+                             kMaxTpeCost, "; use fewer choices or candidates"));
+}
+
 absl::Status ValidateParams(const v1::StudySpec& spec) {
   if (spec.params().empty()) return SpecFieldError("params", "at least one parameter is required");
   if (spec.params_size() > kMaxParams) {
@@ -378,7 +467,8 @@ absl::Status ValidateParams(const v1::StudySpec& spec) {
     }
     if (spec.has_task()) RETURN_IF_ERROR(ValidateTaskParam(param, spec.task()));
   }
-  return absl::OkStatus();
+  if (spec.has_task()) RETURN_IF_ERROR(ValidateModelCost(spec));
+  return ValidateTpeCost(spec);
 }
 
 void ApplyTaskDefaults(v1::TaskSpec* task) {
@@ -436,6 +526,10 @@ void ApplyStudySpecDefaults(v1::StudySpec* spec) {
 }
 
 absl::Status ValidateStudySpec(const v1::StudySpec& spec) {
+  if (const size_t bytes = spec.ByteSizeLong(); static_cast<int64_t>(bytes) > kMaxSpecBytes) {
+    return SpecFieldError(
+        "spec", absl::StrCat("at most ", kMaxSpecBytes, " bytes once encoded (got ", bytes, ")"));
+  }
   RETURN_IF_ERROR(ValidateStudyName(spec.name()));
   if (spec.direction() != v1::MINIMIZE && spec.direction() != v1::MAXIMIZE) {
     return SpecFieldError("direction", "must be minimize or maximize");

@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan) into build-fuzz/ and runs
 # each for SECONDS (default 600), one after another, one job each.
 #
-#   ./deploy/fuzz.sh [SECONDS] [--merge] [FUZZER...]   # default: all three fuzzers
+#   ./deploy/fuzz.sh [SECONDS] [--merge] [FUZZER...]   # default: all four fuzzers
 #
 # Each run starts from a copy of tests/fuzz/corpus/<fuzzer>/ in
 # build-fuzz/work/<fuzzer>/corpus. With --merge, a run without findings then
@@ -24,7 +24,7 @@ for arg in "$@"; do
   esac
 done
 if [ ${#fuzzers[@]} -eq 0 ]; then
-  fuzzers=(spec_fuzzer idx_fuzzer csv_fuzzer)
+  fuzzers=(spec_fuzzer idx_fuzzer csv_fuzzer coordinator_fuzzer)
 fi
 
 ./deploy/install-deps.sh

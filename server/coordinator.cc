@@ -33,6 +33,12 @@ int64_t LeaseMs(const v1::StudySpec& spec) {
   return static_cast<int64_t>(std::llround(spec.lease_seconds() * 1000.0));
 }
 
+absl::Status CheckLength(absl::string_view field, absl::string_view value, int64_t max) {
+  if (static_cast<int64_t>(value.size()) <= max) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": at most ", max, " bytes (got ", value.size(), ")"));
+}
+
 // Whether `a` is a better COMPLETE trial than `b`; the lower number wins a tie.
 bool Better(const v1::Trial& a, const v1::Trial& b, bool maximize) {
   if (a.value() != b.value()) return maximize ? a.value() > b.value() : a.value() < b.value();
@@ -88,7 +94,8 @@ absl::StatusOr<Coordinator::StudyMap> Coordinator::Load(std::vector<StoredStudy>
     state->study = std::move(s.study);
     ASSIGN_OR_RETURN(state->sampler, MakeSampler(state->study.spec().sampler()));
     ASSIGN_OR_RETURN(state->pruner, MakePruner(state->study.spec()));
-    const int64_t lease_ms = LeaseMs(state->study.spec());
+    // Enough for workers to find the restarted coordinator, even with a short lease.
+    const int64_t lease_ms = std::max(LeaseMs(state->study.spec()), options_.restart_grace_ms);
     state->trials.reserve(s.trials.size());
     state->lease_ids.reserve(s.trials.size());
     for (StoredTrial& t : s.trials) {
@@ -112,28 +119,60 @@ absl::StatusOr<Coordinator::StudyMap> Coordinator::Load(std::vector<StoredStudy>
   return studies;
 }
 
+CommitQueue::BatchRef Coordinator::Queue(StudyState& study) {
+  return study.pending.empty() ? commits_->Latest()
+                               : commits_->Add(std::exchange(study.pending, {}));
+}
+
 template <typename Change>
-auto Coordinator::Transact(Change change) -> decltype(change()) {
-  decltype(change()) result;
-  CommitQueue::BatchRef batch;
+auto Coordinator::Transact(bool exclusive, Change change)
+    -> decltype(change(std::declval<Batches&>())) {
+  decltype(change(std::declval<Batches&>())) result;
+  Batches batches;
   {
-    absl::MutexLock lock(&mu_);
+    // Exclusive only to add or rebuild studies; else each change locks the
+    // studies it touches, so one study's work never waits for another's.
+    std::optional<absl::ReaderMutexLock> shared;
+    std::optional<absl::WriterMutexLock> unique;
+    if (exclusive) {
+      unique.emplace(&mu_);
+    } else {
+      shared.emplace(&mu_);
+    }
     if (!broken_.ok()) return broken_;
-    result = change();
-    batch = pending_.empty() ? commits_->Latest() : commits_->Add(std::exchange(pending_, {}));
+    result = change(batches);
   }
   if (!result.ok()) return result;
-  if (absl::Status status = commits_->Wait(batch); !status.ok()) {
-    return absl::Status(status.code(), absl::StrCat("the database write failed, nothing was changed: ",
-                                                    status.message()));
+  // A read waits for whatever it may have seen to be durable.
+  if (batches.empty()) batches.push_back(commits_->Latest());
+  for (const CommitQueue::BatchRef& batch : batches) {
+    if (absl::Status status = commits_->Wait(batch); !status.ok()) {
+      return absl::Status(
+          status.code(),
+          absl::StrCat("the database write failed, nothing was changed: ", status.message()));
+    }
   }
   return result;
+}
+
+template <typename Change>
+auto Coordinator::TransactStudy(absl::string_view name, Change change)
+    -> decltype(change(std::declval<StudyState*>())) {
+  return Transact(/*exclusive=*/false,
+                  [&](Batches& batches) ABSL_SHARED_LOCKS_REQUIRED(
+                      mu_) -> decltype(change(std::declval<StudyState*>())) {
+                    ASSIGN_OR_RETURN(StudyState * study, FindStudy(name));
+                    absl::MutexLock lock(&study->mu);
+                    auto result = change(study);
+                    batches.push_back(Queue(*study));
+                    return result;
+                  });
 }
 
 void Coordinator::OnCommitFailure(const absl::Status& status) {
   std::cerr << "hpo-coordinator: a database write failed (" << status.message()
             << "); the calls it held answer UNAVAILABLE and memory is read back from the file\n";
-  absl::MutexLock lock(&mu_);
+  absl::WriterMutexLock lock(&mu_);
   // Memory holds changes the file does not: drop them all and read it back.
   commits_->FailOpenBatch(status);
   absl::StatusOr<std::vector<StoredStudy>> stored = storage_->LoadAll();
@@ -151,6 +190,7 @@ void Coordinator::OnCommitFailure(const absl::Status& status) {
 
 absl::StatusOr<Coordinator::StudyState*> Coordinator::FindStudy(absl::string_view name) {
   if (name.empty()) return absl::InvalidArgumentError("study_name: must not be empty");
+  RETURN_IF_ERROR(CheckLength("study_name", name, kMaxStudyNameBytes));
   auto it = studies_.find(name);
   if (it == studies_.end()) {
     return absl::NotFoundError(absl::StrCat("study \"", name, "\" does not exist"));
@@ -161,75 +201,123 @@ absl::StatusOr<Coordinator::StudyState*> Coordinator::FindStudy(absl::string_vie
 absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load_if_exists) {
   ApplyStudySpecDefaults(&spec);
   RETURN_IF_ERROR(ValidateStudySpec(spec));
-  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Study> {
-    if (auto it = studies_.find(spec.name()); it != studies_.end()) {
-      v1::StudySpec existing = it->second->study.spec();
-      if (!spec.sampler().has_seed()) existing.mutable_sampler()->clear_seed();
-      if (!load_if_exists) {
-        return absl::AlreadyExistsError(
-            absl::StrCat("study \"", spec.name(),
-                         "\" already exists (create it with load_if_exists, "
-                         "hpo study create --load-if-exists, to go on with it)"));
-      }
-      std::string differences;
-      google::protobuf::util::MessageDifferencer differ;
-      differ.ReportDifferencesToString(&differences);
-      if (differ.Compare(existing, spec)) return Summarize(*it->second);
-      // The first difference, e.g. "modified: params[0].float_distribution.high: 10 -> 20".
-      return absl::AlreadyExistsError(
-          absl::StrCat("study \"", spec.name(), "\" already exists with a different spec (",
-                       absl::StripAsciiWhitespace(differences.substr(0, differences.find('\n'))),
-                       "); give the new spec another name"));
-    }
-    if (!spec.sampler().has_seed()) {
-      thread_local absl::BitGen bitgen;
-      spec.mutable_sampler()->set_seed(absl::Uniform<uint32_t>(bitgen));
-    }
-    auto state = std::make_unique<StudyState>();
-    ASSIGN_OR_RETURN(state->sampler, MakeSampler(spec.sampler()));
-    ASSIGN_OR_RETURN(state->pruner, MakePruner(spec));
-    *state->study.mutable_spec() = std::move(spec);
-    state->study.set_state(v1::Study::RUNNING);
-    state->study.set_create_time_ms(clock_->NowMs());
-    pending_.push_back(CreateStudyWrite{state->study});
-    v1::Study summary = Summarize(*state);
-    std::string name = state->study.spec().name();
-    studies_.emplace(std::move(name), std::move(state));
-    return summary;
-  });
+  return Transact(
+      /*exclusive=*/true,
+      [&](Batches& batches) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Study> {
+        if (auto it = studies_.find(spec.name()); it != studies_.end()) {
+          absl::MutexLock lock(&it->second->mu);
+          v1::StudySpec existing = it->second->study.spec();
+          if (!spec.sampler().has_seed()) existing.mutable_sampler()->clear_seed();
+          if (!load_if_exists) {
+            return absl::AlreadyExistsError(
+                absl::StrCat("study \"", spec.name(),
+                             "\" already exists (create it with load_if_exists, "
+                             "hpo study create --load-if-exists, to go on with it)"));
+          }
+          std::string differences;
+          google::protobuf::util::MessageDifferencer differ;
+          differ.ReportDifferencesToString(&differences);
+          if (differ.Compare(existing, spec)) return Summarize(*it->second);
+          // The first difference, e.g. "modified: params[0].float_distribution.high: 10 -> 20".
+          return absl::AlreadyExistsError(absl::StrCat(
+              "study \"", spec.name(), "\" already exists with a different spec (",
+              absl::StripAsciiWhitespace(differences.substr(0, differences.find('\n'))),
+              "); give the new spec another name"));
+        }
+        if (!spec.sampler().has_seed()) {
+          thread_local absl::BitGen bitgen;
+          spec.mutable_sampler()->set_seed(absl::Uniform<uint32_t>(bitgen));
+        }
+        auto state = std::make_unique<StudyState>();
+        ASSIGN_OR_RETURN(state->sampler, MakeSampler(spec.sampler()));
+        ASSIGN_OR_RETURN(state->pruner, MakePruner(spec));
+        *state->study.mutable_spec() = std::move(spec);
+        state->study.set_state(v1::Study::RUNNING);
+        state->study.set_create_time_ms(clock_->NowMs());
+        state->pending.push_back(CreateStudyWrite{state->study});
+        batches.push_back(Queue(*state));
+        v1::Study summary = Summarize(*state);
+        std::string name = state->study.spec().name();
+        studies_.emplace(std::move(name), std::move(state));
+        return summary;
+      });
 }
 
 absl::StatusOr<v1::Study> Coordinator::GetStudy(absl::string_view study_name) {
-  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Study> {
-    ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+  return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::Study> {
     return Summarize(*study);
   });
 }
 
-absl::StatusOr<std::vector<v1::Study>> Coordinator::ListStudies() {
+absl::StatusOr<v1::ListStudiesResponse> Coordinator::ListStudies(
+    const v1::ListStudiesRequest& request) {
+  constexpr int32_t kDefaultPageSize = 100;
+  constexpr int32_t kMaxPageSize = 1000;
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat("page_size: must be in [0, ", kMaxPageSize,
+                                                   "] (got ", request.page_size(), ")"));
+  }
+  RETURN_IF_ERROR(CheckLength("page_token", request.page_token(), kMaxStudyNameBytes));
+  const int32_t page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   return Transact(
-      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<std::vector<v1::Study>> {
-        std::vector<v1::Study> result;
-        for (const auto& [name, study] : studies_) result.push_back(Summarize(*study));
-        return result;
+      /*exclusive=*/false,
+      [&](Batches&) ABSL_SHARED_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::ListStudiesResponse> {
+        v1::ListStudiesResponse response;
+        int64_t bytes = 0;
+        // The token is the last name of the previous page.
+        auto it = request.page_token().empty() ? studies_.begin()
+                                               : studies_.upper_bound(request.page_token());
+        for (; it != studies_.end(); ++it) {
+          v1::Study summary;
+          {
+            absl::MutexLock lock(&it->second->mu);
+            summary = Summarize(*it->second);
+          }
+          const int64_t size = static_cast<int64_t>(summary.ByteSizeLong());
+          if (response.studies_size() == page_size ||
+              (response.studies_size() > 0 && bytes + size > options_.max_page_bytes)) {
+            response.set_next_page_token(response.studies().rbegin()->spec().name());
+            break;
+          }
+          bytes += size;
+          *response.add_studies() = std::move(summary);
+        }
+        return response;
       });
 }
 
 absl::StatusOr<v1::Study> Coordinator::StopStudy(absl::string_view study_name) {
-  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Study> {
-    ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+  return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::Study> {
     if (study->study.state() == v1::Study::RUNNING) SetStudyState(*study, v1::Study::STOPPED);
     return Summarize(*study);
   });
 }
 
-void Coordinator::SetStudyState(StudyState& study, v1::Study::State state) {
-  pending_.push_back(StudyStateWrite{study.study.spec().name(), state});
+absl::StatusOr<v1::Study> Coordinator::ResumeStudy(absl::string_view study_name) {
+  return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::Study> {
+    const v1::Study::State state = study->study.state();
+    if (state == v1::Study::COMPLETED) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("study \"", study_name, "\" is COMPLETED: it has run its ",
+                       study->study.spec().max_trials(), " trials"));
+    }
+    if (state == v1::Study::PAUSED || state == v1::Study::STOPPED) {
+      study->task_errors_in_a_row = 0;
+      SetStudyState(*study, v1::Study::RUNNING);
+      MaybeComplete(*study);
+    }
+    return Summarize(*study);
+  });
+}
+
+void Coordinator::SetStudyState(StudyState& study, v1::Study::State state, std::string reason) {
+  study.pending.push_back(StudyStateWrite{study.study.spec().name(), state, reason});
   study.study.set_state(state);
+  study.study.set_state_reason(std::move(reason));
 }
 
 void Coordinator::Store(StudyState& study, v1::Trial trial, std::string lease_id) {
-  pending_.push_back(TrialWrite{trial, lease_id});
+  study.pending.push_back(TrialWrite{trial, lease_id});
   study.Put(std::move(trial), std::move(lease_id));
 }
 
@@ -279,7 +367,8 @@ absl::StatusOr<v1::Trial*> Coordinator::NewTrial(StudyState& study, absl::string
   return &study.trials.back();
 }
 
-v1::Trial* Coordinator::StartWaitingTrial(StudyState& study, absl::string_view worker_id) {
+v1::Trial* Coordinator::StartWaitingTrial(StudyState& study, absl::string_view worker_id,
+                                          bool leased) {
   const int64_t number = study.waiting.front();
   study.waiting.pop_front();
   v1::Trial updated = study.trials[number];
@@ -287,9 +376,21 @@ v1::Trial* Coordinator::StartWaitingTrial(StudyState& study, absl::string_view w
   updated.set_state(v1::Trial::RUNNING);
   updated.set_worker_id(std::string(worker_id));
   updated.set_start_time_ms(now);
-  updated.set_lease_expire_time_ms(now + LeaseMs(study.study.spec()));
-  Store(study, std::move(updated), NewLeaseId());
+  std::string lease_id;
+  if (leased) {
+    lease_id = NewLeaseId();
+    updated.set_lease_expire_time_ms(now + LeaseMs(study.study.spec()));
+  }
+  Store(study, std::move(updated), std::move(lease_id));
   return &study.trials[number];
+}
+
+absl::StatusOr<v1::Trial*> Coordinator::StartTrial(StudyState& study, absl::string_view worker_id,
+                                                   bool leased) {
+  if (study.study.state() != v1::Study::RUNNING) return nullptr;
+  if (!study.waiting.empty()) return StartWaitingTrial(study, worker_id, leased);
+  if (!CanCreateTrial(study)) return nullptr;
+  return NewTrial(study, worker_id, leased);
 }
 
 void Coordinator::FailAndRetry(StudyState& study, int64_t number, absl::string_view reason) {
@@ -322,39 +423,54 @@ absl::StatusOr<v1::AcquireTrialResponse> Coordinator::AcquireTrial(
   if (request.worker_id().empty()) {
     return absl::InvalidArgumentError("worker_id: must not be empty");
   }
+  RETURN_IF_ERROR(CheckLength("worker_id", request.worker_id(), kMaxWorkerIdBytes));
   return Transact(
-      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::AcquireTrialResponse> {
-        if (!request.study_name().empty()) {
-          RETURN_IF_ERROR(FindStudy(request.study_name()).status());
-        }
-        v1::AcquireTrialResponse response;
-        for (auto& [name, study] : studies_) {
-          if (!request.study_name().empty() && name != request.study_name()) continue;
-          if (!study->study.spec().has_task() || study->study.state() != v1::Study::RUNNING) {
-            continue;
-          }
-          v1::Trial* trial = nullptr;
-          if (!study->waiting.empty()) {
-            trial = StartWaitingTrial(*study, request.worker_id());
-          } else if (CanCreateTrial(*study)) {
-            ASSIGN_OR_RETURN(trial, NewTrial(*study, request.worker_id(), /*leased=*/true));
-          } else {
-            continue;
-          }
-          *response.mutable_trial() = *trial;
-          response.mutable_lease()->set_lease_id(study->lease_ids[trial->number()]);
-          response.mutable_lease()->set_expire_time_ms(trial->lease_expire_time_ms());
-          *response.mutable_spec() = study->study.spec();
-          return response;
-        }
-        response.set_retry_after_ms(options_.retry_after_ms);
-        return response;
-      });
+      /*exclusive=*/false,
+      [&](Batches& batches)
+          ABSL_SHARED_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::AcquireTrialResponse> {
+            std::vector<StudyState*> order;
+            if (!request.study_name().empty()) {
+              ASSIGN_OR_RETURN(StudyState * study, FindStudy(request.study_name()));
+              order.push_back(study);
+            } else {
+              // Round robin: the studies after the last one served come first, so
+              // that one endless study does not starve the others.
+              std::string last;
+              {
+                absl::MutexLock lock(&acquire_mu_);
+                last = last_acquired_;
+              }
+              order.reserve(studies_.size());
+              auto first = studies_.upper_bound(last);
+              for (auto it = first; it != studies_.end(); ++it) order.push_back(it->second.get());
+              for (auto it = studies_.begin(); it != first; ++it) order.push_back(it->second.get());
+            }
+            v1::AcquireTrialResponse response;
+            for (StudyState* study : order) {
+              absl::MutexLock lock(&study->mu);
+              if (!study->study.spec().has_task()) continue;
+              absl::StatusOr<v1::Trial*> trial =
+                  StartTrial(*study, request.worker_id(), /*leased=*/true);
+              if (!study->pending.empty()) batches.push_back(Queue(*study));
+              if (!trial.ok()) return trial.status();
+              if (*trial == nullptr) continue;
+              {
+                absl::MutexLock acquire_lock(&acquire_mu_);
+                last_acquired_ = study->study.spec().name();
+              }
+              *response.mutable_trial() = **trial;
+              response.mutable_lease()->set_lease_id(study->lease_ids[(*trial)->number()]);
+              response.mutable_lease()->set_expire_time_ms((*trial)->lease_expire_time_ms());
+              *response.mutable_spec() = study->study.spec();
+              return response;
+            }
+            response.set_retry_after_ms(options_.retry_after_ms);
+            return response;
+          });
 }
 
-absl::StatusOr<v1::Trial*> Coordinator::FindLeasedTrial(const v1::TrialRef& ref,
-                                                       StudyState** study_out) {
-  ASSIGN_OR_RETURN(StudyState * study, FindStudy(ref.study_name()));
+absl::StatusOr<v1::Trial*> Coordinator::LeasedTrial(StudyState* study, const v1::TrialRef& ref) {
+  RETURN_IF_ERROR(CheckLength("trial.lease_id", ref.lease_id(), kMaxLeaseIdBytes));
   if (ref.trial_number() < 0 || ref.trial_number() >= static_cast<int64_t>(study->trials.size())) {
     return absl::NotFoundError(absl::StrCat("trial ", ref.trial_number(), " of study \"",
                                             ref.study_name(), "\" does not exist"));
@@ -367,20 +483,22 @@ absl::StatusOr<v1::Trial*> Coordinator::FindLeasedTrial(const v1::TrialRef& ref,
   }
   const std::string& lease_id = study->lease_ids[ref.trial_number()];
   if (lease_id != ref.lease_id()) {
+    if (lease_id.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(TrialName(trial), " was asked for without a lease; finish it with Tell"));
+    }
     return absl::FailedPreconditionError(
-        lease_id.empty()
-            ? absl::StrCat(TrialName(trial), " was asked for without a lease; finish it with Tell")
+        ref.lease_id().empty()
+            ? absl::StrCat(TrialName(trial), " is held under a lease: the call needs its lease_id")
             : absl::StrCat(TrialName(trial), ": lease lost (the lease_id does not match)"));
   }
-  *study_out = study;
   return &trial;
 }
 
 absl::StatusOr<v1::HeartbeatResponse> Coordinator::Heartbeat(const v1::TrialRef& ref) {
-  return Transact(
-      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::HeartbeatResponse> {
-        StudyState* study = nullptr;
-        ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(ref, &study));
+  return TransactStudy(
+      ref.study_name(), [&](StudyState* study) -> absl::StatusOr<v1::HeartbeatResponse> {
+        ASSIGN_OR_RETURN(v1::Trial * trial, LeasedTrial(study, ref));
         // Lease times live in memory only: a restart re-arms every lease anyway.
         trial->set_lease_expire_time_ms(clock_->NowMs() + LeaseMs(study->study.spec()));
         v1::HeartbeatResponse response;
@@ -399,30 +517,45 @@ absl::StatusOr<v1::ReportIntermediateResponse> Coordinator::ReportIntermediate(
     return absl::InvalidArgumentError(
         absl::StrCat("value: must be finite (got ", request.value(), ")"));
   }
-  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
-                      mu_) -> absl::StatusOr<v1::ReportIntermediateResponse> {
-    StudyState* study = nullptr;
-    ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
-    v1::ReportIntermediateResponse response;
-    for (const v1::IntermediateValue& existing : trial->intermediate_values()) {
-      // As in Optuna, a second report for a step is ignored; the caller is told.
-      if (existing.step() == request.step()) {
-        response.set_ignored(true);
-        response.set_recorded_value(existing.value());
+  return TransactStudy(
+      request.trial().study_name(),
+      [&](StudyState* study) -> absl::StatusOr<v1::ReportIntermediateResponse> {
+        ASSIGN_OR_RETURN(v1::Trial * trial, LeasedTrial(study, request.trial()));
+        // A report is proof of life, as a heartbeat is.
+        if (!request.trial().lease_id().empty()) {
+          trial->set_lease_expire_time_ms(clock_->NowMs() + LeaseMs(study->study.spec()));
+        }
+        v1::ReportIntermediateResponse response;
+        for (const v1::IntermediateValue& existing : trial->intermediate_values()) {
+          // As in Optuna, a second report for a step is ignored; the caller is told.
+          if (existing.step() == request.step()) {
+            response.set_ignored(true);
+            response.set_recorded_value(existing.value());
+            return response;
+          }
+        }
+        if (trial->intermediate_values_size() >= kMaxIntermediateValues) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("step: ", TrialName(*trial), " already has ", kMaxIntermediateValues,
+                           " intermediate values, the most a trial keeps"));
+        }
+        v1::IntermediateValue value;
+        value.set_step(request.step());
+        value.set_value(request.value());
+        study->pending.push_back(
+            IntermediateValueWrite{trial->study_name(), trial->number(), value});
+        // Kept in step order, as the database gives them back after a restart.
+        auto& values = *trial->mutable_intermediate_values();
+        *values.Add() = value;
+        for (int i = values.size() - 1; i > 0 && values[i - 1].step() > values[i].step(); --i) {
+          values.SwapElements(i - 1, i);
+        }
+        if (study->pruner->ShouldPrune(study->trials, *trial, request.step())) {
+          Finish(*study, *trial, v1::Trial::PRUNED, request.value(), "", {});
+          response.set_should_prune(true);
+        }
         return response;
-      }
-    }
-    v1::IntermediateValue value;
-    value.set_step(request.step());
-    value.set_value(request.value());
-    pending_.push_back(IntermediateValueWrite{trial->study_name(), trial->number(), value});
-    *trial->add_intermediate_values() = value;
-    if (study->pruner->ShouldPrune(study->trials, *trial, request.step())) {
-      Finish(*study, *trial, v1::Trial::PRUNED, request.value(), "", {});
-      response.set_should_prune(true);
-    }
-    return response;
-  });
+      });
 }
 
 v1::Trial Coordinator::Finished(const v1::Trial& trial, v1::Trial::State state,
@@ -437,7 +570,7 @@ v1::Trial Coordinator::Finished(const v1::Trial& trial, v1::Trial::State state,
   if (value.has_value()) {
     updated.set_value(*value);
   } else if (state == v1::Trial::PRUNED && updated.intermediate_values_size() > 0) {
-    // A pruned trial keeps its last reported value, as in Optuna.
+    // A pruned trial keeps the value of its last step, as in Optuna.
     updated.set_value(updated.intermediate_values().rbegin()->value());
   }
   return updated;
@@ -447,6 +580,7 @@ v1::Trial Coordinator::Finish(StudyState& study, const v1::Trial& trial, v1::Tri
                               std::optional<double> value, std::string reason,
                               const google::protobuf::Map<std::string, double>& user_attrs) {
   v1::Trial finished = Finished(trial, state, value, std::move(reason), user_attrs);
+  if (state == v1::Trial::COMPLETE || state == v1::Trial::PRUNED) study.task_errors_in_a_row = 0;
   const int64_t number = finished.number();
   std::string lease_id = study.lease_ids[number];
   Store(study, finished, std::move(lease_id));
@@ -468,39 +602,63 @@ absl::StatusOr<v1::Trial> Coordinator::CompleteTrial(const v1::CompleteTrialRequ
     return absl::InvalidArgumentError(absl::StrCat(
         "value: must be finite (got ", request.value(), "); report a failure with FailTrial"));
   }
-  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
-    StudyState* study = nullptr;
-    ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
-    return Finish(*study, *trial, v1::Trial::COMPLETE, request.value(), "",
-                  request.user_attrs());
-  });
+  return TransactStudy(request.trial().study_name(),
+                       [&](StudyState* study) -> absl::StatusOr<v1::Trial> {
+                         ASSIGN_OR_RETURN(v1::Trial * trial, LeasedTrial(study, request.trial()));
+                         RETURN_IF_ERROR(CheckUserAttrs(*study, request.user_attrs()));
+                         return Finish(*study, *trial, v1::Trial::COMPLETE, request.value(), "",
+                                       request.user_attrs());
+                       });
 }
 
 absl::StatusOr<v1::Trial> Coordinator::FailTrial(const v1::FailTrialRequest& request) {
-  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
-    StudyState* study = nullptr;
-    ASSIGN_OR_RETURN(v1::Trial * trial, FindLeasedTrial(request.trial(), &study));
-    const std::string reason = request.reason().empty() ? "failed by worker" : request.reason();
-    if (!request.retry()) return Finish(*study, *trial, v1::Trial::FAILED, std::nullopt, reason, {});
-    const int64_t number = trial->number();
-    FailAndRetry(*study, number, reason);
-    return study->trials[number];
-  });
+  RETURN_IF_ERROR(CheckLength("reason", request.reason(), kMaxFailReasonBytes));
+  return TransactStudy(
+      request.trial().study_name(), [&](StudyState* study) -> absl::StatusOr<v1::Trial> {
+        ASSIGN_OR_RETURN(v1::Trial * trial, LeasedTrial(study, request.trial()));
+        const std::string reason = request.reason().empty() ? "failed by worker" : request.reason();
+        if (request.task_error() && !request.retry()) {
+          v1::Trial failed = Finish(*study, *trial, v1::Trial::FAILED, std::nullopt, reason, {});
+          if (++study->task_errors_in_a_row >= options_.pause_after_task_errors &&
+              study->study.state() == v1::Study::RUNNING) {
+            SetStudyState(*study, v1::Study::PAUSED,
+                          absl::StrCat(study->task_errors_in_a_row,
+                                       " trials in a row could not run; the last: ", reason));
+          }
+          return failed;
+        }
+        if (!request.retry())
+          return Finish(*study, *trial, v1::Trial::FAILED, std::nullopt, reason, {});
+        const int64_t number = trial->number();
+        FailAndRetry(*study, number, reason);
+        return study->trials[number];
+      });
 }
 
-absl::StatusOr<v1::Trial> Coordinator::Ask(absl::string_view study_name) {
-  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
-    ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
-    if (study->study.state() == v1::Study::STOPPED) {
-      return absl::FailedPreconditionError(absl::StrCat("study \"", study_name, "\" is STOPPED"));
+absl::StatusOr<v1::AskResponse> Coordinator::Ask(const v1::AskRequest& request) {
+  const std::string& study_name = request.study_name();
+  return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::AskResponse> {
+    const v1::Study::State state = study->study.state();
+    if (state == v1::Study::STOPPED || state == v1::Study::PAUSED) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("study \"", study_name, "\" is ", v1::Study::State_Name(state),
+                       study->study.state_reason().empty()
+                           ? ""
+                           : absl::StrCat(" (", study->study.state_reason(), ")")));
     }
-    if (!CanCreateTrial(*study)) {
+    ASSIGN_OR_RETURN(v1::Trial * trial, StartTrial(*study, "ask", request.lease()));
+    if (trial == nullptr) {
       return absl::FailedPreconditionError(
           absl::StrCat("study \"", study_name, "\" has reached max_trials (",
                        study->study.spec().max_trials(), ")", StillRunning(*study)));
     }
-    ASSIGN_OR_RETURN(v1::Trial * trial, NewTrial(*study, "ask", /*leased=*/false));
-    return *trial;
+    v1::AskResponse response;
+    *response.mutable_trial() = *trial;
+    if (request.lease()) {
+      response.mutable_lease()->set_lease_id(study->lease_ids[trial->number()]);
+      response.mutable_lease()->set_expire_time_ms(trial->lease_expire_time_ms());
+    }
+    return response;
   });
 }
 
@@ -519,23 +677,24 @@ absl::StatusOr<v1::Trial> Coordinator::Tell(const v1::TellRequest& request) {
     return absl::InvalidArgumentError(absl::StrCat(
         "value: must be finite (got ", request.value(), "); tell a failure with state FAILED"));
   }
-  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
+  RETURN_IF_ERROR(CheckLength("fail_reason", request.fail_reason(), kMaxFailReasonBytes));
+  return TransactStudy(request.study_name(), [&](StudyState* study) -> absl::StatusOr<v1::Trial> {
     v1::TrialRef ref;
     ref.set_study_name(request.study_name());
     ref.set_trial_number(request.trial_number());
-    StudyState* study = nullptr;
-    absl::StatusOr<v1::Trial*> trial = FindLeasedTrial(ref, &study);
+    ref.set_lease_id(request.lease_id());
+    absl::StatusOr<v1::Trial*> trial = LeasedTrial(study, ref);
     if (!trial.ok()) {
       // The pruner may have finished the trial when it last reported.
-      ASSIGN_OR_RETURN(StudyState * owner, FindStudy(request.study_name()));
       const int64_t number = request.trial_number();
       if (state == v1::Trial::PRUNED && number >= 0 &&
-          number < static_cast<int64_t>(owner->trials.size()) &&
-          owner->trials[number].state() == v1::Trial::PRUNED) {
-        return owner->trials[number];
+          number < static_cast<int64_t>(study->trials.size()) &&
+          study->trials[number].state() == v1::Trial::PRUNED) {
+        return study->trials[number];
       }
       return trial.status();
     }
+    RETURN_IF_ERROR(CheckUserAttrs(*study, request.user_attrs()));
     std::optional<double> value;
     if (request.has_value()) value = request.value();
     std::string reason = request.fail_reason();
@@ -557,26 +716,35 @@ absl::StatusOr<v1::ListTrialsResponse> Coordinator::ListTrials(
   }
   int64_t start = request.start_number();
   if (!request.page_token().empty() &&
-      (!absl::SimpleAtoi(request.page_token(), &start) || start < 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_token: \"", request.page_token(), "\" is not a token from ListTrials"));
+      // A token is a trial number: at most 19 digits.
+      (request.page_token().size() > 19 || !absl::SimpleAtoi(request.page_token(), &start) ||
+       start < 0)) {
+    return absl::InvalidArgumentError("page_token: not a token from ListTrials");
   }
   const int64_t page_size = request.page_size() == 0 ? 1000 : request.page_size();
-  return Transact(
-      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::ListTrialsResponse> {
-        ASSIGN_OR_RETURN(StudyState * study, FindStudy(request.study_name()));
+  return TransactStudy(
+      request.study_name(), [&](StudyState* study) -> absl::StatusOr<v1::ListTrialsResponse> {
         v1::ListTrialsResponse response;
         const int64_t total = static_cast<int64_t>(study->trials.size());
-        const int64_t end = std::min(total, start + page_size);
-        for (int64_t i = start; i < end; ++i) *response.add_trials() = study->trials[i];
+        // start may be anything up to INT64_MAX: compared, never added to.
+        const int64_t end = start >= total ? total : start + std::min(total - start, page_size);
+        int64_t bytes = 0;
+        for (int64_t i = start; i < end; ++i) {
+          const int64_t size = static_cast<int64_t>(study->trials[i].ByteSizeLong());
+          if (i > start && bytes + size > options_.max_page_bytes) {
+            response.set_next_page_token(absl::StrCat(i));
+            return response;
+          }
+          bytes += size;
+          *response.add_trials() = study->trials[i];
+        }
         if (end < total) response.set_next_page_token(absl::StrCat(end));
         return response;
       });
 }
 
 absl::StatusOr<v1::Trial> Coordinator::GetBestTrial(absl::string_view study_name) {
-  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Trial> {
-    ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+  return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::Trial> {
     if (study->best < 0) {
       if (study->study.state() == v1::Study::RUNNING) {
         return absl::NotFoundError(
@@ -591,6 +759,31 @@ absl::StatusOr<v1::Trial> Coordinator::GetBestTrial(absl::string_view study_name
   });
 }
 
+absl::Status Coordinator::CheckUserAttrs(
+    const StudyState& study, const google::protobuf::Map<std::string, double>& attrs) const {
+  if (static_cast<int>(attrs.size()) > kMaxUserAttrsPerTrial) {
+    return absl::InvalidArgumentError(absl::StrCat("user_attrs: at most ", kMaxUserAttrsPerTrial,
+                                                   " per trial (got ", attrs.size(), ")"));
+  }
+  int new_names = 0;
+  for (const auto& [name, value] : attrs) {
+    if (name.empty()) return absl::InvalidArgumentError("user_attrs: a name is empty");
+    RETURN_IF_ERROR(CheckLength("user_attrs: a name", name, kMaxUserAttrNameBytes));
+    if (!std::isfinite(value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("user_attrs[\"", name, "\"]: must be finite (got ", value, ")"));
+    }
+    if (!study.user_attr_names.contains(name)) ++new_names;
+  }
+  if (static_cast<int64_t>(study.user_attr_names.size()) + new_names > kMaxUserAttrNamesPerStudy) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("user_attrs: study \"", study.study.spec().name(), "\" already has ",
+                     study.user_attr_names.size(), " user attribute names; at most ",
+                     kMaxUserAttrNamesPerStudy, " in all"));
+  }
+  return absl::OkStatus();
+}
+
 v1::Study Coordinator::Summarize(const StudyState& study) const {
   v1::Study summary = study.study;
   auto& counts = *summary.mutable_trial_counts();
@@ -603,21 +796,25 @@ v1::Study Coordinator::Summarize(const StudyState& study) const {
 }
 
 absl::StatusOr<int> Coordinator::ReclaimExpiredLeases() {
-  return Transact([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<int> {
-    const int64_t now = clock_->NowMs();
-    int reclaimed = 0;
-    for (auto& [name, study] : studies_) {
-      std::vector<int64_t> expired;
-      for (int64_t number : study->leased) {
-        if (study->trials[number].lease_expire_time_ms() <= now) expired.push_back(number);
-      }
-      for (int64_t number : expired) {
-        FailAndRetry(*study, number, "lease expired");
-        ++reclaimed;
-      }
-    }
-    return reclaimed;
-  });
+  return Transact(/*exclusive=*/false,
+                  [&](Batches& batches) ABSL_SHARED_LOCKS_REQUIRED(mu_) -> absl::StatusOr<int> {
+                    const int64_t now = clock_->NowMs();
+                    int reclaimed = 0;
+                    for (auto& [name, study] : studies_) {
+                      absl::MutexLock lock(&study->mu);
+                      std::vector<int64_t> expired;
+                      for (int64_t number : study->leased) {
+                        if (study->trials[number].lease_expire_time_ms() <= now)
+                          expired.push_back(number);
+                      }
+                      for (int64_t number : expired) {
+                        FailAndRetry(*study, number, "lease expired");
+                        ++reclaimed;
+                      }
+                      if (!expired.empty()) batches.push_back(Queue(*study));
+                    }
+                    return reclaimed;
+                  });
 }
 
 }  // namespace hpo::server

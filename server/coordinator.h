@@ -7,7 +7,10 @@
 // that a crash could take back. If a commit fails, memory is rebuilt from the
 // file and every call whose change was not stored answers UNAVAILABLE.
 //
-// Thread-safe: one mutex guards all state; SQLite runs on the commit thread.
+// Thread-safe. A reader-writer mutex guards the map of studies (written only
+// to add a study or to rebuild memory after a failed commit) and each study
+// has a mutex of its own: a call on one study, sampling included, never waits
+// for calls on another. SQLite runs on the commit thread.
 #ifndef HPO_SERVER_COORDINATOR_H_
 #define HPO_SERVER_COORDINATOR_H_
 
@@ -21,9 +24,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_set.h"
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/api_limits.h"
 #include "hpo/v1/coordinator.pb.h"
 #include "server/clock.h"
 #include "server/pruner/pruner.h"
@@ -36,8 +40,17 @@ namespace hpo::server {
 struct CoordinatorOptions {
   // What AcquireTrial tells a worker to wait when there is nothing to do.
   int64_t retry_after_ms = 1000;
-  // The largest page ListTrials returns.
+  // The largest page ListTrials returns, in trials and in bytes (ListStudies
+  // too).
   int32_t max_page_size = 10000;
+  int64_t max_page_bytes = kMaxPageBytes;
+  // Trials of a study that fail in a row because its task cannot run
+  // (FailTrialRequest.task_error) before the study is PAUSED.
+  int pause_after_task_errors = 3;
+  // At the least, the lease a restarted coordinator gives RUNNING trials, so
+  // that their workers have time to reconnect (they retry every second at
+  // most) even with a lease of a second or two.
+  int64_t restart_grace_ms = 3000;
 };
 
 class Coordinator {
@@ -53,12 +66,17 @@ class Coordinator {
   // the name is taken, unless load_if_exists and the spec is the same.
   absl::StatusOr<v1::Study> CreateStudy(v1::StudySpec spec, bool load_if_exists);
   absl::StatusOr<v1::Study> GetStudy(absl::string_view study_name);
-  absl::StatusOr<std::vector<v1::Study>> ListStudies();
+  // A page of studies in name order (see ListStudiesRequest).
+  absl::StatusOr<v1::ListStudiesResponse> ListStudies(const v1::ListStudiesRequest& request);
   // No more trials are handed out; running ones may finish.
   absl::StatusOr<v1::Study> StopStudy(absl::string_view study_name);
+  // A PAUSED or STOPPED study is RUNNING again; FAILED_PRECONDITION for a
+  // COMPLETED one.
+  absl::StatusOr<v1::Study> ResumeStudy(absl::string_view study_name);
 
   // Hands `request.worker_id` a trial of a running study that has a task, or
-  // says when to ask again.
+  // says when to ask again. Studies take turns: each call starts with the
+  // study after the one the last trial came from.
   absl::StatusOr<v1::AcquireTrialResponse> AcquireTrial(const v1::AcquireTrialRequest& request);
   // Extends the lease. FAILED_PRECONDITION if the lease is lost or the trial done.
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::TrialRef& ref);
@@ -71,8 +89,9 @@ class Coordinator {
   absl::StatusOr<v1::Trial> CompleteTrial(const v1::CompleteTrialRequest& request);
   absl::StatusOr<v1::Trial> FailTrial(const v1::FailTrialRequest& request);
 
-  // A new RUNNING trial with sampled params and no lease.
-  absl::StatusOr<v1::Trial> Ask(absl::string_view study_name);
+  // A RUNNING trial: the oldest WAITING retry, else one with sampled params;
+  // under a lease when asked for one (see AskRequest).
+  absl::StatusOr<v1::AskResponse> Ask(const v1::AskRequest& request);
   // Finishes an asked trial: COMPLETE (needs a finite value), FAILED or PRUNED.
   // Telling PRUNED about a trial the pruner already stopped is not an error.
   absl::StatusOr<v1::Trial> Tell(const v1::TellRequest& request);
@@ -86,7 +105,9 @@ class Coordinator {
   absl::StatusOr<int> ReclaimExpiredLeases();
 
  private:
+  // Every field is guarded by `mu`.
   struct StudyState {
+    absl::Mutex mu;
     v1::Study study;  // spec, state, create time; counts are filled on read
     std::vector<v1::Trial> trials;
     std::vector<std::string> lease_ids;  // by trial number; "" for ask/tell trials
@@ -100,6 +121,12 @@ class Coordinator {
     int64_t best = -1;                // number of the best COMPLETE trial
     absl::btree_set<int64_t> leased;  // RUNNING trials under a lease
     absl::btree_set<std::string> user_attr_names;
+    // Trials that failed in a row with task_error; 0 again after a COMPLETE
+    // or PRUNED trial or a resume. Not stored: a restart gives the task
+    // another round.
+    int task_errors_in_a_row = 0;
+    // The writes of the change in progress on this study.
+    std::vector<StorageWrite> pending;
 
     // Sets trial `trial.number()` (appending it if it is the next number)
     // and updates the indexes.
@@ -112,34 +139,53 @@ class Coordinator {
 
   // The studies `stored` holds, as memory. Running trials get a fresh lease window.
   absl::StatusOr<StudyMap> Load(std::vector<StoredStudy> stored) const;
-  // Runs `change` under the lock, queues the writes it made, and returns its
-  // result once those writes (and every change it could have seen) are durable.
+  using Batches = std::vector<CommitQueue::BatchRef>;
+  // Runs `change(batches)` under the map's lock (exclusive, or shared: then
+  // `change` locks each study it touches and queues each one's writes into
+  // `batches` with Queue), and returns its result once those writes (and, for
+  // a read, every change it could have seen) are durable.
   template <typename Change>
-  auto Transact(Change change) -> decltype(change());
-  // The commit queue's `on_failure`: memory is rebuilt from the file.
+  auto Transact(bool exclusive, Change change) -> decltype(change(std::declval<Batches&>()));
+  // Transact for a change on the one study `name` (NOT_FOUND if none):
+  // `change(study)` runs with that study locked.
+  template <typename Change>
+  auto TransactStudy(absl::string_view name, Change change)
+      -> decltype(change(std::declval<StudyState*>()));
+  // Hands the writes `study` has pending to the commit queue as one batch
+  // (the latest batch when there are none).
+  CommitQueue::BatchRef Queue(StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
+  // The commit queue's `on_failure`: memory is rebuilt from the file, with
+  // the map's lock held exclusively.
   void OnCommitFailure(const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
 
-  absl::StatusOr<StudyState*> FindStudy(absl::string_view name)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The trial `ref` names, checked to be RUNNING under the lease `ref` holds.
-  absl::StatusOr<v1::Trial*> FindLeasedTrial(const v1::TrialRef& ref, StudyState** study)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<StudyState*> FindStudy(absl::string_view name) ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The trial of `study` that `ref` names, checked to be RUNNING under the
+  // lease `ref` holds.
+  absl::StatusOr<v1::Trial*> LeasedTrial(StudyState* study, const v1::TrialRef& ref)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(study->mu);
   // Sets trial `trial.number()` (appending a new one) in memory, keeps the
   // indexes up to date and queues the write. Part of the change in progress.
   void Store(StudyState& study, v1::Trial trial, std::string lease_id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SetStudyState(StudyState& study, v1::Study::State state)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<v1::Trial*> NewTrial(StudyState& study, absl::string_view worker_id,
-                                      bool leased) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Hands the oldest WAITING retry to `worker_id` under a new lease.
-  v1::Trial* StartWaitingTrial(StudyState& study, absl::string_view worker_id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
+  void SetStudyState(StudyState& study, v1::Study::State state, std::string reason = "")
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
+  absl::StatusOr<v1::Trial*> NewTrial(StudyState& study, absl::string_view worker_id, bool leased)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
+  // Hands the oldest WAITING retry to `worker_id`, under a new lease if `leased`.
+  v1::Trial* StartWaitingTrial(StudyState& study, absl::string_view worker_id, bool leased)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
+  // A waiting retry or a new trial of `study`, or nullptr when it may not
+  // have one now.
+  absl::StatusOr<v1::Trial*> StartTrial(StudyState& study, absl::string_view worker_id, bool leased)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
+  // Refuses user attributes that the study may not store (see api_limits.h).
+  absl::Status CheckUserAttrs(const StudyState& study,
+                              const google::protobuf::Map<std::string, double>& attrs) const;
   // Fails a trial that did not fail on its own (its lease expired, its
   // worker stopped) and, unless its chain of retries has reached
   // max_retries, queues a WAITING copy with the same params.
   void FailAndRetry(StudyState& study, int64_t number, absl::string_view reason)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
   // `trial` as it is once finished in `state`.
   v1::Trial Finished(const v1::Trial& trial, v1::Trial::State state, std::optional<double> value,
                      std::string reason,
@@ -147,9 +193,9 @@ class Coordinator {
   v1::Trial Finish(StudyState& study, const v1::Trial& trial, v1::Trial::State state,
                    std::optional<double> value, std::string reason,
                    const google::protobuf::Map<std::string, double>& user_attrs)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
   // Marks the study COMPLETED once max_trials trials exist and all are done.
-  void MaybeComplete(StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MaybeComplete(StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
   // For "max_trials reached": which trials still hold the study open.
   static std::string StillRunning(const StudyState& study);
   bool CanCreateTrial(const StudyState& study) const;
@@ -161,8 +207,9 @@ class Coordinator {
   const CoordinatorOptions options_;
   absl::Mutex mu_;
   StudyMap studies_ ABSL_GUARDED_BY(mu_);
-  // The writes of the change in progress (inside Transact).
-  std::vector<StorageWrite> pending_ ABSL_GUARDED_BY(mu_);
+  // The study AcquireTrial last handed a trial of: the next call starts after it.
+  absl::Mutex acquire_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::string last_acquired_ ABSL_GUARDED_BY(acquire_mu_);
   // Set when memory could not be rebuilt after a failed commit: every call
   // answers it until the coordinator is restarted.
   absl::Status broken_ ABSL_GUARDED_BY(mu_);

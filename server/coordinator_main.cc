@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/api_limits.h"
 #include "common/command_line.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
@@ -31,8 +32,6 @@ bool IsLoopback(const std::string& address) {
          absl::StartsWith(address, "[::1]:") || absl::StartsWith(address, "unix:");
 }
 
-// Messages larger than this are refused (RESOURCE_EXHAUSTED) before parsing.
-constexpr int kMaxMessageBytes = 4 << 20;
 constexpr int kMaxIdleThreads = 512;
 
 struct ServerSecurity {
@@ -174,7 +173,8 @@ int main(int argc, char** argv) {
   // gRPC sets SO_REUSEPORT by default, so a second coordinator on a port in
   // use would start and take a share of the first one's calls.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  // Larger requests are refused (RESOURCE_EXHAUSTED) before parsing.
+  builder.SetMaxReceiveMessageSize(hpo::kMaxRequestBytes);
   // Calls block while their change is committed, so with hundreds of
   // workers hundreds of calls wait at once. Keep that many idle threads:
   // otherwise gRPC ends them after each burst and starts new ones for the

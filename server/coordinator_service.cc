@@ -60,17 +60,11 @@ grpc::Status CoordinatorService::GetStudy(grpc::ServerContext* context,
       context, [&] { return coordinator_->GetStudy(request->study_name()); }, response);
 }
 
-grpc::Status CoordinatorService::ListStudies(grpc::ServerContext* context, const v1::ListStudiesRequest*,
+grpc::Status CoordinatorService::ListStudies(grpc::ServerContext* context,
+                                             const v1::ListStudiesRequest* request,
                                              v1::ListStudiesResponse* response) {
   return Handle(
-      context,
-      [&]() -> absl::StatusOr<v1::ListStudiesResponse> {
-        ASSIGN_OR_RETURN(std::vector<v1::Study> studies, coordinator_->ListStudies());
-        v1::ListStudiesResponse response;
-        for (v1::Study& study : studies) *response.add_studies() = std::move(study);
-        return response;
-      },
-      response);
+      context, [&] { return coordinator_->ListStudies(*request); }, response);
 }
 
 grpc::Status CoordinatorService::StopStudy(grpc::ServerContext* context,
@@ -78,6 +72,13 @@ grpc::Status CoordinatorService::StopStudy(grpc::ServerContext* context,
                                            v1::Study* response) {
   return Handle(
       context, [&] { return coordinator_->StopStudy(request->study_name()); }, response);
+}
+
+grpc::Status CoordinatorService::ResumeStudy(grpc::ServerContext* context,
+                                             const v1::ResumeStudyRequest* request,
+                                             v1::Study* response) {
+  return Handle(
+      context, [&] { return coordinator_->ResumeStudy(request->study_name()); }, response);
 }
 
 grpc::Status CoordinatorService::AcquireTrial(grpc::ServerContext* context,
@@ -116,9 +117,9 @@ grpc::Status CoordinatorService::FailTrial(grpc::ServerContext* context,
 }
 
 grpc::Status CoordinatorService::Ask(grpc::ServerContext* context, const v1::AskRequest* request,
-                                     v1::Trial* response) {
+                                     v1::AskResponse* response) {
   return Handle(
-      context, [&] { return coordinator_->Ask(request->study_name()); }, response);
+      context, [&] { return coordinator_->Ask(*request); }, response);
 }
 
 grpc::Status CoordinatorService::Tell(grpc::ServerContext* context, const v1::TellRequest* request,

@@ -28,6 +28,8 @@ class CoordinatorService final : public v1::Coordinator::Service {
                            v1::ListStudiesResponse* response) override;
   grpc::Status StopStudy(grpc::ServerContext*, const v1::StopStudyRequest* request,
                          v1::Study* response) override;
+  grpc::Status ResumeStudy(grpc::ServerContext*, const v1::ResumeStudyRequest* request,
+                           v1::Study* response) override;
   grpc::Status AcquireTrial(grpc::ServerContext*, const v1::AcquireTrialRequest* request,
                             v1::AcquireTrialResponse* response) override;
   grpc::Status Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest* request,
@@ -40,7 +42,7 @@ class CoordinatorService final : public v1::Coordinator::Service {
   grpc::Status FailTrial(grpc::ServerContext*, const v1::FailTrialRequest* request,
                          v1::Trial* response) override;
   grpc::Status Ask(grpc::ServerContext*, const v1::AskRequest* request,
-                   v1::Trial* response) override;
+                   v1::AskResponse* response) override;
   grpc::Status Tell(grpc::ServerContext*, const v1::TellRequest* request,
                     v1::Trial* response) override;
   grpc::Status ListTrials(grpc::ServerContext*, const v1::ListTrialsRequest* request,

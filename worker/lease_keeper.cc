@@ -35,6 +35,10 @@ void LeaseKeeper::Loop() {
     grpc::ClientContext context;
     Authorize(token_, &context);
     context.set_deadline(std::chrono::system_clock::now() + period_);
+    // Waiting for the channel (rather than failing fast while it is down)
+    // makes gRPC reconnect at once when a restarted coordinator is back,
+    // before the lease it re-armed lapses.
+    context.set_wait_for_ready(true);
     v1::HeartbeatRequest request;
     *request.mutable_trial() = ref_;
     v1::HeartbeatResponse response;

@@ -7,10 +7,13 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/api_limits.h"
 #include "common/connection.h"
 #include "common/status_macros.h"
 #include "worker/engine/trainer.h"
@@ -31,13 +34,26 @@ void SleepUnlessStopped(std::chrono::milliseconds duration, const std::atomic<bo
   }
 }
 
+// Waits up to `duration` for `channel` to connect (returning early once it
+// has, or when `stop` becomes true); without a channel, sleeps.
+void WaitForCoordinator(grpc::ChannelInterface* channel, std::chrono::milliseconds duration,
+                        const std::atomic<bool>& stop) {
+  if (channel == nullptr) return SleepUnlessStopped(duration, stop);
+  const auto end = std::chrono::system_clock::now() + duration;
+  while (!stop && std::chrono::system_clock::now() < end) {
+    const auto slice =
+        std::min(end, std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+    if (channel->WaitForConnected(slice)) return;
+  }
+}
+
 bool Retryable(const grpc::Status& status) {
   return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
          status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
 }
 
 // Calls `rpc(context)` until it succeeds or fails for a reason a retry cannot
-// fix, backing off from 200 ms to 5 s while the coordinator is unreachable,
+// fix, backing off from 200 ms to 1 s while the coordinator is unreachable,
 // until `give_up_at` if one is given.
 template <typename Rpc>
 grpc::Status CallWithRetry(Rpc rpc, const WorkerOptions& options, const std::atomic<bool>& stop,
@@ -52,23 +68,49 @@ grpc::Status CallWithRetry(Rpc rpc, const WorkerOptions& options, const std::ato
     if (give_up_at.has_value() && Clock::now() >= *give_up_at) return status;
     std::cerr << "hpo-worker: coordinator unreachable (" << status.error_message()
               << "), retrying in " << backoff.count() << " ms\n";
-    SleepUnlessStopped(backoff, stop);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    WaitForCoordinator(options.channel, backoff, stop);
+    // At most a second apart: a restarted coordinator is found within about
+    // a second (the channel's reconnect backoff is as short, see MakeChannel).
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
   }
 }
 
 std::string DataKey(const engine::DataConfig& c) {
-  return absl::StrCat(c.name, "|", c.path, "|", c.train_examples, "|", c.validation_examples,
-                      "|", c.seed);
+  return absl::StrCat(c.name, "|", c.path, "|", c.test_path, "|", c.train_examples, "|",
+                      c.validation_examples, "|", c.seed);
+}
+
+// A message that leaves the worker fits what the coordinator stores, cut at
+// a character boundary (a proto string must be valid UTF-8).
+std::string Bounded(absl::string_view reason) {
+  if (static_cast<int64_t>(reason.size()) <= kMaxFailReasonBytes) return std::string(reason);
+  size_t cut = kMaxFailReasonBytes - 3;
+  while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80) --cut;
+  return absl::StrCat(reason.substr(0, cut), "...");
+}
+
+// `f()`, with an allocation failure turned into RESOURCE_EXHAUSTED: a study
+// whose model or data does not fit fails its trial, not the worker.
+template <typename F>
+auto CatchOutOfMemory(F f, absl::string_view what) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat("out of memory ", what));
+  }
 }
 
 }  // namespace
 
-absl::StatusOr<const engine::DataSplit*> Worker::Data(const engine::DataConfig& config) {
+absl::StatusOr<const engine::DataSplit*> Worker::Data(engine::DataConfig config) {
+  RETURN_IF_ERROR(options_.data_roots.ResolveDataConfig(&config));
+  config.max_bytes = options_.max_data_bytes;
   std::string key = DataKey(config);
   if (data_ == nullptr || key != data_key_) {
     data_.reset();
-    ASSIGN_OR_RETURN(engine::DataSplit split, engine::LoadData(config));
+    ASSIGN_OR_RETURN(
+        engine::DataSplit split,
+        CatchOutOfMemory([&] { return engine::LoadData(config); }, "loading the data"));
     data_ = std::make_unique<engine::DataSplit>(std::move(split));
     data_key_ = std::move(key);
   }
@@ -133,13 +175,15 @@ absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
   std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " started\n";
 
   // `retry`: the trial did not fail on its own; the coordinator queues it again.
-  auto fail = [&](const std::string& reason, bool retry = false) {
+  // `task_error`: the study's task cannot run here (see FailTrialRequest).
+  auto fail = [&](absl::string_view reason, bool retry = false, bool task_error = false) {
     std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " FAILED: " << reason
               << "\n";
     v1::FailTrialRequest request;
     *request.mutable_trial() = ref;
-    request.set_reason(reason);
+    request.set_reason(Bounded(reason));
     request.set_retry(retry);
+    request.set_task_error(task_error);
     v1::Trial reply;
     grpc::Status status = CallWithRetry(
         [&](grpc::ClientContext* context) { return stub_->FailTrial(context, request, &reply); },
@@ -152,19 +196,29 @@ absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
 
   absl::StatusOr<TaskPlan> plan = PlanTask(acquired.spec().task(), trial.params());
   if (!plan.ok()) {
-    fail(std::string(plan.status().message()));
+    fail(plan.status().message(), /*retry=*/false, /*task_error=*/true);
     return absl::OkStatus();
   }
   absl::StatusOr<const engine::DataSplit*> data = Data(plan->data);
   if (!data.ok()) {
-    // Every trial of the study needs this data: failing them one by one would
-    // use the study up. Give this one back and stop.
-    fail(std::string(data.status().message()), /*retry=*/true);
+    if (options_.study_name.empty()) {
+      // Other studies may still run here; this one is paused by the
+      // coordinator once its trials fail so several times in a row.
+      fail(absl::StrCat("cannot load the data: ", data.status().message()), /*retry=*/false,
+           /*task_error=*/true);
+      return absl::OkStatus();
+    }
+    // Serving this study alone: every trial needs this data, and failing them
+    // one by one would use the study up. Give this one back and stop.
+    fail(data.status().message(), /*retry=*/true);
     std::error_code ignored;
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot load the data of study ", trial.study_name(), ": ", data.status().message(),
-        "; gave ", label, " back and stopped (relative paths are read from this worker's "
-        "directory, ", std::filesystem::current_path(ignored).string(), ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot load the data of study ", trial.study_name(), ": ",
+                     data.status().message(), "; gave ", label,
+                     " back and stopped (relative paths are read from this worker's "
+                     "directory, ",
+                     std::filesystem::current_path(ignored).string(),
+                     "; data roots: ", absl::StrJoin(options_.data_roots.roots(), ", "), ")"));
   }
 
   const auto period = std::chrono::milliseconds(std::max<int64_t>(
@@ -198,9 +252,12 @@ absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
     }
     return stop_reason.empty() ? engine::Decision::kContinue : engine::Decision::kStop;
   };
-  absl::StatusOr<engine::TrainSummary> summary = engine::Train(plan->train, **data, on_epoch);
+  absl::StatusOr<engine::TrainSummary> summary = CatchOutOfMemory(
+      [&] { return engine::Train(plan->train, **data, on_epoch); }, "training the model");
   if (!summary.ok()) {
-    fail(std::string(summary.status().message()));
+    // A model that does not fit cannot run on any trial of the study.
+    fail(summary.status().message(), /*retry=*/false,
+         /*task_error=*/absl::IsResourceExhausted(summary.status()));
     return absl::OkStatus();
   }
   // A stop that came with the last epoch's report is too late to save anything:

@@ -13,7 +13,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "grpcpp/channel.h"
 #include "hpo/v1/coordinator.grpc.pb.h"
+#include "worker/data_roots.h"
 #include "worker/engine/data.h"
 
 namespace hpo::worker {
@@ -26,6 +28,15 @@ struct WorkerOptions {
   double exit_when_idle_s = 0;
   std::chrono::milliseconds rpc_timeout{10'000};
   std::string token;  // bearer token sent with every call; "" for none
+  // The stub's channel, if known (it must outlive the worker). While the
+  // coordinator is unreachable the worker waits on it between attempts: that
+  // drives gRPC's reconnection, so a restarted coordinator is found within
+  // the channel's reconnect backoff (a second), where fail-fast calls alone
+  // leave it to gRPC's backup poller (every 5 s).
+  grpc::ChannelInterface* channel = nullptr;
+  // Where a study's data may be read from, and the largest file read.
+  DataRoots data_roots;
+  int64_t max_data_bytes = engine::kDefaultMaxDataBytes;
 };
 
 class Worker {
@@ -36,14 +47,19 @@ class Worker {
 
   // Runs until `stop` becomes true, max_trials are done or the worker has been
   // idle long enough. A trial in hand when `stop` is set is given back
-  // ("worker stopped", queued again). Errors only for what retrying cannot
-  // fix, such as data that does not load (its trial is given back too).
+  // ("worker stopped", queued again). A trial whose task cannot run (its data
+  // does not load, a refused path, out of memory) fails as a task_error and
+  // the worker goes on with other studies; but a worker serving one study
+  // (--study) gives the trial back and stops with that error, since it has
+  // nothing else to do. Errors otherwise only for what retrying cannot fix.
   absl::Status Run(const std::atomic<bool>& stop);
 
  private:
-  // Errors only when this worker cannot run the study's trials at all.
+  // Errors only when this worker, serving one study, cannot run its trials.
   absl::Status RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomic<bool>& stop);
-  absl::StatusOr<const engine::DataSplit*> Data(const engine::DataConfig& config);
+  // The data `config` names, its paths resolved under the data roots; the last
+  // one loaded is kept for the next trial.
+  absl::StatusOr<const engine::DataSplit*> Data(engine::DataConfig config);
 
   v1::Coordinator::StubInterface* stub_;
   const WorkerOptions options_;

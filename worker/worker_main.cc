@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/command_line.h"
 #include "common/connection.h"
 #include "worker/run_once.h"
@@ -40,6 +41,14 @@ int main(int argc, char** argv) {
   hpo::AddParsedOption(app, "--max-trials", &options.max_trials,
                        "Exit after this many trials (0: never)",
                        [](absl::string_view text) { return hpo::ParseInteger(text, 0); });
+  std::vector<std::string> data_roots;
+  app.add_option("--data-root", data_roots,
+                 "A directory a study's data may be read from (repeatable; default: the working "
+                 "directory, unless it is /, and /usr/share/datasets/fashion-mnist)");
+  hpo::AddParsedOption(app, "--max-data-bytes", &options.max_data_bytes,
+                       "The largest data file read, in bytes (also the most an IDX file holds "
+                       "decompressed)",
+                       [](absl::string_view text) { return hpo::ParseInteger(text, 1); });
   hpo::AddParsedOption(app, "--exit-when-idle", &options.exit_when_idle_s,
                        "Exit after this many seconds without a trial to run (0: never)",
                        [](absl::string_view text) {
@@ -73,9 +82,22 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.token = connection->token;
-  auto stub = hpo::v1::Coordinator::NewStub(hpo::MakeChannel(*connection));
+  absl::StatusOr<hpo::worker::DataRoots> roots = hpo::worker::DataRoots::Create(
+      data_roots.empty() ? hpo::worker::DataRoots::Defaults() : data_roots);
+  if (!roots.ok()) {
+    std::cerr << "hpo-worker: " << roots.status().message() << "\n";
+    return 2;
+  }
+  options.data_roots = *std::move(roots);
+  std::shared_ptr<grpc::Channel> channel = hpo::MakeChannel(*connection);
+  options.channel = channel.get();
+  auto stub = hpo::v1::Coordinator::NewStub(channel);
   hpo::worker::Worker worker(stub.get(), options);
   std::cerr << "hpo-worker " << options.worker_id << ": coordinator " << connection->address
+            << ", data roots: "
+            << (options.data_roots.roots().empty()
+                    ? "none"
+                    : absl::StrJoin(options.data_roots.roots(), ", "))
             << "\n";
   absl::Status status = worker.Run(g_stop);
   if (!status.ok()) {

@@ -25,7 +25,17 @@ struct AskTellOptions {
   int64_t step = 0;
   std::string state = "complete";
   std::string reason;
+  bool lease = false;    // ask
+  std::string lease_id;  // tell, report, heartbeat
 };
+
+v1::TrialRef Ref(const AskTellOptions& options) {
+  v1::TrialRef ref;
+  ref.set_study_name(options.study);
+  ref.set_trial_number(options.trial);
+  ref.set_lease_id(options.lease_id);
+  return ref;
+}
 
 // A trial number or a step.
 absl::StatusOr<int64_t> ParseCount(absl::string_view text) { return ParseInteger(text, 0); }
@@ -34,15 +44,20 @@ absl::Status Ask(const GlobalOptions& global, const AskTellOptions& options) {
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
   ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Study study, client.GetStudy(options.study));
-  ASSIGN_OR_RETURN(v1::Trial trial, client.Ask(options.study));
+  ASSIGN_OR_RETURN(v1::AskResponse asked, client.Ask(options.study, options.lease));
+  const v1::Trial& trial = asked.trial();
   if (format == Format::kJson) {
     nlohmann::ordered_json json = TrialToJson(trial, study.spec());
     // One line, so a shell loop can read it.
-    std::cout
-        << nlohmann::ordered_json{{"number", json["number"]}, {"params", json["params"]}}.dump()
-        << "\n";
+    nlohmann::ordered_json line{{"number", json["number"]}, {"params", json["params"]}};
+    if (options.lease) {
+      line["lease_id"] = asked.lease().lease_id();
+      line["lease_expire_time_ms"] = asked.lease().expire_time_ms();
+    }
+    std::cout << line.dump() << "\n";
   } else {
     PrintTrial(trial, study.spec(), format, std::cout);
+    if (options.lease) std::cout << "lease_id: " << asked.lease().lease_id() << "\n";
   }
   return absl::OkStatus();
 }
@@ -64,6 +79,7 @@ absl::Status Tell(const GlobalOptions& global, const AskTellOptions& options) {
   request.set_state(state);
   if (options.has_value) request.set_value(options.value);
   request.set_fail_reason(options.reason);
+  request.set_lease_id(options.lease_id);
   ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Trial trial, client.Tell(request));
   std::cout << "trial " << trial.number() << " of study \"" << trial.study_name() << "\" is "
@@ -77,7 +93,7 @@ absl::Status Report(const GlobalOptions& global, const AskTellOptions& options) 
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.report_format));
   ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::ReportIntermediateResponse response,
-                   client.Report(options.study, options.trial, options.step, options.value));
+                   client.Report(Ref(options), options.step, options.value));
   if (response.ignored()) {
     std::cerr << "hpo: step " << options.step << " of trial " << options.trial << " of "
               << options.study << " was already reported (value " << response.recorded_value()
@@ -91,6 +107,18 @@ absl::Status Report(const GlobalOptions& global, const AskTellOptions& options) 
   return absl::OkStatus();
 }
 
+// Prints the lease's new expiry (unix ms), or "stop" when the study stopped.
+absl::Status Heartbeat(const GlobalOptions& global, const AskTellOptions& options) {
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
+  ASSIGN_OR_RETURN(v1::HeartbeatResponse response, client.Heartbeat(Ref(options)));
+  if (response.should_stop()) {
+    std::cout << "stop\n";
+  } else {
+    std::cout << response.lease_expire_time_ms() << "\n";
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* action) {
@@ -98,6 +126,10 @@ void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* acti
   CLI::App* ask = app.add_subcommand("ask", "Start a trial and print its parameters");
   ask->add_option("study", options->study, "Study name")->required();
   ask->add_option("--format", options->format, "json (one line) or table")->capture_default_str();
+  ask->add_flag("--lease", options->lease,
+                "Hold the trial under the study's lease: keep it with hpo heartbeat (or hpo "
+                "report) and pass the printed lease_id to tell; when the lease lapses the trial "
+                "fails and is retried");
   ask->callback([&global, options, action] {
     *action = [&global, options] { return Ask(global, *options); };
   });
@@ -111,6 +143,7 @@ void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* acti
                                        "Objective value (required to complete)", ParseNumber);
   tell->add_option("--state", options->state, "complete, fail or pruned")->capture_default_str();
   tell->add_option("--reason", options->reason, "Why the trial failed");
+  tell->add_option("--lease-id", options->lease_id, "The lease_id of a trial asked with --lease");
   CLI::App* report = app.add_subcommand(
       "report", "Report an asked trial's value at a step; prints prune or continue");
   report->add_option("study", options->study, "Study name")->required();
@@ -123,6 +156,19 @@ void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* acti
       ->required();
   report->add_option("--format", options->report_format, "table (prune|continue) or json")
       ->capture_default_str();
+  report->add_option("--lease-id", options->lease_id,
+                     "The lease_id of a trial asked with --lease (the report extends it)");
+  CLI::App* heartbeat = app.add_subcommand(
+      "heartbeat", "Extend the lease of a trial asked with --lease; prints its expiry or stop");
+  heartbeat->add_option("study", options->study, "Study name")->required();
+  AddParsedOption(*heartbeat, "--trial", &options->trial, "Trial number printed by `hpo ask`",
+                  ParseCount)
+      ->required();
+  heartbeat->add_option("--lease-id", options->lease_id, "The lease_id printed by `hpo ask`")
+      ->required();
+  heartbeat->callback([&global, options, action] {
+    *action = [&global, options] { return Heartbeat(global, *options); };
+  });
   report->callback([&global, options, action] {
     *action = [&global, options] { return Report(global, *options); };
   });

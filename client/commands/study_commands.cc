@@ -52,18 +52,29 @@ absl::Status ShowStudy(const GlobalOptions& global, const StudyOptions& options)
   return absl::OkStatus();
 }
 
+void PrintState(const v1::Study& study) {
+  std::cout << "study \"" << study.spec().name() << "\" is " << v1::Study::State_Name(study.state())
+            << "\n";
+}
+
 absl::Status StopStudy(const GlobalOptions& global, const StudyOptions& options) {
   ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Study study, client.StopStudy(options.name));
-  std::cout << "study \"" << study.spec().name() << "\" is "
-            << v1::Study::State_Name(study.state()) << "\n";
+  PrintState(study);
+  return absl::OkStatus();
+}
+
+absl::Status ResumeStudy(const GlobalOptions& global, const StudyOptions& options) {
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
+  ASSIGN_OR_RETURN(v1::Study study, client.ResumeStudy(options.name));
+  PrintState(study);
   return absl::OkStatus();
 }
 
 }  // namespace
 
 void AddStudyCommands(CLI::App& app, const GlobalOptions& global, Action* action) {
-  CLI::App* study = app.add_subcommand("study", "Create, list, show and stop studies");
+  CLI::App* study = app.add_subcommand("study", "Create, list, show, stop and resume studies");
   study->require_subcommand(1);
   auto options = std::make_shared<StudyOptions>();
 
@@ -95,6 +106,13 @@ void AddStudyCommands(CLI::App& app, const GlobalOptions& global, Action* action
   stop->add_option("study", options->name, "Study name")->required();
   stop->callback([&global, options, action] {
     *action = [&global, options] { return StopStudy(global, *options); };
+  });
+
+  CLI::App* resume =
+      study->add_subcommand("resume", "Hand out trials of a PAUSED or STOPPED study again");
+  resume->add_option("study", options->name, "Study name")->required();
+  resume->callback([&global, options, action] {
+    *action = [&global, options] { return ResumeStudy(global, *options); };
   });
 }
 

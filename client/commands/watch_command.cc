@@ -6,6 +6,7 @@
 #include "client/commands/commands.h"
 #include "client/coordinator_client.h"
 #include "client/study_watcher.h"
+#include "client/trial_format.h"
 #include "common/status_macros.h"
 
 namespace hpo::client {
@@ -24,7 +25,9 @@ void AddWatchCommand(CLI::App& app, const GlobalOptions& global, Action* action)
       ASSIGN_OR_RETURN(v1::Study done, WatchStudy(
                                            client, *study, std::cout, [] { return true; },
                                            std::chrono::milliseconds(1000), kReconnectFor));
-      std::cout << "study \"" << *study << "\" is " << v1::Study::State_Name(done.state()) << "\n";
+      std::cout << "study \"" << *study << "\" is " << v1::Study::State_Name(done.state())
+                << (done.state_reason().empty() ? "" : ": " + EscapeControl(done.state_reason()))
+                << "\n";
       return absl::OkStatus();
     };
   });

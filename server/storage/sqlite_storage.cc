@@ -16,7 +16,8 @@ CREATE TABLE studies (
   name TEXT NOT NULL UNIQUE,
   state INTEGER NOT NULL,
   create_time_ms INTEGER NOT NULL,
-  spec BLOB NOT NULL  -- serialized hpo.v1.StudySpec
+  spec BLOB NOT NULL,  -- serialized hpo.v1.StudySpec
+  state_reason TEXT NOT NULL DEFAULT ''  -- since version 2
 );
 CREATE TABLE trials (
   trial_id INTEGER PRIMARY KEY,
@@ -111,9 +112,21 @@ absl::Status SqliteStorage::InitSchema() {
           kSchemaVersion, "); upgrade hpo to open it"));
     }
     RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode = WAL"));
+    if (*version < kSchemaVersion) RETURN_IF_ERROR(Upgrade(*version));
   }
   // The id caches are filled by LoadAll, or by the first Write.
   return db_.Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+}
+
+absl::Status SqliteStorage::Upgrade(int64_t version) {
+  sqlite::Transaction txn(&db_);
+  RETURN_IF_ERROR(txn.Begin());
+  if (version < 2) {
+    RETURN_IF_ERROR(
+        db_.Exec("ALTER TABLE studies ADD COLUMN state_reason TEXT NOT NULL DEFAULT ''"));
+  }
+  RETURN_IF_ERROR(db_.Exec(absl::StrCat("UPDATE schema_info SET version = ", kSchemaVersion)));
+  return txn.Commit();
 }
 
 absl::StatusOr<int64_t> SqliteStorage::QueryInt(const char* sql) {
@@ -138,8 +151,8 @@ absl::StatusOr<std::vector<StoredStudy>> SqliteStorage::LoadAll() {
   trial_ids_.clear();
   std::vector<StoredStudy> result;
   ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                   db_.Prepare("SELECT study_id, name, state, create_time_ms, spec FROM studies "
-                               "ORDER BY study_id"));
+                   db_.Prepare("SELECT study_id, name, state, create_time_ms, spec, "
+                               "state_reason FROM studies ORDER BY study_id"));
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
@@ -150,6 +163,7 @@ absl::StatusOr<std::vector<StoredStudy>> SqliteStorage::LoadAll() {
     }
     stored.study.set_state(static_cast<v1::Study::State>(stmt.Int(2)));
     stored.study.set_create_time_ms(stmt.Int(3));
+    stored.study.set_state_reason(stmt.Text(5));
     study_ids_[stored.study.spec().name()] = stmt.Int(0);
     RETURN_IF_ERROR(LoadTrials(stmt.Int(0), &stored));
     result.push_back(std::move(stored));
@@ -298,9 +312,9 @@ absl::Status SqliteStorage::Apply(const CreateStudyWrite& write) {
 
 absl::Status SqliteStorage::Apply(const StudyStateWrite& write) {
   ASSIGN_OR_RETURN(int64_t study_id, StudyId(write.study_name));
-  ASSIGN_OR_RETURN(sqlite::Statement* stmt,
-                   Cached("UPDATE studies SET state = ? WHERE study_id = ?"));
-  stmt->Bind(1, static_cast<int64_t>(write.state)).Bind(2, study_id);
+  ASSIGN_OR_RETURN(sqlite::Statement * stmt,
+                   Cached("UPDATE studies SET state = ?, state_reason = ? WHERE study_id = ?"));
+  stmt->Bind(1, static_cast<int64_t>(write.state)).Bind(2, write.reason).Bind(3, study_id);
   return stmt->Run();
 }
 

@@ -25,7 +25,7 @@ namespace hpo::server {
 
 class SqliteStorage : public Storage {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   // 'HPO1' in the file header marks an hpo database.
   static constexpr int32_t kApplicationId = 0x48504f31;
 
@@ -41,6 +41,9 @@ class SqliteStorage : public Storage {
   SqliteStorage(FileLock lock, sqlite::Database db)
       : lock_(std::move(lock)), db_(std::move(db)) {}
   absl::Status InitSchema();
+  // Brings a database of an older schema `version` to kSchemaVersion, in one
+  // transaction.
+  absl::Status Upgrade(int64_t version);
   // The first column of the first row of `sql`; NOT_FOUND if there is none.
   absl::StatusOr<int64_t> QueryInt(const char* sql);
   // Reads the ids of every study and trial into study_ids_ and trial_ids_.

@@ -40,6 +40,7 @@ struct CreateStudyWrite {
 struct StudyStateWrite {
   std::string study_name;
   v1::Study::State state;
+  std::string reason;  // Study.state_reason
 };
 
 // Inserts the trial, or updates the stored one of the same study and number

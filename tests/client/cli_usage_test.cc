@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -106,11 +107,12 @@ TEST(CliUsageTest, UnknownCommandListsTheCommands) {
   EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_EQ(outcome.err,
             "hpo: unknown command \"frobnicate\" (commands: study, trials, best, ask, tell, "
-            "report, watch, run)\n");
+            "report, heartbeat, watch, run)\n");
   outcome = RunProgram("client/hpo", {"study", "frobnicate"});
   EXPECT_EQ(outcome.exit_code, 2);
-  EXPECT_EQ(outcome.err,
-            "hpo: unknown command \"study frobnicate\" (commands: create, list, show, stop)\n");
+  EXPECT_EQ(
+      outcome.err,
+      "hpo: unknown command \"study frobnicate\" (commands: create, list, show, stop, resume)\n");
 }
 
 TEST(CliUsageTest, AddressesNeedAHostAndAPort) {
@@ -158,6 +160,30 @@ TEST(CliUsageTest, TheCoordinatorNeedsAnAddressToListenOn) {
   Outcome outcome = RunProgram("server/hpo-coordinator", {"--reclaim-interval", "0"});
   EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_THAT(outcome.err, ::testing::StartsWith("hpo-coordinator: --reclaim-interval: "));
+}
+
+// gRPC aborts on a header value with a newline or control byte, printing it:
+// the CLI and the worker check the token first, name where it came from and
+// never echo it.
+TEST(CliUsageTest, ATokenWithAControlCharacterIsAClearErrorThatDoesNotShowIt) {
+  hpo::testing::TempDir dir;
+  const std::string file = dir.File("token");
+  std::ofstream(file) << "s3cret\x07more\n";
+  for (const auto& [program, args, env] :
+       std::vector<std::tuple<std::string, std::vector<std::string>, std::vector<std::string>>>{
+           {"client/hpo",
+            {"study", "list"},
+            {"HPO_COORDINATOR=127.0.0.1:1", "HPO_TOKEN=s3cret\nx"}},
+           {"worker/hpo-worker",
+            {"--exit-when-idle", "1"},
+            {"HPO_COORDINATOR=127.0.0.1:1", "HPO_TOKEN=s3cret\x1b[0m"}},
+           {"client/hpo", {"study", "list", "--token-file", file}, {"HPO_COORDINATOR=127.0.0.1:1"}},
+       }) {
+    const Outcome outcome = RunProgram(program, args, env);
+    EXPECT_EQ(outcome.exit_code, 1) << program << ": " << outcome.err;
+    EXPECT_THAT(outcome.err, ::testing::HasSubstr("must hold one token of visible ASCII"));
+    EXPECT_THAT(outcome.err, ::testing::Not(::testing::HasSubstr("s3cret"))) << program;
+  }
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <sstream>
 
 #include "client/trial_format.h"
@@ -63,6 +64,35 @@ TEST(TrialPrinterTest, TableAlignsColumnsOverAllRows) {
   EXPECT_THAT(table, HasSubstr("number  state     value  x"));
   EXPECT_THAT(table, HasSubstr("\n0       COMPLETE  0.5    0.25"));
   EXPECT_THAT(table, HasSubstr("\n12345   COMPLETE  1      0.5"));
+}
+
+// A stored string is shown, never obeyed: a fail_reason with an escape
+// sequence or a newline cannot clear the screen or forge a row.
+TEST(TrialPrinterTest, TablesShowControlCharactersEscaped) {
+  v1::Trial trial = Trial(0, 0.5, "");
+  trial.set_state(v1::Trial::FAILED);
+  trial.set_fail_reason("bad\x1b[2J\nline 2\ttab\r\x7f");
+  const std::string table = Print({trial}, Format::kTable, {});
+  EXPECT_THAT(table, HasSubstr("bad\\x1b[2J\\nline 2\\ttab\\r\\x7f"));
+  EXPECT_EQ(std::count(table.begin(), table.end(), '\n'), 2);    // header and one row
+  EXPECT_EQ(EscapeControl("caf\xc3\xa9 ok"), "caf\xc3\xa9 ok");  // UTF-8 is kept
+}
+
+// Spreadsheets run a cell that starts with = + - @ as a formula; such text is
+// neutralised with a leading ', numbers are left alone.
+TEST(TrialPrinterTest, CsvNeutralisesFormulasButNotNumbers) {
+  v1::Trial trial = Trial(0, -0.5, "");
+  trial.set_state(v1::Trial::FAILED);
+  trial.set_fail_reason("=HYPERLINK(\"http://x\")");
+  std::string csv = Print({trial}, Format::kCsv, {});
+  EXPECT_THAT(csv, HasSubstr(",\"'=HYPERLINK(\"\"http://x\"\")\""));
+  EXPECT_THAT(csv, HasSubstr(",-0.5,"));
+  for (const std::string formula : {"+1+cmd", "-2-cmd", "@SUM(A1)"}) {
+    trial.set_fail_reason(formula);
+    EXPECT_THAT(Print({trial}, Format::kCsv, {}), HasSubstr(",'" + formula)) << formula;
+  }
+  trial.set_fail_reason("-1e5");
+  EXPECT_THAT(Print({trial}, Format::kCsv, {}), HasSubstr(",-1e5"));
 }
 
 }  // namespace

@@ -145,7 +145,7 @@ task:
        ":6: task.dataset.train_examples: must be >= 1 (got 0)"},
       {head + "  dataset: {name: synthetic-regression, validation_examples: 0}\n",
        ":6: task.dataset.validation_examples: must be >= 1 (got 0)"},
-      {"lease_seconds: 0\n" + head + data, ":1: lease_seconds: must be in (0, 86400] (got 0)"},
+      {"lease_seconds: 0\n" + head + data, ":1: lease_seconds: must be in [1, 86400] (got 0)"},
       {"name: s\nparams:\n  lr: {type: float, low: 0.001, high: 0.1, step: 0}\n",
        ":3: params.lr.step: must be finite and > 0 (got 0)"},
       {"name: s\nparams:\n  n:\n    type: int\n    low: 1\n    high: 9\n    step: 0\n",

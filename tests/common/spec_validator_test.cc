@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/spec_error.h"
 #include "common/task_settings.h"
 #include "gmock/gmock.h"
@@ -248,12 +249,13 @@ TEST(ValidateStudySpecTest, StudyLevelRules) {
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->set_max_trials(-1); }),
               StatusIs(kInvalid, StartsWith("max_trials: must be >= 0")));
   EXPECT_OK(ErrorAfter([](v1::StudySpec* s) { s->set_max_trials(0); }));
-  for (double lease : {0.0, -1.0, 86400.5, std::nan("")}) {
+  for (double lease : {0.5, -1.0, 86400.5, std::nan("")}) {
     EXPECT_THAT(ErrorAfter([lease](v1::StudySpec* s) { s->set_lease_seconds(lease); }),
-                StatusIs(kInvalid, StartsWith("lease_seconds: must be in (0, 86400]")))
+                StatusIs(kInvalid, StartsWith("lease_seconds: must be in [1, 86400]")))
         << lease;
   }
   EXPECT_OK(ErrorAfter([](v1::StudySpec* s) { s->set_lease_seconds(86400); }));
+  EXPECT_OK(ErrorAfter([](v1::StudySpec* s) { s->set_lease_seconds(1); }));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->clear_params(); }),
               StatusIs(kInvalid, "params: at least one parameter is required"));
 }
@@ -616,7 +618,7 @@ TEST(ValidateWrittenZerosTest, AWrittenZeroIsHeldToTheFieldsRule) {
   EXPECT_THAT(written("task.dataset.validation_examples"),
               StatusIs(kInvalid, "task.dataset.validation_examples: must be >= 1 (got 0)"));
   EXPECT_THAT(written("lease_seconds"),
-              StatusIs(kInvalid, "lease_seconds: must be in (0, 86400] (got 0)"));
+              StatusIs(kInvalid, "lease_seconds: must be in [1, 86400] (got 0)"));
   EXPECT_THAT(written("params.lr.step"),
               StatusIs(kInvalid, "params.lr.step: must be finite and > 0 (got 0)"));
   EXPECT_THAT(written("params.batch_size.step"),
@@ -677,6 +679,79 @@ TEST(ValidateStudySpecTest, OptimizerRules) {
     s->mutable_task()->mutable_optimizer()->set_weight_decay(0);
     s->mutable_task()->mutable_optimizer()->set_beta1(0);
   }));
+}
+
+// A study's spec is untrusted: what it would make a worker allocate, read or
+// compute is bounded at the door, each refused naming the field.
+TEST(ValidateStudySpecTest, BoundsWhatAStudyCosts) {
+  // hidden: [65536, 65536] is ~4.3 billion parameters.
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->clear_params();
+                Param(s, "lr")->mutable_float_distribution()->set_high(0.1);
+                Param(s, "lr")->mutable_float_distribution()->set_low(0.01);
+                s->mutable_task()->mutable_model()->clear_hidden();
+                s->mutable_task()->mutable_model()->add_hidden(65536);
+                s->mutable_task()->mutable_model()->add_hidden(65536);
+              }),
+              StatusIs(kInvalid, StartsWith("task.model.hidden: the model would have")));
+  // The widest searched width counts, not the fixed one.
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "width")->mutable_int_distribution()->set_high(65536);
+              }),
+              StatusIs(kInvalid, StartsWith("params.width.high: the model would have")));
+  // And the largest searched batch, for activation memory.
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                Param(s, "batch_size")->mutable_int_distribution()->set_high(2'000'000);
+              }),
+              StatusIs(kInvalid, StartsWith("task.batch_size: a batch of 2000000")));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) {
+        s->mutable_task()->mutable_dataset()->set_name("synthetic-regression");
+        s->mutable_task()->mutable_dataset()->set_train_examples(2'000'000'000);
+      }),
+      StatusIs(kInvalid, StartsWith("task.dataset.train_examples: must be in [0, 10000000]")));
+  for (const std::string& path :
+       {std::string("data\n.csv"), std::string("a\0b", 3), std::string("x\x1b[2J")}) {
+    EXPECT_THAT(ErrorAfter([&path](v1::StudySpec* s) {
+                  s->mutable_task()->mutable_dataset()->set_name("csv");
+                  s->mutable_task()->mutable_dataset()->set_path(path);
+                }),
+                StatusIs(kInvalid, "task.dataset.path: must not contain control characters"));
+  }
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_dataset()->set_test_path(std::string(5000, 'a'));
+              }),
+              StatusIs(kInvalid, StartsWith("task.dataset.test_path: at most 4096 bytes")));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                auto* choices = Param(s, "activation")->mutable_categorical_distribution();
+                choices->clear_choices();
+                for (int i = 0; i < 1001; ++i) choices->add_choices(absl::StrCat("c", i));
+              }),
+              StatusIs(kInvalid, StartsWith("params.activation.choices: at most 1000 choices")));
+  // The spec as a whole.
+  v1::StudySpec big = GoodAskTellSpec();
+  for (int p = 0; p < 90; ++p) {
+    auto* choices = Param(&big, absl::StrCat("p", p))->mutable_categorical_distribution();
+    for (int i = 0; i < 10; ++i) choices->add_choices(std::string(100, 'a' + i));
+  }
+  EXPECT_THAT(ValidateStudySpec(big), StatusIs(kInvalid, StartsWith("spec: at most 65536 bytes")));
+}
+
+// params x choices x candidates bounds the work of one TPE Ask.
+TEST(ValidateStudySpecTest, BoundsTheCostOfTpeSampling) {
+  v1::StudySpec spec = GoodAskTellSpec();
+  spec.mutable_sampler()->set_type("tpe");
+  for (int p = 0; p < 20; ++p) {
+    auto* choices = Param(&spec, absl::StrCat("p", p))->mutable_categorical_distribution();
+    for (int i = 0; i < 600; ++i) choices->add_choices(absl::StrCat(i));
+  }
+  EXPECT_THAT(ValidateStudySpec(spec),
+              StatusIs(kInvalid, HasSubstr("params: too costly for the tpe sampler")));
+  spec.mutable_sampler()->set_n_ei_candidates(1);
+  EXPECT_OK(ValidateStudySpec(spec));
+  spec.mutable_sampler()->set_type("random");
+  spec.mutable_sampler()->clear_n_ei_candidates();
+  EXPECT_OK(ValidateStudySpec(spec));
 }
 
 }  // namespace

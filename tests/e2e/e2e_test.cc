@@ -333,7 +333,10 @@ TEST(EndToEndTest, AStoppedWorkerGivesItsTrialBackAndAnotherFinishesIt) {
   }
 }
 
-TEST(EndToEndTest, DataThatDoesNotLoadStopsTheWorkerWithoutUsingUpTheStudy) {
+// A worker that serves one study (as hpo run's do) has nothing else to do when
+// that study's data does not load: it says so and stops. (A worker serving
+// every study goes on with the others: see untrusted_study_test.cc.)
+TEST(EndToEndTest, DataThatDoesNotLoadStopsAWorkerOfThatStudyWithoutUsingItUp) {
   LocalCluster cluster;
   ASSERT_OK(cluster.StartCoordinator());
   ASSERT_OK(cluster.client().CreateStudy(ParseSpec(R"yaml(
@@ -349,8 +352,13 @@ task:
   epochs: 2
 )yaml"),
                                          false));
-  const std::vector<std::string> worker = {cluster.Binary("worker/hpo-worker"), "--coordinator",
-                                           cluster.address(), "--exit-when-idle", "2"};
+  const std::vector<std::string> worker = {cluster.Binary("worker/hpo-worker"),
+                                           "--coordinator",
+                                           cluster.address(),
+                                           "--exit-when-idle",
+                                           "2",
+                                           "--study",
+                                           "csv-study"};
   // Every trial needs the file: the worker gives its trial back and stops,
   // instead of failing the whole study one trial at a time.
   CommandResult missing = cluster.RunAs(worker, std::nullopt, 30s);

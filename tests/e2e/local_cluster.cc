@@ -153,6 +153,12 @@ absl::StatusOr<client::ChildProcess> LocalCluster::LaunchWorker(
   return client::ChildProcess::Start(argv, WorkerLog(id));
 }
 
+int LocalCluster::RunningWorkers() {
+  int running = 0;
+  for (client::ChildProcess& worker : workers_) running += worker.Running() ? 1 : 0;
+  return running;
+}
+
 absl::Status LocalCluster::StartWorker(const std::string& id,
                                        const std::vector<std::string>& extra_args) {
   auto process = LaunchWorker(id, extra_args);

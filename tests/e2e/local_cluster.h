@@ -44,6 +44,8 @@ class LocalCluster {
   void StopCoordinator();
   absl::Status StartWorker(const std::string& id, const std::vector<std::string>& extra_args = {});
   void StopWorkers();
+  // How many of the workers started are still running.
+  int RunningWorkers();
   // SIGKILLs the index-th worker started, then starts a new one in its place.
   void KillWorker(size_t index);
   absl::Status RestartWorker(size_t index, const std::string& id,

@@ -49,6 +49,7 @@ std::vector<grpc::StatusCode> CallEveryRpc(const std::string& address, const std
   v1::ListStudiesResponse studies;
   call(&v1::Coordinator::Stub::ListStudies, v1::ListStudiesRequest(), &studies);
   call(&v1::Coordinator::Stub::StopStudy, v1::StopStudyRequest(), &study);
+  call(&v1::Coordinator::Stub::ResumeStudy, v1::ResumeStudyRequest(), &study);
   v1::AcquireTrialRequest acquire;
   acquire.set_worker_id("w");
   v1::AcquireTrialResponse acquired;
@@ -59,7 +60,8 @@ std::vector<grpc::StatusCode> CallEveryRpc(const std::string& address, const std
   call(&v1::Coordinator::Stub::ReportIntermediate, v1::ReportIntermediateRequest(), &report);
   call(&v1::Coordinator::Stub::CompleteTrial, v1::CompleteTrialRequest(), &trial);
   call(&v1::Coordinator::Stub::FailTrial, v1::FailTrialRequest(), &trial);
-  call(&v1::Coordinator::Stub::Ask, v1::AskRequest(), &trial);
+  v1::AskResponse asked;
+  call(&v1::Coordinator::Stub::Ask, v1::AskRequest(), &asked);
   call(&v1::Coordinator::Stub::Tell, v1::TellRequest(), &trial);
   v1::ListTrialsResponse trials;
   call(&v1::Coordinator::Stub::ListTrials, v1::ListTrialsRequest(), &trials);
@@ -74,7 +76,7 @@ TEST(SecurityTest, WithATokenConfiguredEveryRpcWithoutItIsUnauthenticated) {
   ASSERT_OK(cluster.StartCoordinator(0, {"--token-file", token_file}));
 
   const std::vector<grpc::StatusCode> none = CallEveryRpc(cluster.address(), "");
-  ASSERT_EQ(none.size(), 13u);  // every method of hpo.v1.Coordinator
+  ASSERT_EQ(none.size(), 14u);  // every method of hpo.v1.Coordinator
   for (size_t i = 0; i < none.size(); ++i) {
     EXPECT_EQ(none[i], grpc::StatusCode::UNAUTHENTICATED) << "rpc #" << i;
   }

@@ -70,7 +70,10 @@ grpc::Status Ask(v1::Coordinator::Stub& stub, v1::Trial* trial) {
   context.set_deadline(std::chrono::system_clock::now() + 10s);
   v1::AskRequest request;
   request.set_study_name("full");
-  return stub.Ask(&context, request, trial);
+  v1::AskResponse response;
+  grpc::Status status = stub.Ask(&context, request, &response);
+  *trial = response.trial();
+  return status;
 }
 
 grpc::Status Tell(v1::Coordinator::Stub& stub, int64_t number, double value, v1::Trial* trial) {
@@ -175,8 +178,9 @@ TEST(StorageFaultE2eTest, WriteFailingAtTheFileSizeLimitIsUnavailableAndLosesNot
   cluster.set_coordinator_file_size_limit(std::nullopt);
   ASSERT_OK(cluster.StartCoordinator());
   ExpectTrialsAre(cluster, acknowledged);
-  auto next = cluster.client().Ask("full");
-  ASSERT_OK(next);
+  auto asked_next = cluster.client().Ask("full", /*lease=*/false);
+  ASSERT_OK(asked_next);
+  const v1::Trial* next = &asked_next->trial();
   EXPECT_EQ(next->number(), static_cast<int64_t>(acknowledged.size()));
   v1::TellRequest tell;
   tell.set_study_name("full");
@@ -230,8 +234,9 @@ std::map<int64_t, v1::Trial> MakeDatabase(LocalCluster& cluster) {
   EXPECT_OK(cluster.StartCoordinator());
   EXPECT_OK(cluster.client().CreateStudy(Spec(), /*load_if_exists=*/false));
   for (int i = 0; i < 2; ++i) {
-    auto asked = cluster.client().Ask("full");
-    EXPECT_OK(asked);
+    auto response = cluster.client().Ask("full", /*lease=*/false);
+    EXPECT_OK(response);
+    const v1::Trial* asked = &response->trial();
     v1::TellRequest tell;
     tell.set_study_name("full");
     tell.set_trial_number(asked->number());

@@ -175,6 +175,24 @@ TEST(TrainerTest, InconsistentSplitNamesThePart) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("split.train.labels[9]")));
 }
 
+// The validator bounds a model with the data's shape unknown (a csv file's
+// columns); the trainer checks again with the real shape before it allocates.
+TEST(TrainerTest, AModelTooLargeForTheDataIsOutOfMemoryBeforeAllocating) {
+  DataSplit split = MakeSyntheticRegressionSplit(4, 2, 1);
+  for (Dataset* part : {&split.train, &split.validation}) {
+    part->features = Eigen::MatrixXf::Zero(20000, part->features.cols());  // 20k columns
+  }
+  TrainConfig config;
+  config.hidden = {5000};  // 100 million parameters with 20k inputs
+  EXPECT_THAT(Train(config, split, nullptr),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("out of memory: the model has 100010001 parameters with this "
+                                 "data's 20000 features (at most 50000000)")));
+  config.hidden = {64};
+  config.batch_size = 4;
+  EXPECT_OK(Train(config, split, nullptr));
+}
+
 TEST(TrainerTest, LastBatchMayBeSmaller) {
   // 100 examples in batches of 64: steps of 64 and 36.
   const DataSplit split = MakeSyntheticRegressionSplit(100, 20, 2);

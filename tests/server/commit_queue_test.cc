@@ -15,7 +15,7 @@ namespace {
 using ::hpo::testing::StatusIs;
 
 StorageWrite StateWrite(const std::string& study) {
-  return StudyStateWrite{study, v1::Study::STOPPED};
+  return StudyStateWrite{study, v1::Study::STOPPED, ""};
 }
 
 // Records each Write() call's study names. The first Write blocks until

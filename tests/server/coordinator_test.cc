@@ -1,8 +1,13 @@
 #include "server/coordinator.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
+#include "common/api_limits.h"
 #include "common/search_space.h"
 #include "common/spec_parser.h"
 #include "gmock/gmock.h"
@@ -90,6 +95,23 @@ class CoordinatorTest : public ::testing::Test {
     return coordinator_->CompleteTrial(request);
   }
 
+  // An asked trial (its lease, when asked for one, in *lease).
+  absl::StatusOr<v1::Trial> Ask(const std::string& study, v1::Lease* lease = nullptr) {
+    v1::AskRequest request;
+    request.set_study_name(study);
+    request.set_lease(lease != nullptr);
+    absl::StatusOr<v1::AskResponse> response = coordinator_->Ask(request);
+    if (!response.ok()) return response.status();
+    if (lease != nullptr) *lease = response->lease();
+    return response->trial();
+  }
+
+  absl::StatusOr<std::vector<v1::Study>> ListStudies() {
+    absl::StatusOr<v1::ListStudiesResponse> response = coordinator_->ListStudies({});
+    if (!response.ok()) return response.status();
+    return std::vector<v1::Study>(response->studies().begin(), response->studies().end());
+  }
+
   hpo::testing::TempDir dir_;
   FakeClock clock_;
   std::unique_ptr<Coordinator> coordinator_;
@@ -100,7 +122,7 @@ TEST_F(CoordinatorTest, RefusesAnInvalidSpecNamingTheField) {
   spec.mutable_params(0)->mutable_float_distribution()->set_low(0);
   EXPECT_THAT(coordinator_->CreateStudy(spec, false),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.lr.low")));
-  auto studies = coordinator_->ListStudies();
+  auto studies = ListStudies();
   ASSERT_OK(studies);
   EXPECT_TRUE(studies->empty());
 }
@@ -167,8 +189,8 @@ TEST_F(CoordinatorTest, SameSeedGivesTheSameParams) {
   ASSERT_OK(coordinator_->CreateStudy(a, false));
   ASSERT_OK(coordinator_->CreateStudy(b, false));
   for (int i = 0; i < 5; ++i) {
-    auto x = coordinator_->Ask("quadratic");
-    auto y = coordinator_->Ask("quadratic-again");
+    auto x = Ask("quadratic");
+    auto y = Ask("quadratic-again");
     ASSERT_OK(x);
     ASSERT_OK(y);
     EXPECT_TRUE(MessageDifferencer::Equals(x->params().at("x"), y->params().at("x")));
@@ -346,7 +368,7 @@ TEST_F(CoordinatorTest, ASecondReportForAStepIsIgnoredAndSaysSo) {
 TEST_F(CoordinatorTest, AskTellFollowsTheDirection) {
   ASSERT_OK(coordinator_->CreateStudy(Spec(kAskTellSpec), false));
   for (double value : {1.0, 3.0, 2.0}) {
-    auto trial = coordinator_->Ask("quadratic");
+    auto trial = Ask("quadratic");
     ASSERT_OK(trial);
     EXPECT_EQ(trial->lease_expire_time_ms(), 0);
     v1::TellRequest tell;
@@ -359,7 +381,7 @@ TEST_F(CoordinatorTest, AskTellFollowsTheDirection) {
   ASSERT_OK(best);
   EXPECT_DOUBLE_EQ(best->value(), 3.0);  // maximize
 
-  auto asked = coordinator_->Ask("quadratic");
+  auto asked = Ask("quadratic");
   ASSERT_OK(asked);
   v1::TellRequest tell;
   tell.set_study_name("quadratic");
@@ -378,14 +400,14 @@ TEST_F(CoordinatorTest, AskPastMaxTrialsNamesTheTrialsStillRunning) {
   v1::StudySpec spec = Spec(kAskTellSpec);
   spec.set_max_trials(3);
   ASSERT_OK(coordinator_->CreateStudy(spec, false));
-  for (int i = 0; i < 3; ++i) ASSERT_OK(coordinator_->Ask("quadratic"));
+  for (int i = 0; i < 3; ++i) ASSERT_OK(Ask("quadratic"));
   v1::TellRequest tell;
   tell.set_study_name("quadratic");
   tell.set_trial_number(1);
   tell.set_value(1.0);
   ASSERT_OK(coordinator_->Tell(tell));
   // Asked trials hold no lease: the two never told keep the study open.
-  EXPECT_THAT(coordinator_->Ask("quadratic"),
+  EXPECT_THAT(Ask("quadratic"),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("has reached max_trials (3); it completes when its 2 RUNNING "
                                  "trials (0, 2) finish")));
@@ -397,7 +419,7 @@ TEST_F(CoordinatorTest, BestTrialOfAStudyWithoutACompleteTrialSaysWhetherOneMayC
   ASSERT_OK(coordinator_->CreateStudy(spec, false));
   EXPECT_THAT(coordinator_->GetBestTrial("quadratic"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("has no COMPLETE trial yet")));
-  ASSERT_OK(coordinator_->Ask("quadratic"));
+  ASSERT_OK(Ask("quadratic"));
   v1::TellRequest tell;
   tell.set_study_name("quadratic");
   tell.set_trial_number(0);
@@ -422,8 +444,8 @@ TEST_F(CoordinatorTest, APrunedReportEndsTheTrialAtOnceAndSurvivesARestart) {
     request.set_value(value);
     return coordinator_->ReportIntermediate(request);
   };
-  ASSERT_OK(coordinator_->Ask("quadratic"));
-  ASSERT_OK(coordinator_->Ask("quadratic"));
+  ASSERT_OK(Ask("quadratic"));
+  ASSERT_OK(Ask("quadratic"));
   auto first = report(0, 1, 0.5);
   ASSERT_OK(first);
   EXPECT_FALSE(first->should_prune());
@@ -464,7 +486,7 @@ TEST_F(CoordinatorTest, WorkersOnlyGetStudiesWithATask) {
 
 TEST_F(CoordinatorTest, ListTrialsPages) {
   ASSERT_OK(coordinator_->CreateStudy(Spec(kAskTellSpec), false));
-  for (int i = 0; i < 5; ++i) ASSERT_OK(coordinator_->Ask("quadratic"));
+  for (int i = 0; i < 5; ++i) ASSERT_OK(Ask("quadratic"));
   v1::ListTrialsRequest request;
   request.set_study_name("quadratic");
   request.set_page_size(2);
@@ -514,7 +536,7 @@ TEST_F(CoordinatorTest, SummaryCountsBestTrialAndAttributesFollowEveryChange) {
     if (!attr.empty()) (*request.mutable_user_attrs())[attr] = 1;
     ASSERT_OK(coordinator_->Tell(request));
   };
-  for (int i = 0; i < 6; ++i) ASSERT_OK(coordinator_->Ask("quadratic"));
+  for (int i = 0; i < 6; ++i) ASSERT_OK(Ask("quadratic"));
   tell(3, v1::Trial::COMPLETE, 2.0, "b_attr");
   tell(1, v1::Trial::COMPLETE, 2.0, "a_attr");  // ties with 3: the lower number is best
   tell(4, v1::Trial::FAILED, std::nullopt, "");
@@ -537,6 +559,300 @@ TEST_F(CoordinatorTest, SummaryCountsBestTrialAndAttributesFollowEveryChange) {
     EXPECT_EQ(best->number(), 1);
     Reopen();
   }
+}
+
+// A study's task that cannot run (its data does not load, its model does not
+// fit) pauses the study after a few trials, with the reason; the owner
+// resumes it once fixed. A COMPLETE trial in between starts the count again.
+TEST_F(CoordinatorTest, TaskErrorsInARowPauseTheStudyUntilResumed) {
+  v1::StudySpec spec = Spec(kTaskSpec);
+  spec.set_max_trials(0);
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  spec.set_name("other");
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  v1::AcquireTrialRequest only_fmnist;
+  only_fmnist.set_worker_id("w1");
+  only_fmnist.set_study_name("fmnist");
+  auto fail_fmnist = [&] {
+    auto acquired = coordinator_->AcquireTrial(only_fmnist);
+    ASSERT_OK(acquired);
+    ASSERT_TRUE(acquired->has_trial());
+    v1::FailTrialRequest request;
+    *request.mutable_trial() = Ref(*acquired);
+    request.set_reason("cannot load the data: data.csv: no such file");
+    request.set_task_error(true);
+    ASSERT_OK(coordinator_->FailTrial(request));
+  };
+  fail_fmnist();
+  fail_fmnist();
+  EXPECT_EQ(coordinator_->GetStudy("fmnist")->state(), v1::Study::RUNNING);
+  fail_fmnist();
+  auto paused = coordinator_->GetStudy("fmnist");
+  ASSERT_OK(paused);
+  EXPECT_EQ(paused->state(), v1::Study::PAUSED);
+  EXPECT_THAT(paused->state_reason(),
+              HasSubstr("3 trials in a row could not run; the last: cannot load the data"));
+  // Paused: no more trials of it; the other study goes on.
+  EXPECT_FALSE(coordinator_->AcquireTrial(only_fmnist)->has_trial());
+  EXPECT_EQ(Acquire().trial().study_name(), "other");
+  // The state and its reason survive a restart.
+  Reopen();
+  EXPECT_EQ(coordinator_->GetStudy("fmnist")->state_reason(), paused->state_reason());
+  auto resumed = coordinator_->ResumeStudy("fmnist");
+  ASSERT_OK(resumed);
+  EXPECT_EQ(resumed->state(), v1::Study::RUNNING);
+  EXPECT_EQ(resumed->state_reason(), "");
+  auto acquired = coordinator_->AcquireTrial(only_fmnist);
+  ASSERT_OK(acquired);
+  ASSERT_TRUE(acquired->has_trial());
+  EXPECT_EQ(acquired->trial().study_name(), "fmnist");
+}
+
+TEST_F(CoordinatorTest, ACompleteTrialOrPlainFailuresDoNotPause) {
+  v1::StudySpec spec = Spec(kTaskSpec);
+  spec.set_max_trials(0);
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 2; ++i) {
+      v1::FailTrialRequest request;
+      *request.mutable_trial() = Ref(Acquire());
+      request.set_task_error(true);
+      ASSERT_OK(coordinator_->FailTrial(request));
+    }
+    v1::FailTrialRequest diverged;
+    *diverged.mutable_trial() = Ref(Acquire());
+    diverged.set_reason("the loss is not finite");
+    ASSERT_OK(coordinator_->FailTrial(diverged));  // training failed: not a task error
+    ASSERT_OK(Complete(Ref(Acquire()), 1.0));
+  }
+  EXPECT_EQ(coordinator_->GetStudy("fmnist")->state(), v1::Study::RUNNING);
+  EXPECT_THAT(coordinator_->ResumeStudy("missing"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));
+}
+
+// One endless study must not starve the others: AcquireTrial serves the
+// running studies in turn, not in name order.
+TEST_F(CoordinatorTest, WorkersAreSharedInTurnAmongRunningStudies) {
+  for (const char* name : {"a", "b", "c"}) {
+    v1::StudySpec spec = Spec(kTaskSpec);
+    spec.set_name(name);
+    spec.set_max_trials(0);
+    ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  }
+  std::map<std::string, int> served;
+  for (int i = 0; i < 9; ++i) ++served[Acquire().trial().study_name()];
+  EXPECT_EQ(served, (std::map<std::string, int>{{"a", 3}, {"b", 3}, {"c", 3}}));
+}
+
+// An asked trial may hold a lease: kept by heartbeats and reports, lost when
+// its client dies, then failed and retried; the retry goes to the next Ask,
+// so even an ask/tell study never keeps a WAITING trial that nothing takes.
+TEST_F(CoordinatorTest, ALeasedAskedTrialIsReclaimedAndItsRetryAsked) {
+  v1::StudySpec spec = Spec(kAskTellSpec);
+  spec.set_lease_seconds(5);
+  spec.set_max_trials(2);
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  v1::Lease lease;
+  auto asked = Ask("quadratic", &lease);
+  ASSERT_OK(asked);
+  ASSERT_FALSE(lease.lease_id().empty());
+  EXPECT_EQ(lease.expire_time_ms(), clock_.NowMs() + 5000);
+  v1::TrialRef ref;
+  ref.set_study_name("quadratic");
+  ref.set_trial_number(asked->number());
+  ref.set_lease_id(lease.lease_id());
+  clock_.AdvanceMs(4000);
+  ASSERT_OK(coordinator_->Heartbeat(ref));
+  clock_.AdvanceMs(4000);
+  v1::ReportIntermediateRequest report;
+  *report.mutable_trial() = ref;
+  report.set_step(1);
+  report.set_value(0.5);
+  ASSERT_OK(coordinator_->ReportIntermediate(report));  // keeps the lease too
+  clock_.AdvanceMs(4000);
+  EXPECT_EQ(*coordinator_->ReclaimExpiredLeases(), 0);
+  // Telling needs the lease_id.
+  v1::TellRequest tell;
+  tell.set_study_name("quadratic");
+  tell.set_trial_number(asked->number());
+  tell.set_value(1.0);
+  EXPECT_THAT(coordinator_->Tell(tell),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("needs its lease_id")));
+  // The client dies.
+  clock_.AdvanceMs(5001);
+  EXPECT_EQ(*coordinator_->ReclaimExpiredLeases(), 1);
+  auto trials = ListAll("quadratic");
+  ASSERT_OK(trials);
+  ASSERT_EQ(trials->trials_size(), 2);
+  EXPECT_EQ(trials->trials(0).state(), v1::Trial::FAILED);
+  EXPECT_EQ(trials->trials(0).fail_reason(), "lease expired");
+  EXPECT_EQ(trials->trials(1).state(), v1::Trial::WAITING);
+  tell.set_lease_id(lease.lease_id());
+  EXPECT_THAT(coordinator_->Tell(tell),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already FAILED")));
+  auto retry = Ask("quadratic");
+  ASSERT_OK(retry);
+  EXPECT_EQ(retry->number(), 1);
+  EXPECT_EQ(retry->retry_of(), 0);
+  EXPECT_TRUE(MessageDifferencer::Equals(retry->params().at("x"), asked->params().at("x")));
+  tell.set_trial_number(1);
+  tell.clear_lease_id();
+  ASSERT_OK(coordinator_->Tell(tell));
+  ASSERT_OK(Ask("quadratic"));  // the second of max_trials: a retry did not count
+}
+
+// After a restart, a RUNNING trial's lease lasts at least restart_grace_ms,
+// so a worker with a short lease has time to find the coordinator again.
+TEST_F(CoordinatorTest, ARestartGivesRunningTrialsTimeToReconnect) {
+  v1::StudySpec spec = Spec(kTaskSpec);
+  spec.set_lease_seconds(2);
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  v1::TrialRef ref = Ref(Acquire());
+  Reopen();
+  clock_.AdvanceMs(2900);
+  EXPECT_EQ(*coordinator_->ReclaimExpiredLeases(), 0);
+  ASSERT_OK(Complete(ref, 0.5));
+}
+
+// Every string and count a call may make the coordinator keep is bounded,
+// and refused naming the field.
+TEST_F(CoordinatorTest, RefusesWhatItWouldNotStore) {
+  ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));
+  v1::AcquireTrialRequest acquire;
+  acquire.set_worker_id(std::string(kMaxWorkerIdBytes + 1, 'w'));
+  EXPECT_THAT(coordinator_->AcquireTrial(acquire),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("worker_id: at most")));
+  v1::TrialRef ref = Ref(Acquire());
+
+  v1::FailTrialRequest fail;
+  *fail.mutable_trial() = ref;
+  fail.set_reason(std::string(kMaxFailReasonBytes + 1, 'r'));
+  EXPECT_THAT(coordinator_->FailTrial(fail),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reason: at most")));
+
+  v1::CompleteTrialRequest complete;
+  *complete.mutable_trial() = ref;
+  complete.set_value(1.0);
+  (*complete.mutable_user_attrs())["nan"] = std::nan("");
+  EXPECT_THAT(coordinator_->CompleteTrial(complete),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user_attrs[\"nan\"]")));
+  complete.clear_user_attrs();
+  (*complete.mutable_user_attrs())[std::string(kMaxUserAttrNameBytes + 1, 'n')] = 1;
+  EXPECT_THAT(coordinator_->CompleteTrial(complete),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user_attrs: a name")));
+  complete.clear_user_attrs();
+  for (int i = 0; i <= kMaxUserAttrsPerTrial; ++i) {
+    (*complete.mutable_user_attrs())[absl::StrCat("a", i)] = i;
+  }
+  EXPECT_THAT(coordinator_->CompleteTrial(complete),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("per trial")));
+
+  v1::TrialRef long_lease = ref;
+  long_lease.set_lease_id(std::string(1 << 20, 'x'));
+  EXPECT_THAT(coordinator_->Heartbeat(long_lease),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trial.lease_id: at most")));
+  EXPECT_THAT(coordinator_->GetStudy(std::string(1 << 20, 's')),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("study_name: at most")));
+
+  // Extreme page positions neither overflow nor fail.
+  v1::ListTrialsRequest list;
+  list.set_study_name("fmnist");
+  list.set_start_number(std::numeric_limits<int64_t>::max());
+  list.set_page_size(10000);
+  auto page = coordinator_->ListTrials(list);
+  ASSERT_OK(page);
+  EXPECT_EQ(page->trials_size(), 0);
+  list.set_start_number(0);
+  list.set_page_token(absl::StrCat(std::numeric_limits<int64_t>::max()));
+  ASSERT_OK(coordinator_->ListTrials(list));
+  list.set_page_token(std::string(1000, '1'));
+  EXPECT_THAT(coordinator_->ListTrials(list),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+}
+
+// A study's distinct user attribute names are bounded in all, so no study can
+// make its summary (and so every user's study list) grow without end.
+TEST_F(CoordinatorTest, BoundsTheUserAttributeNamesOfAStudy) {
+  ASSERT_OK(coordinator_->CreateStudy(Spec(kAskTellSpec), false));
+  int told = 0;
+  absl::Status status;
+  while (status.ok() && told <= kMaxUserAttrNamesPerStudy) {
+    auto trial = Ask("quadratic");
+    ASSERT_OK(trial);
+    v1::TellRequest tell;
+    tell.set_study_name("quadratic");
+    tell.set_trial_number(trial->number());
+    tell.set_value(1.0);
+    for (int i = 0; i < kMaxUserAttrsPerTrial; ++i) {
+      (*tell.mutable_user_attrs())[absl::StrCat("attr", told * kMaxUserAttrsPerTrial + i)] = i;
+    }
+    status = coordinator_->Tell(tell).status();
+    if (status.ok()) ++told;
+  }
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("in all")));
+  EXPECT_LE(coordinator_->GetStudy("quadratic")->user_attr_names_size(), kMaxUserAttrNamesPerStudy);
+}
+
+// Pages are cut short by size as well as count, so no study can make another
+// user's study list or trial listing exceed what a client can receive.
+TEST_F(CoordinatorTest, PagesAreBoundedInBytes) {
+  coordinator_.reset();
+  auto storage = SqliteStorage::Open(dir_.File("small-pages.db"));
+  ASSERT_OK(storage);
+  CoordinatorOptions options;
+  options.max_page_bytes = 2000;
+  auto coordinator = Coordinator::Open(*std::move(storage), &clock_, options);
+  ASSERT_OK(coordinator);
+  coordinator_ = *std::move(coordinator);
+  for (int i = 0; i < 30; ++i) {
+    v1::StudySpec spec = Spec(kAskTellSpec);
+    spec.set_name(absl::StrCat("study-", i < 10 ? "0" : "", i));
+    ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  }
+  for (int i = 0; i < 40; ++i) {
+    auto trial = Ask("study-00");
+    ASSERT_OK(trial);
+    v1::TellRequest tell;
+    tell.set_study_name("study-00");
+    tell.set_trial_number(trial->number());
+    tell.set_value(i);
+    tell.set_state(v1::Trial::FAILED);
+    tell.set_fail_reason(std::string(300, 'f'));
+    ASSERT_OK(coordinator_->Tell(tell));
+  }
+  std::vector<std::string> names;
+  v1::ListStudiesRequest studies;
+  int pages = 0;
+  do {
+    auto page = coordinator_->ListStudies(studies);
+    ASSERT_OK(page);
+    ++pages;
+    EXPECT_LE(page->ByteSizeLong(), 2000u + 1000u);
+    for (const v1::Study& study : page->studies()) names.push_back(study.spec().name());
+    studies.set_page_token(page->next_page_token());
+  } while (!studies.page_token().empty());
+  EXPECT_EQ(names.size(), 30u);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_GT(pages, 1);
+
+  std::vector<int64_t> numbers;
+  v1::ListTrialsRequest trials;
+  trials.set_study_name("study-00");
+  do {
+    auto page = coordinator_->ListTrials(trials);
+    ASSERT_OK(page);
+    EXPECT_LE(page->ByteSizeLong(), 2000u + 1000u);
+    for (const v1::Trial& trial : page->trials()) numbers.push_back(trial.number());
+    trials.set_page_token(page->next_page_token());
+  } while (!trials.page_token().empty());
+  ASSERT_EQ(numbers.size(), 40u);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(numbers[i], i);
+  EXPECT_THAT(coordinator_->ListStudies([] {
+    v1::ListStudiesRequest r;
+    r.set_page_size(1001);
+    return r;
+  }()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")));
 }
 
 }  // namespace

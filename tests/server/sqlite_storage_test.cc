@@ -77,7 +77,7 @@ TEST(SqliteStorageTest, ReopenKeepsEverything) {
     (*done.mutable_user_attrs())["val_accuracy"] = 0.875;
     ASSERT_OK(Write(**storage, TrialWrite{done, "lease-0"}));
     *done.add_intermediate_values() = step;
-    ASSERT_OK(Write(**storage, StudyStateWrite{"s", v1::Study::STOPPED}));
+    ASSERT_OK(Write(**storage, StudyStateWrite{"s", v1::Study::STOPPED, ""}));
   }
   auto storage = SqliteStorage::Open(path);
   ASSERT_OK(storage);
@@ -95,6 +95,44 @@ TEST(SqliteStorageTest, ReopenKeepsEverything) {
   EXPECT_EQ(study.trials[0].lease_id, "lease-0");
   EXPECT_TRUE(MessageDifferencer::Equals(study.trials[1].trial, running));
   EXPECT_EQ(study.trials[1].lease_id, "lease-1");
+}
+
+// A database of schema version 1 (before studies had a state_reason) opens
+// and is upgraded in place; the reason of a state is kept from then on.
+TEST(SqliteStorageTest, UpgradesAVersion1DatabaseAndKeepsTheStateReason) {
+  hpo::testing::TempDir dir;
+  const std::string path = dir.File("hpo.db");
+  {
+    auto storage = SqliteStorage::Open(path);
+    ASSERT_OK(storage);
+    ASSERT_OK(Write(**storage, CreateStudyWrite{MakeStudy("s")}));
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "ALTER TABLE studies DROP COLUMN state_reason; "
+                           "UPDATE schema_info SET version = 1",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  {
+    auto storage = SqliteStorage::Open(path);
+    ASSERT_OK(storage);
+    auto studies = (*storage)->LoadAll();
+    ASSERT_OK(studies);
+    ASSERT_EQ(studies->size(), 1u);
+    EXPECT_EQ((*studies)[0].study.state_reason(), "");
+    ASSERT_OK(Write(**storage, StudyStateWrite{"s", v1::Study::PAUSED, "3 trials could not run"}));
+  }
+  auto storage = SqliteStorage::Open(path);
+  ASSERT_OK(storage);
+  auto studies = (*storage)->LoadAll();
+  ASSERT_OK(studies);
+  EXPECT_EQ((*studies)[0].study.state(), v1::Study::PAUSED);
+  EXPECT_EQ((*studies)[0].study.state_reason(), "3 trials could not run");
 }
 
 TEST(SqliteStorageTest, RefusesDuplicateStudyAndUnknownNames) {

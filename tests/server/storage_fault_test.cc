@@ -75,9 +75,9 @@ TEST_F(StorageFaultTest, AFailedWriteChangesNothingAndTheCoordinatorCarriesOn) {
   full_ = true;
   EXPECT_THAT(coordinator->CreateStudy(spec->spec, false),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("full")));
-  auto studies = coordinator->ListStudies();
+  auto studies = coordinator->ListStudies({});
   ASSERT_OK(studies);
-  EXPECT_TRUE(studies->empty());
+  EXPECT_EQ(studies->studies_size(), 0);
   full_ = false;
   ASSERT_OK(coordinator->CreateStudy(spec->spec, false));
 

@@ -87,6 +87,7 @@ absl::StatusOr<DataSplit> LoadCsv(const DataConfig& config) {
   options.label_column = config.label_column;
   options.header = config.header;
   options.classification = config.classification;
+  options.max_bytes = config.max_bytes;
   std::vector<std::string> classes;
   ASSIGN_OR_RETURN(Dataset all, ReadCsvDataset(options, &classes));
   const int64_t available = all.size();
@@ -115,13 +116,21 @@ struct LabelledImages {
   std::vector<int32_t> labels;
 };
 
-absl::StatusOr<LabelledImages> ReadLabelledImages(const std::string& dir,
-                                                  const std::string& prefix) {
-  const std::string images_path = absl::StrCat(dir, "/", prefix, "-images-idx3-ubyte.gz");
-  const std::string labels_path = absl::StrCat(dir, "/", prefix, "-labels-idx1-ubyte.gz");
+std::string ImagesFile(const std::string& dir, const std::string& prefix) {
+  return absl::StrCat(dir, "/", prefix, "-images-idx3-ubyte.gz");
+}
+
+std::string LabelsFile(const std::string& dir, const std::string& prefix) {
+  return absl::StrCat(dir, "/", prefix, "-labels-idx1-ubyte.gz");
+}
+
+absl::StatusOr<LabelledImages> ReadLabelledImages(const std::string& dir, const std::string& prefix,
+                                                  int64_t max_bytes) {
+  const std::string images_path = ImagesFile(dir, prefix);
+  const std::string labels_path = LabelsFile(dir, prefix);
   LabelledImages result;
-  ASSIGN_OR_RETURN(result.images, ReadIdxFile(images_path, 3));
-  ASSIGN_OR_RETURN(result.labels, ReadIdxLabels(labels_path, kFashionMnistClasses));
+  ASSIGN_OR_RETURN(result.images, ReadIdxFile(images_path, 3, max_bytes));
+  ASSIGN_OR_RETURN(result.labels, ReadIdxLabels(labels_path, kFashionMnistClasses, max_bytes));
   if (static_cast<int64_t>(result.labels.size()) != result.images.dims[0]) {
     return absl::DataLossError(absl::StrCat(labels_path, " has ", result.labels.size(),
                                             " labels but ", images_path, " has ",
@@ -146,11 +155,11 @@ Dataset Select(const LabelledImages& source, const std::vector<int64_t>& order, 
 
 absl::StatusOr<DataSplit> LoadFashionMnist(const DataConfig& config) {
   const std::string dir = config.path.empty() ? std::string(kFashionMnistDefaultPath) : config.path;
-  ASSIGN_OR_RETURN(LabelledImages train, ReadLabelledImages(dir, "train"));
+  ASSIGN_OR_RETURN(LabelledImages train, ReadLabelledImages(dir, "train", config.max_bytes));
   ASSIGN_OR_RETURN(SplitPlan plan, PlanSplit(config, train.images.dims[0],
                                               kFashionMnistDefaultValidation, "the training set"));
 
-  ASSIGN_OR_RETURN(LabelledImages test, ReadLabelledImages(dir, "t10k"));
+  ASSIGN_OR_RETURN(LabelledImages test, ReadLabelledImages(dir, "t10k", config.max_bytes));
   if (test.images.dims[1] != train.images.dims[1] || test.images.dims[2] != train.images.dims[2]) {
     return absl::DataLossError(absl::StrCat(dir, ": t10k images are ", test.images.dims[1], "x",
                                             test.images.dims[2], " but train images are ",
@@ -198,6 +207,11 @@ absl::StatusOr<DataSplit> LoadData(const DataConfig& config) {
   }
   if (config.scaling == Scaling::kStandardize) Standardize(split);
   return split;
+}
+
+std::vector<std::string> FashionMnistFiles(const std::string& dir) {
+  return {ImagesFile(dir, "train"), LabelsFile(dir, "train"), ImagesFile(dir, "t10k"),
+          LabelsFile(dir, "t10k")};
 }
 
 absl::StatusOr<Scaling> ParseScaling(std::string_view name) {

@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "worker/engine/data_file.h"
 #include "worker/engine/dataset.h"
 
 namespace hpo::engine {
@@ -38,6 +40,8 @@ struct DataConfig {
   bool classification = true;
   // Applied after the split, with statistics of the training part only.
   Scaling scaling = Scaling::kNone;
+  // The largest file read (IDX: also the most bytes once decompressed).
+  int64_t max_bytes = kDefaultMaxDataBytes;
 };
 
 // Accepts the names in hpo::kScalingNames.
@@ -58,6 +62,10 @@ void Standardize(DataSplit& split);
 // train_examples + validation_examples more than exist); the file errors of
 // ReadIdxFile, which name the file; DataLoss if images and labels disagree.
 absl::StatusOr<DataSplit> LoadData(const DataConfig& config);
+
+// The four IDX files LoadData reads for fashion-mnist from directory `dir`:
+// train images and labels, then t10k images and labels.
+std::vector<std::string> FashionMnistFiles(const std::string& dir);
 
 }  // namespace hpo::engine
 

@@ -12,14 +12,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "worker/engine/data_file.h"
 
 namespace hpo::engine {
 namespace {
 
 // IDX type code 0x08: unsigned byte.
 constexpr uint8_t kUnsignedByteType = 0x08;
-// Guards the size arithmetic against absurd headers before allocating.
-constexpr int64_t kMaxBytes = int64_t{1} << 34;
 // The data is read, and its buffer grown, this much at a time.
 constexpr int64_t kReadChunkBytes = int64_t{1} << 20;
 
@@ -64,7 +63,8 @@ absl::Status ReadExactly(gzFile file, const std::string& path, uint8_t* out, int
 
 }  // namespace
 
-absl::StatusOr<IdxArray> ReadIdxFile(const std::string& path, int rank) {
+absl::StatusOr<IdxArray> ReadIdxFile(const std::string& path, int rank, int64_t max_bytes) {
+  RETURN_IF_ERROR(CheckDataFile(path, max_bytes));
   errno = 0;
   GzFile file(gzopen(path.c_str(), "rb"));
   if (file == nullptr) {
@@ -76,11 +76,9 @@ absl::StatusOr<IdxArray> ReadIdxFile(const std::string& path, int rank) {
   uint8_t magic[4];
   RETURN_IF_ERROR(ReadExactly(file.get(), path, magic, 4, "the magic number"));
   if (magic[0] != 0 || magic[1] != 0 || magic[2] != kUnsignedByteType || magic[3] != rank) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": bad magic number 0x", absl::Hex(magic[0], absl::kZeroPad2),
-                     absl::Hex(magic[1], absl::kZeroPad2), absl::Hex(magic[2], absl::kZeroPad2),
-                     absl::Hex(magic[3], absl::kZeroPad2), "; expected 0x0000080", rank,
-                     " (unsigned bytes, rank ", rank, ")"));
+    // The bytes found are not quoted: the file may not be an IDX file at all.
+    return absl::DataLossError(absl::StrCat(path, ": bad magic number; expected 0x0000080", rank,
+                                            " (unsigned bytes, rank ", rank, ")"));
   }
   IdxArray array;
   int64_t total = 1;
@@ -92,9 +90,9 @@ absl::StatusOr<IdxArray> ReadIdxFile(const std::string& path, int rank) {
     if (dim == 0) return absl::DataLossError(absl::StrCat(path, ": dimension ", d, " is 0"));
     // Checked before multiplying: the product of four 32-bit dimensions does
     // not fit in int64_t.
-    if (total > kMaxBytes / dim) {
+    if (total > max_bytes / dim) {
       return absl::DataLossError(
-          absl::StrCat(path, ": implausibly large (more than ", kMaxBytes, " bytes of data)"));
+          absl::StrCat(path, ": more than the limit of ", max_bytes, " bytes of data"));
     }
     total *= dim;
     array.dims.push_back(dim);
@@ -123,20 +121,21 @@ void ImageToFloats(const IdxArray& images, int64_t index, float* out) {
   for (int64_t i = 0; i < pixels; ++i) out[i] = static_cast<float>(in[i]) / 255.0f;
 }
 
-absl::StatusOr<Eigen::MatrixXf> ReadIdxImages(const std::string& path) {
-  ASSIGN_OR_RETURN(IdxArray images, ReadIdxFile(path, 3));
+absl::StatusOr<Eigen::MatrixXf> ReadIdxImages(const std::string& path, int64_t max_bytes) {
+  ASSIGN_OR_RETURN(IdxArray images, ReadIdxFile(path, 3, max_bytes));
   Eigen::MatrixXf result(images.dims[1] * images.dims[2], images.dims[0]);
   for (int64_t j = 0; j < images.dims[0]; ++j) ImageToFloats(images, j, result.col(j).data());
   return result;
 }
 
-absl::StatusOr<std::vector<int32_t>> ReadIdxLabels(const std::string& path, int num_classes) {
-  ASSIGN_OR_RETURN(IdxArray labels, ReadIdxFile(path, 1));
+absl::StatusOr<std::vector<int32_t>> ReadIdxLabels(const std::string& path, int num_classes,
+                                                   int64_t max_bytes) {
+  ASSIGN_OR_RETURN(IdxArray labels, ReadIdxFile(path, 1, max_bytes));
   std::vector<int32_t> result(labels.data.begin(), labels.data.end());
   for (size_t i = 0; i < result.size(); ++i) {
     if (result[i] >= num_classes) {
       return absl::DataLossError(
-          absl::StrCat(path, ": label ", i, " is ", result[i], "; must be < ", num_classes));
+          absl::StrCat(path, ": label ", i, " is out of range (must be < ", num_classes, ")"));
     }
   }
   return result;

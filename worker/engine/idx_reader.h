@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "worker/engine/data_file.h"
 
 namespace hpo::engine {
 
@@ -22,17 +23,22 @@ struct IdxArray {
 };
 
 // Reads an unsigned-byte IDX file of the given rank (3 for images, 1 for
-// labels). Errors: NotFound if the file does not exist; DataLoss for a wrong
-// magic number, a zero dimension, a truncated file or trailing bytes;
-// Internal for other I/O failures.
-absl::StatusOr<IdxArray> ReadIdxFile(const std::string& path, int rank);
+// labels): a regular file of at most `max_bytes`, holding at most `max_bytes`
+// of data once decompressed. Errors: NotFound if the file does not exist;
+// InvalidArgument for a file that is not regular or too large (CheckDataFile);
+// DataLoss for a wrong magic number, a zero dimension, too much data, a
+// truncated file or trailing bytes; Internal for other I/O failures.
+absl::StatusOr<IdxArray> ReadIdxFile(const std::string& path, int rank,
+                                     int64_t max_bytes = kDefaultMaxDataBytes);
 
 // Images as (rows * cols, n) floats: pixel / 255, so in [0, 1].
-absl::StatusOr<Eigen::MatrixXf> ReadIdxImages(const std::string& path);
+absl::StatusOr<Eigen::MatrixXf> ReadIdxImages(const std::string& path,
+                                              int64_t max_bytes = kDefaultMaxDataBytes);
 
-// Labels, each checked to be < num_classes (DataLoss naming the file, the
-// index and the value otherwise).
-absl::StatusOr<std::vector<int32_t>> ReadIdxLabels(const std::string& path, int num_classes);
+// Labels, each checked to be < num_classes (DataLoss naming the file and the
+// index otherwise).
+absl::StatusOr<std::vector<int32_t>> ReadIdxLabels(const std::string& path, int num_classes,
+                                                   int64_t max_bytes = kDefaultMaxDataBytes);
 
 // Column `index` of an image array as floats in [0, 1], written to `out`
 // (rows * cols values). Shared by ReadIdxImages and the data splitter.

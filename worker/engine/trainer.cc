@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/model_cost.h"
 #include "common/status_macros.h"
 #include "worker/engine/losses.h"
 #include "worker/engine/mlp.h"
@@ -154,6 +155,26 @@ absl::Status NonFinite(absl::string_view what, int epoch, int step) {
       absl::StrCat("non-finite ", what, " at epoch ", epoch, ", step ", step));
 }
 
+// The model of `widths` must fit the bounds the spec validator applied with
+// the data's shape unknown; RESOURCE_EXHAUSTED before anything is allocated.
+absl::Status CheckModelCost(const std::vector<int>& widths, int max_batch) {
+  const std::vector<int64_t> wide(widths.begin(), widths.end());
+  const int64_t parameters = ModelParameters(wide);
+  if (parameters > kMaxModelParameters) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("out of memory: the model has ", parameters, " parameters with this data's ",
+                     widths.front(), " features (at most ", kMaxModelParameters, ")"));
+  }
+  const int64_t activations = ActivationBytes(wide, max_batch);
+  if (activations > kMaxActivationBytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("out of memory: a batch of ", max_batch, " needs ", activations,
+                     " bytes of activations with this data's ", widths.front(),
+                     " features (at most ", kMaxActivationBytes, ")"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateTrainConfig(const TrainConfig& config) {
@@ -202,6 +223,7 @@ absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& s
   // No buffer needs more columns than the largest set has examples.
   const int64_t largest = std::max({n, split.validation.size(), split.test.size()});
   const int max_batch = static_cast<int>(std::min<int64_t>(config.batch_size, largest));
+  RETURN_IF_ERROR(CheckModelCost(widths, max_batch));
   ASSIGN_OR_RETURN(Mlp<float> mlp, Mlp<float>::Create(widths, config.activation, max_batch));
   Rng init_rng(config.seed, kInitStream);
   mlp.Initialize(config.init, init_rng);

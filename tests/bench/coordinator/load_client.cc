@@ -178,11 +178,12 @@ class Run {
   void AskAndTell(v1::Coordinator::Stub& stub, std::mt19937_64& rng, ClientResult* result) {
     v1::AskRequest ask;
     ask.set_study_name(workload_.study);
-    v1::Trial trial;
+    v1::AskResponse asked;
     grpc::ClientContext ask_context;
     Deadline(&ask_context);
     Clock::time_point start = Clock::now();
-    grpc::Status status = stub.Ask(&ask_context, ask, &trial);
+    grpc::Status status = stub.Ask(&ask_context, ask, &asked);
+    const v1::Trial& trial = asked.trial();
     result->take_ms.push_back(MsSince(start));
     if (!status.ok()) return Error(result, "Ask: " + status.error_message());
     Think(rng);
@@ -248,7 +249,7 @@ class CallbackClient {
       ask_.set_study_name(workload_.study);
       asked_.Clear();
       stub_->async()->Ask(NewContext(), &ask_, &asked_,
-                          [this](grpc::Status s) { Taken(s, "Ask", &asked_, ""); });
+                          [this](grpc::Status s) { Taken(s, "Ask", &asked_.trial(), ""); });
     }
   }
 
@@ -297,7 +298,7 @@ class CallbackClient {
   v1::AcquireTrialRequest acquire_;
   v1::AcquireTrialResponse acquired_;
   v1::AskRequest ask_;
-  v1::Trial asked_;
+  v1::AskResponse asked_;
   v1::CompleteTrialRequest complete_;
   v1::TellRequest tell_;
   v1::Trial finished_;

@@ -70,7 +70,9 @@ int Main(int argc, char** argv) {
             client::CoordinatorClient client(service.address());
             std::mt19937_64 jitter(seed * 100 + w);
             while (!failed) {
-              absl::StatusOr<v1::Trial> trial = client.Ask(name);
+              absl::StatusOr<v1::AskResponse> response = client.Ask(name, /*lease=*/false);
+              absl::StatusOr<v1::Trial> trial =
+                  response.ok() ? absl::StatusOr<v1::Trial>(response->trial()) : response.status();
               if (!trial.ok()) {
                 if (trial.status().code() != absl::StatusCode::kFailedPrecondition) {
                   std::cerr << "ask: " << trial.status() << "\n";

@@ -46,7 +46,9 @@ int Main(int argc, char** argv) {
         }
         double best = std::numeric_limits<double>::infinity();
         for (int t = 0; t < trials; ++t) {
-          absl::StatusOr<v1::Trial> trial = client.Ask(name);
+          absl::StatusOr<v1::AskResponse> response = client.Ask(name, /*lease=*/false);
+          absl::StatusOr<v1::Trial> trial =
+              response.ok() ? absl::StatusOr<v1::Trial>(response->trial()) : response.status();
           if (!trial.ok()) {
             std::cerr << "ask " << name << ": " << trial.status() << "\n";
             return 1;
