@@ -28,10 +28,7 @@ constexpr double kMinLeaseSeconds = 1;
 // params x choices x candidates that one TPE Ask may weigh (a float or int
 // parameter counts as one choice): bounds the work of sampling a trial.
 constexpr int64_t kMaxTpeCost = 250'000;
-constexpr int kDefaultTpeCandidates = 24;
 constexpr int32_t kFashionMnistTrainImages = 60000;
-constexpr int64_t kFashionMnistPixels = 28 * 28;
-constexpr int64_t kFashionMnistClasses = 10;
 
 constexpr std::string_view kSamplerTypes[] = {"random", "tpe"};
 constexpr std::string_view kOptimizerTypes[] = {"adamw"};
@@ -416,9 +413,9 @@ absl::Status ValidateModelCost(const v1::StudySpec& spec) {
     }
     if (param.name() == "width") width = param.int_distribution().high();
   }
-  std::vector<int64_t> widths = {fashion ? kFashionMnistPixels : 1};
+  std::vector<int64_t> widths = {fashion ? int64_t{kFashionMnistPixels} : 1};
   for (int32_t hidden : task.model().hidden()) widths.push_back(width > 0 ? width : hidden);
-  widths.push_back(fashion ? kFashionMnistClasses : 1);
+  widths.push_back(fashion ? int64_t{kFashionMnistClasses} : 1);
   const int64_t parameters = ModelParameters(widths);
   if (parameters > kMaxModelParameters) {
     return SpecFieldError(width > 0 ? "params.width.high" : "task.model.hidden",
@@ -439,7 +436,7 @@ absl::Status ValidateModelCost(const v1::StudySpec& spec) {
 absl::Status ValidateTpeCost(const v1::StudySpec& spec) {
   if (spec.sampler().type() != "tpe") return absl::OkStatus();
   const int64_t candidates = spec.sampler().has_n_ei_candidates() ? spec.sampler().n_ei_candidates()
-                                                                  : kDefaultTpeCandidates;
+                                                                  : kDefaultTpeEiCandidates;
   int64_t choices = 0;
   for (const v1::ParamSpec& param : spec.params()) {
     choices +=

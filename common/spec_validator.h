@@ -15,6 +15,8 @@ inline constexpr double kDefaultLeaseSeconds = 60;
 inline constexpr double kMaxLeaseSeconds = 86400;
 inline constexpr int32_t kDefaultMaxRetries = 3;
 inline constexpr int32_t kMaxRetries = 100;
+// The tpe sampler's n_ei_candidates when the spec leaves it unset (Optuna's).
+inline constexpr int32_t kDefaultTpeEiCandidates = 24;
 // Bounds that keep one study's memory and messages in reason.
 inline constexpr int kMaxParams = 100;
 inline constexpr int32_t kMaxTrialsPerStudy = 1'000'000;

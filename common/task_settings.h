@@ -25,6 +25,9 @@ inline constexpr std::array<std::string_view, 3> kLossNames = {"cross_entropy", 
 inline constexpr std::array<std::string_view, 4> kScheduleNames = {"constant", "step", "cosine",
                                                                   "warmup_cosine"};
 inline constexpr std::string_view kFashionMnistDefaultPath = "/usr/share/datasets/fashion-mnist";
+// Fashion-MNIST's shape: 28 x 28 images in 10 classes.
+inline constexpr int kFashionMnistPixels = 28 * 28;
+inline constexpr int kFashionMnistClasses = 10;
 
 // Parameters a study with a task may search, by kind. A searched parameter of
 // one of these names overrides the task's fixed setting for that trial.

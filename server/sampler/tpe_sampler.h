@@ -16,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "common/spec_validator.h"
 #include "server/sampler/random_sampler.h"
 #include "server/sampler/sampler.h"
 
@@ -25,7 +26,7 @@ namespace hpo::server {
 // service hands out trials to many workers at once).
 struct TpeOptions {
   int32_t n_startup_trials = 10;  // random trials before the model is used
-  int32_t n_ei_candidates = 24;   // draws from l(x) scored by log l - log g
+  int32_t n_ei_candidates = kDefaultTpeEiCandidates;  // draws from l(x) scored by log l - log g
   double gamma = 0.1;             // n_below = min(ceil(gamma * n), 25)
   double prior_weight = 1.0;
   bool multivariate = false;  // joint kernels instead of one model per parameter

@@ -15,7 +15,6 @@
 
 namespace hpo::engine {
 
-inline constexpr int kFashionMnistClasses = 10;
 inline constexpr int kFashionMnistDefaultValidation = 10000;
 inline constexpr int kSyntheticDefaultTrain = 1000;
 inline constexpr int kSyntheticDefaultValidation = 200;
