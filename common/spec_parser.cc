@@ -1,25 +1,52 @@
 #include "common/spec_parser.h"
 
+#include <algorithm>
 #include <exception>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/descriptor.h"
-#include "google/protobuf/message.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/string_view_compat.h"
 #include "common/yaml_reader.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/parser.h"
 
 namespace hpo {
 namespace {
 
-// Fills one ParsedSpec from a YAML document, section by section. Each method
-// is handed a field already known to be at its path and checks its shape.
+// The YAML spelling of a parameter's distribution: `type: float` selects
+// ParamSpec.float_distribution, and so on; the fields each type needs.
+struct ParamType {
+  absl::string_view name;
+  absl::string_view field;  // in ParamSpec's oneof distribution
+  std::vector<absl::string_view> required;
+  absl::string_view needs;  // for the message when one is missing
+};
+
+const std::vector<ParamType>& ParamTypes() {
+  static const std::vector<ParamType>* types = new std::vector<ParamType>{
+      {"float", "float_distribution", {"low", "high"}, "a float parameter needs low and high"},
+      {"int", "int_distribution", {"low", "high"}, "an int parameter needs low and high"},
+      {"categorical",
+       "categorical_distribution",
+       {"choices"},
+       "a categorical parameter needs a list of choices"},
+  };
+  return *types;
+}
+
+// Fills one ParsedSpec from a YAML document by the proto descriptors: a
+// mapping's keys are the message's field names, scalars are read by the
+// field's type, enums by their value names in any case. The one hand-written
+// part is `params`, which the file writes as a mapping from name to a
+// distribution with a `type`.
 class SpecParser {
  public:
   SpecParser(absl::string_view filename, ParsedSpec* out)
@@ -32,107 +59,113 @@ class SpecParser {
       field.line = root.Mark().line + 1;
       return reader_.Error(field.line, "", "the spec must be a YAML mapping of study fields");
     }
-    return ParseStudy(field, &out_->spec);
+    return ReadMessage(field, &out_->spec, {});
   }
 
  private:
-  absl::Status ParseStudy(const YamlField& field, v1::StudySpec* spec) {
-    ASSIGN_OR_RETURN(std::vector<YamlField> entries,
-                     reader_.Mapping(field, {"name", "direction", "sampler", "pruner", "max_trials",
-                                             "params", "task", "lease_seconds",
-                                             "max_retries"}));
+  // Reads a mapping into `message`. Keys in `consumed` were read by the
+  // caller; they are skipped here and listed first in messages.
+  absl::Status ReadMessage(const YamlField& field, google::protobuf::Message* message,
+                           const std::vector<absl::string_view>& consumed) {
+    const google::protobuf::Descriptor* descriptor = message->GetDescriptor();
+    ASSIGN_OR_RETURN(std::vector<YamlField> entries, reader_.Mapping(field, {}));
     for (const YamlField& e : entries) {
-      if (e.key == "name") {
-        ASSIGN_OR_RETURN(*spec->mutable_name(), reader_.String(e));
-      } else if (e.key == "direction") {
-        ASSIGN_OR_RETURN(std::string direction, reader_.String(e));
-        direction = absl::AsciiStrToLower(direction);
-        if (direction == "minimize") {
-          spec->set_direction(v1::MINIMIZE);
-        } else if (direction == "maximize") {
-          spec->set_direction(v1::MAXIMIZE);
-        } else {
-          return reader_.Error(e, absl::StrCat("unknown direction \"", e.value.Scalar(),
-                                               "\" (expected one of: minimize, maximize)"));
+      if (std::find(consumed.begin(), consumed.end(), e.key) != consumed.end()) continue;
+      const google::protobuf::FieldDescriptor* f = descriptor->FindFieldByName(e.key);
+      if (f == nullptr || IsImplicit(f)) {
+        std::vector<std::string> names(consumed.begin(), consumed.end());
+        for (int i = 0; i < descriptor->field_count(); ++i) {
+          if (!IsImplicit(descriptor->field(i))) names.push_back(descriptor->field(i)->name());
         }
-      } else if (e.key == "sampler") {
-        RETURN_IF_ERROR(ParseSampler(e, spec->mutable_sampler()));
-      } else if (e.key == "pruner") {
-        RETURN_IF_ERROR(ParsePruner(e, spec->mutable_pruner()));
-      } else if (e.key == "max_trials") {
-        ASSIGN_OR_RETURN(int32_t max_trials, reader_.Int32(e));
-        spec->set_max_trials(max_trials);
-      } else if (e.key == "params") {
-        RETURN_IF_ERROR(ParseParams(e, spec));
-      } else if (e.key == "task") {
-        RETURN_IF_ERROR(ParseTask(e, spec->mutable_task()));
-      } else if (e.key == "lease_seconds") {
-        ASSIGN_OR_RETURN(double lease_seconds, reader_.Double(e));
-        spec->set_lease_seconds(lease_seconds);
-      } else if (e.key == "max_retries") {
-        ASSIGN_OR_RETURN(int32_t max_retries, reader_.Int32(e));
-        spec->set_max_retries(max_retries);
+        return reader_.Error(
+            e, absl::StrCat("unknown field (expected one of: ", absl::StrJoin(names, ", "), ")"));
       }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status ParseSampler(const YamlField& field, v1::SamplerSpec* sampler) {
-    ASSIGN_OR_RETURN(std::vector<YamlField> entries,
-                     reader_.Mapping(field, {"type", "seed", "n_startup_trials", "n_ei_candidates",
-                                             "gamma", "prior_weight", "multivariate",
-                                             "constant_liar", "consider_magic_clip",
-                                             "consider_endpoints"}));
-    for (const YamlField& e : entries) {
-      if (e.key == "type") {
-        ASSIGN_OR_RETURN(*sampler->mutable_type(), reader_.String(e));
-      } else if (e.key == "seed") {
-        ASSIGN_OR_RETURN(uint64_t seed, reader_.Uint64(e));
-        sampler->set_seed(seed);
-      } else if (e.key == "n_startup_trials") {
-        ASSIGN_OR_RETURN(int32_t n, reader_.Int32(e));
-        sampler->set_n_startup_trials(n);
-      } else if (e.key == "n_ei_candidates") {
-        ASSIGN_OR_RETURN(int32_t n, reader_.Int32(e));
-        sampler->set_n_ei_candidates(n);
-      } else if (e.key == "gamma") {
-        ASSIGN_OR_RETURN(double gamma, reader_.Double(e));
-        sampler->set_gamma(gamma);
-      } else if (e.key == "prior_weight") {
-        ASSIGN_OR_RETURN(double prior_weight, reader_.Double(e));
-        sampler->set_prior_weight(prior_weight);
+      if (f == v1::StudySpec::descriptor()->FindFieldByName("params")) {
+        RETURN_IF_ERROR(ReadParams(e, static_cast<v1::StudySpec*>(message)));
+      } else if (f->is_repeated()) {
+        ASSIGN_OR_RETURN(std::vector<YamlField> elements, reader_.Sequence(e));
+        for (const YamlField& element : elements) {
+          RETURN_IF_ERROR(ReadValue(element, f, message));
+        }
       } else {
-        ASSIGN_OR_RETURN(bool flag, reader_.Bool(e));
-        if (e.key == "multivariate") sampler->set_multivariate(flag);
-        if (e.key == "constant_liar") sampler->set_constant_liar(flag);
-        if (e.key == "consider_magic_clip") sampler->set_consider_magic_clip(flag);
-        if (e.key == "consider_endpoints") sampler->set_consider_endpoints(flag);
+        RETURN_IF_ERROR(ReadValue(e, f, message));
       }
     }
     return absl::OkStatus();
   }
 
-  absl::Status ParsePruner(const YamlField& field, v1::PrunerSpec* pruner) {
-    ASSIGN_OR_RETURN(std::vector<YamlField> entries,
-                     reader_.Mapping(field, {"type", "n_startup_trials", "n_warmup_steps",
-                                             "interval_steps", "n_min_trials", "min_resource",
-                                             "reduction_factor", "min_early_stopping_rate",
-                                             "max_resource"}));
-    const google::protobuf::Descriptor* descriptor = pruner->GetDescriptor();
-    const google::protobuf::Reflection* reflection = pruner->GetReflection();
-    for (const YamlField& e : entries) {
-      if (e.key == "type") {
-        ASSIGN_OR_RETURN(*pruner->mutable_type(), reader_.String(e));
-        continue;
-      }
-      // Every other pruner setting is an optional int32 of the same name.
-      ASSIGN_OR_RETURN(int32_t value, reader_.Int32(e));
-      reflection->SetInt32(pruner, descriptor->FindFieldByName(e.key), value);
-    }
-    return absl::OkStatus();
+  // Fields the file never writes: a parameter's name is its key.
+  static bool IsImplicit(const google::protobuf::FieldDescriptor* f) {
+    return f == v1::ParamSpec::descriptor()->FindFieldByName("name");
   }
 
-  absl::Status ParseParams(const YamlField& field, v1::StudySpec* spec) {
+  // One value of field `f` (set, or appended when repeated).
+  absl::Status ReadValue(const YamlField& e, const google::protobuf::FieldDescriptor* f,
+                         google::protobuf::Message* message) {
+    using google::protobuf::FieldDescriptor;
+    const google::protobuf::Reflection* r = message->GetReflection();
+    const bool add = f->is_repeated();
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING: {
+        ASSIGN_OR_RETURN(std::string v, reader_.String(e));
+        add ? r->AddString(message, f, std::move(v)) : r->SetString(message, f, std::move(v));
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_INT32: {
+        ASSIGN_OR_RETURN(int32_t v, reader_.Int32(e));
+        add ? r->AddInt32(message, f, v) : r->SetInt32(message, f, v);
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_INT64: {
+        ASSIGN_OR_RETURN(int64_t v, reader_.Int64(e));
+        add ? r->AddInt64(message, f, v) : r->SetInt64(message, f, v);
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_UINT64: {
+        ASSIGN_OR_RETURN(uint64_t v, reader_.Uint64(e));
+        add ? r->AddUInt64(message, f, v) : r->SetUInt64(message, f, v);
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_DOUBLE: {
+        ASSIGN_OR_RETURN(double v, reader_.Double(e));
+        add ? r->AddDouble(message, f, v) : r->SetDouble(message, f, v);
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_BOOL: {
+        ASSIGN_OR_RETURN(bool v, reader_.Bool(e));
+        add ? r->AddBool(message, f, v) : r->SetBool(message, f, v);
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        ASSIGN_OR_RETURN(const google::protobuf::EnumValueDescriptor* v, ReadEnum(e, f));
+        add ? r->AddEnum(message, f, v) : r->SetEnum(message, f, v);
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        return ReadMessage(e, add ? r->AddMessage(message, f) : r->MutableMessage(message, f), {});
+      default:
+        return reader_.Error(e, "this field cannot be written in a spec file");
+    }
+  }
+
+  // An enum by its value's name in any case (`maximize`, `MAXIMIZE`); the
+  // zero value means "unspecified" and is not written.
+  absl::StatusOr<const google::protobuf::EnumValueDescriptor*> ReadEnum(
+      const YamlField& e, const google::protobuf::FieldDescriptor* f) {
+    ASSIGN_OR_RETURN(std::string text, reader_.String(e));
+    const google::protobuf::EnumDescriptor* type = f->enum_type();
+    std::vector<std::string> names;
+    for (int i = 0; i < type->value_count(); ++i) {
+      const google::protobuf::EnumValueDescriptor* value = type->value(i);
+      if (value->number() == 0) continue;
+      if (absl::EqualsIgnoreCase(value->name(), text)) return value;
+      names.push_back(absl::AsciiStrToLower(value->name()));
+    }
+    return reader_.Error(e, absl::StrCat("unknown ", f->name(), " \"", text,
+                                         "\" (expected one of: ", absl::StrJoin(names, ", "), ")"));
+  }
+
+  absl::Status ReadParams(const YamlField& field, v1::StudySpec* spec) {
     if (!field.value.IsMap()) {
       return reader_.Error(field,
                            "expected a mapping from parameter name to its distribution, "
@@ -142,250 +175,46 @@ class SpecParser {
     for (const YamlField& e : entries) {
       v1::ParamSpec* param = spec->add_params();
       param->set_name(e.key);
-      RETURN_IF_ERROR(ParseParam(e, param));
+      RETURN_IF_ERROR(ReadParam(e, param));
     }
     return absl::OkStatus();
   }
 
-  absl::Status ParseParam(const YamlField& field, v1::ParamSpec* param) {
+  absl::Status ReadParam(const YamlField& field, v1::ParamSpec* param) {
     ASSIGN_OR_RETURN(std::vector<YamlField> entries, reader_.Mapping(field, {}));
-    const YamlField* type_field = nullptr;
-    for (const YamlField& e : entries) {
-      if (e.key == "type") type_field = &e;
-    }
+    auto find = [&entries](absl::string_view key) -> const YamlField* {
+      for (const YamlField& e : entries) {
+        if (e.key == key) return &e;
+      }
+      return nullptr;
+    };
+    std::vector<absl::string_view> type_names;
+    for (const ParamType& type : ParamTypes()) type_names.push_back(type.name);
+    const YamlField* type_field = find("type");
     if (type_field == nullptr) {
-      return reader_.Error(field, "missing field \"type\" (float, int or categorical)");
+      return reader_.Error(
+          field, absl::StrCat("missing field \"type\" (",
+                              absl::StrJoin(type_names.begin(), type_names.end() - 1, ", "), " or ",
+                              type_names.back(), ")"));
     }
-    ASSIGN_OR_RETURN(std::string type, reader_.String(*type_field));
-    if (type == "float")
-      return ParseFloatParam(field, entries, param->mutable_float_distribution());
-    if (type == "int") return ParseIntParam(field, entries, param->mutable_int_distribution());
-    if (type == "categorical") {
-      return ParseCategoricalParam(field, entries, param->mutable_categorical_distribution());
+    ASSIGN_OR_RETURN(std::string type_name, reader_.String(*type_field));
+    for (const ParamType& type : ParamTypes()) {
+      if (!absl::EqualsIgnoreCase(type.name, type_name)) continue;
+      const google::protobuf::FieldDescriptor* f =
+          param->GetDescriptor()->FindFieldByName(std::string(type.field));
+      RETURN_IF_ERROR(
+          ReadMessage(field, param->GetReflection()->MutableMessage(param, f), {"type"}));
+      for (absl::string_view required : type.required) {
+        if (find(required) == nullptr) {
+          return reader_.Error(field,
+                               absl::StrCat("missing field \"", required, "\" (", type.needs, ")"));
+        }
+      }
+      return absl::OkStatus();
     }
     return reader_.Error(
-        *type_field,
-        absl::StrCat("unknown type \"", type, "\" (expected one of: float, int, categorical)"));
-  }
-
-  // Fails unless `entries` holds both low and high.
-  absl::Status RequireBounds(const YamlField& field, const std::vector<YamlField>& entries,
-                             absl::string_view type) {
-    bool has_low = false;
-    bool has_high = false;
-    for (const YamlField& e : entries) {
-      has_low |= e.key == "low";
-      has_high |= e.key == "high";
-    }
-    if (has_low && has_high) return absl::OkStatus();
-    return reader_.Error(field, absl::StrCat("missing field \"", has_low ? "high" : "low", "\" (",
-                                             type, " parameter needs low and high)"));
-  }
-
-  absl::Status ParseFloatParam(const YamlField& field, const std::vector<YamlField>& entries,
-                               v1::FloatDistribution* dist) {
-    for (const YamlField& e : entries) {
-      RETURN_IF_ERROR(reader_.CheckKnownField(e, {"type", "low", "high", "log", "step"}));
-      if (e.key == "low") {
-        ASSIGN_OR_RETURN(double low, reader_.Double(e));
-        dist->set_low(low);
-      } else if (e.key == "high") {
-        ASSIGN_OR_RETURN(double high, reader_.Double(e));
-        dist->set_high(high);
-      } else if (e.key == "log") {
-        ASSIGN_OR_RETURN(bool log, reader_.Bool(e));
-        dist->set_log(log);
-      } else if (e.key == "step") {
-        ASSIGN_OR_RETURN(double step, reader_.Double(e));
-        dist->set_step(step);
-      }
-    }
-    return RequireBounds(field, entries, "a float");
-  }
-
-  absl::Status ParseIntParam(const YamlField& field, const std::vector<YamlField>& entries,
-                             v1::IntDistribution* dist) {
-    for (const YamlField& e : entries) {
-      RETURN_IF_ERROR(reader_.CheckKnownField(e, {"type", "low", "high", "log", "step"}));
-      if (e.key == "low") {
-        ASSIGN_OR_RETURN(int64_t low, reader_.Int64(e));
-        dist->set_low(low);
-      } else if (e.key == "high") {
-        ASSIGN_OR_RETURN(int64_t high, reader_.Int64(e));
-        dist->set_high(high);
-      } else if (e.key == "log") {
-        ASSIGN_OR_RETURN(bool log, reader_.Bool(e));
-        dist->set_log(log);
-      } else if (e.key == "step") {
-        ASSIGN_OR_RETURN(int64_t step, reader_.Int64(e));
-        dist->set_step(step);
-      }
-    }
-    return RequireBounds(field, entries, "an int");
-  }
-
-  absl::Status ParseCategoricalParam(const YamlField& field, const std::vector<YamlField>& entries,
-                                     v1::CategoricalDistribution* dist) {
-    bool has_choices = false;
-    for (const YamlField& e : entries) {
-      RETURN_IF_ERROR(reader_.CheckKnownField(e, {"type", "choices"}));
-      if (e.key != "choices") continue;
-      has_choices = true;
-      ASSIGN_OR_RETURN(std::vector<YamlField> choices, reader_.Sequence(e));
-      for (const YamlField& choice : choices) {
-        ASSIGN_OR_RETURN(*dist->add_choices(), reader_.String(choice));
-      }
-    }
-    if (has_choices) return absl::OkStatus();
-    return reader_.Error(field,
-                         "missing field \"choices\" (a categorical parameter needs a list "
-                         "of choices)");
-  }
-
-  absl::Status ParseTask(const YamlField& field, v1::TaskSpec* task) {
-    ASSIGN_OR_RETURN(
-        std::vector<YamlField> entries,
-        reader_.Mapping(field, {"dataset", "model", "optimizer", "epochs", "batch_size", "seed",
-                                "loss", "schedule", "max_grad_norm"}));
-    for (const YamlField& e : entries) {
-      if (e.key == "dataset") {
-        RETURN_IF_ERROR(ParseDataset(e, task->mutable_dataset()));
-      } else if (e.key == "model") {
-        RETURN_IF_ERROR(ParseModel(e, task->mutable_model()));
-      } else if (e.key == "optimizer") {
-        RETURN_IF_ERROR(ParseOptimizer(e, task->mutable_optimizer()));
-      } else if (e.key == "epochs") {
-        ASSIGN_OR_RETURN(int32_t epochs, reader_.Int32(e));
-        task->set_epochs(epochs);
-      } else if (e.key == "batch_size") {
-        ASSIGN_OR_RETURN(int32_t batch_size, reader_.Int32(e));
-        task->set_batch_size(batch_size);
-      } else if (e.key == "seed") {
-        ASSIGN_OR_RETURN(uint64_t seed, reader_.Uint64(e));
-        task->set_seed(seed);
-      } else if (e.key == "loss") {
-        ASSIGN_OR_RETURN(*task->mutable_loss(), reader_.String(e));
-      } else if (e.key == "schedule") {
-        RETURN_IF_ERROR(ParseSchedule(e, task->mutable_schedule()));
-      } else if (e.key == "max_grad_norm") {
-        ASSIGN_OR_RETURN(double max_grad_norm, reader_.Double(e));
-        task->set_max_grad_norm(max_grad_norm);
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status ParseSchedule(const YamlField& field, v1::ScheduleSpec* schedule) {
-    ASSIGN_OR_RETURN(std::vector<YamlField> entries,
-                     reader_.Mapping(field, {"type", "step_size", "gamma", "eta_min",
-                                             "warmup_steps"}));
-    for (const YamlField& e : entries) {
-      if (e.key == "type") {
-        ASSIGN_OR_RETURN(*schedule->mutable_type(), reader_.String(e));
-      } else if (e.key == "step_size") {
-        ASSIGN_OR_RETURN(int64_t step_size, reader_.Int64(e));
-        schedule->set_step_size(step_size);
-      } else if (e.key == "gamma") {
-        ASSIGN_OR_RETURN(double gamma, reader_.Double(e));
-        schedule->set_gamma(gamma);
-      } else if (e.key == "eta_min") {
-        ASSIGN_OR_RETURN(double eta_min, reader_.Double(e));
-        schedule->set_eta_min(eta_min);
-      } else if (e.key == "warmup_steps") {
-        ASSIGN_OR_RETURN(int64_t warmup_steps, reader_.Int64(e));
-        schedule->set_warmup_steps(warmup_steps);
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status ParseDataset(const YamlField& field, v1::DatasetSpec* dataset) {
-    ASSIGN_OR_RETURN(
-        std::vector<YamlField> entries,
-        reader_.Mapping(field, {"name", "train_examples", "validation_examples", "path", "seed",
-                                "test_path", "label_column", "header", "problem", "scaling"}));
-    for (const YamlField& e : entries) {
-      if (e.key == "name") {
-        ASSIGN_OR_RETURN(*dataset->mutable_name(), reader_.String(e));
-      } else if (e.key == "train_examples") {
-        ASSIGN_OR_RETURN(int32_t n, reader_.Int32(e));
-        dataset->set_train_examples(n);
-      } else if (e.key == "validation_examples") {
-        ASSIGN_OR_RETURN(int32_t n, reader_.Int32(e));
-        dataset->set_validation_examples(n);
-      } else if (e.key == "path") {
-        ASSIGN_OR_RETURN(*dataset->mutable_path(), reader_.String(e));
-      } else if (e.key == "seed") {
-        ASSIGN_OR_RETURN(uint64_t seed, reader_.Uint64(e));
-        dataset->set_seed(seed);
-      } else if (e.key == "test_path") {
-        ASSIGN_OR_RETURN(*dataset->mutable_test_path(), reader_.String(e));
-      } else if (e.key == "label_column") {
-        ASSIGN_OR_RETURN(*dataset->mutable_label_column(), reader_.String(e));
-      } else if (e.key == "header") {
-        ASSIGN_OR_RETURN(bool header, reader_.Bool(e));
-        dataset->set_header(header);
-      } else if (e.key == "problem") {
-        ASSIGN_OR_RETURN(*dataset->mutable_problem(), reader_.String(e));
-      } else if (e.key == "scaling") {
-        ASSIGN_OR_RETURN(*dataset->mutable_scaling(), reader_.String(e));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status ParseModel(const YamlField& field, v1::ModelSpec* model) {
-    ASSIGN_OR_RETURN(std::vector<YamlField> entries,
-                     reader_.Mapping(field, {"type", "hidden", "activation", "init", "dropout"}));
-    for (const YamlField& e : entries) {
-      if (e.key == "type") {
-        ASSIGN_OR_RETURN(*model->mutable_type(), reader_.String(e));
-      } else if (e.key == "hidden") {
-        ASSIGN_OR_RETURN(std::vector<YamlField> widths, reader_.Sequence(e));
-        for (const YamlField& width : widths) {
-          ASSIGN_OR_RETURN(int32_t w, reader_.Int32(width));
-          model->add_hidden(w);
-        }
-      } else if (e.key == "activation") {
-        ASSIGN_OR_RETURN(*model->mutable_activation(), reader_.String(e));
-      } else if (e.key == "init") {
-        ASSIGN_OR_RETURN(*model->mutable_init(), reader_.String(e));
-      } else if (e.key == "dropout") {
-        ASSIGN_OR_RETURN(double dropout, reader_.Double(e));
-        model->set_dropout(dropout);
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status ParseOptimizer(const YamlField& field, v1::OptimizerSpec* optimizer) {
-    ASSIGN_OR_RETURN(
-        std::vector<YamlField> entries,
-        reader_.Mapping(field, {"type", "lr", "weight_decay", "beta1", "beta2", "eps", "amsgrad"}));
-    for (const YamlField& e : entries) {
-      if (e.key == "type") {
-        ASSIGN_OR_RETURN(*optimizer->mutable_type(), reader_.String(e));
-        continue;
-      }
-      if (e.key == "amsgrad") {
-        ASSIGN_OR_RETURN(bool amsgrad, reader_.Bool(e));
-        optimizer->set_amsgrad(amsgrad);
-        continue;
-      }
-      ASSIGN_OR_RETURN(double value, reader_.Double(e));
-      if (e.key == "lr") {
-        optimizer->set_lr(value);
-      } else if (e.key == "weight_decay") {
-        optimizer->set_weight_decay(value);
-      } else if (e.key == "beta1") {
-        optimizer->set_beta1(value);
-      } else if (e.key == "beta2") {
-        optimizer->set_beta2(value);
-      } else if (e.key == "eps") {
-        optimizer->set_eps(value);
-      }
-    }
-    return absl::OkStatus();
+        *type_field, absl::StrCat("unknown type \"", type_name,
+                                  "\" (expected one of: ", absl::StrJoin(type_names, ", "), ")"));
   }
 
   YamlReader reader_;
