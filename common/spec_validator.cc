@@ -16,12 +16,11 @@
 #include "common/status_macros.h"
 #include "common/string_view_compat.h"
 #include "common/task_settings.h"
+#include "common/task_spec_settings.h"
 
 namespace hpo {
 namespace {
 
-constexpr int64_t kMaxHiddenWidth = 65536;
-constexpr int64_t kMaxEpochs = 10000;
 constexpr int64_t kMaxExamples = 10'000'000;
 constexpr int64_t kMaxPathBytes = 4096;
 constexpr double kMinLeaseSeconds = 1;
@@ -139,13 +138,8 @@ absl::Status CheckRange(std::string_view path, int64_t value, int64_t low, int64
 // The rules of the settings whose 0 in a stored spec or a request means
 // "take the default"; ValidateWrittenZeros applies them to a file's 0 too.
 
-absl::Status CheckEpochs(int64_t epochs) {
-  return CheckRange("task.epochs", epochs, 1, kMaxEpochs);
-}
-
-absl::Status CheckBatchSize(int64_t batch_size) {
-  if (batch_size >= 1) return absl::OkStatus();
-  return SpecFieldError("task.batch_size", absl::StrCat("must be >= 1 (got ", batch_size, ")"));
+absl::Status CheckSetting(std::string_view name, double value) {
+  return CheckTaskSettingNumber(*FindTaskSetting(name), absl::StrCat("task.", ToAbsl(name)), value);
 }
 
 absl::Status CheckLeaseSeconds(double lease_seconds) {
@@ -237,66 +231,11 @@ absl::Status ValidateModel(const v1::ModelSpec& model) {
   if (model.type() == "linear" && !model.hidden().empty()) {
     return SpecFieldError("task.model.hidden", "a linear model has no hidden layers");
   }
-  for (int i = 0; i < model.hidden_size(); ++i) {
-    RETURN_IF_ERROR(CheckRange(absl::StrCat("task.model.hidden[", i, "]"), model.hidden(i), 1,
-                               kMaxHiddenWidth));
-  }
-  RETURN_IF_ERROR(
-      CheckName("task.model.activation", "activation", model.activation(), kActivationNames));
-  if (model.has_dropout() && !(model.dropout() >= 0 && model.dropout() < 1)) {
-    return SpecFieldError("task.model.dropout",
-                          absl::StrCat("must be >= 0 and < 1 (got ", FormatDouble(model.dropout()),
-                                       ")"));
-  }
-  return CheckName("task.model.init", "initialiser", model.init(), kInitNames);
-}
-
-// `value` must be finite and above `low` (or at least `low` when
-// `low_inclusive`) and below `high` (exclusive).
-absl::Status CheckReal(std::string_view path, double value, double low, bool low_inclusive,
-                       double high) {
-  const bool above = low_inclusive ? value >= low : value > low;
-  if (std::isfinite(value) && above && value < high) return absl::OkStatus();
-  std::string rule = absl::StrCat("must be ", low_inclusive ? ">= " : "> ", FormatDouble(low));
-  if (std::isfinite(high)) absl::StrAppend(&rule, " and < ", FormatDouble(high));
-  if (!std::isfinite(high)) absl::StrAppend(&rule, " and finite");
-  return SpecFieldError(path, absl::StrCat(rule, " (got ", FormatDouble(value), ")"));
-}
-
-constexpr double kInf = HUGE_VAL;
-
-// The allowed values of each float training setting: {low, low_inclusive, high}.
-struct RealRange {
-  double low;
-  bool low_inclusive;
-  double high;
-};
-
-RealRange FloatSettingRange(std::string_view name) {
-  if (name == "weight_decay" || name == "max_grad_norm") return {0, true, kInf};
-  if (name == "dropout") return {0, true, 1};
-  if (name == "beta1" || name == "beta2") return {0, true, 1};
-  return {0, false, kInf};  // lr, eps
+  return absl::OkStatus();
 }
 
 absl::Status ValidateOptimizer(const v1::OptimizerSpec& optimizer) {
-  RETURN_IF_ERROR(CheckName("task.optimizer.type", "optimizer", optimizer.type(), kOptimizerTypes));
-  const struct {
-    std::string_view name;
-    bool present;
-    double value;
-  } values[] = {{"lr", optimizer.has_lr(), optimizer.lr()},
-                {"weight_decay", optimizer.has_weight_decay(), optimizer.weight_decay()},
-                {"beta1", optimizer.has_beta1(), optimizer.beta1()},
-                {"beta2", optimizer.has_beta2(), optimizer.beta2()},
-                {"eps", optimizer.has_eps(), optimizer.eps()}};
-  for (const auto& v : values) {
-    if (!v.present) continue;
-    const RealRange range = FloatSettingRange(v.name);
-    RETURN_IF_ERROR(CheckReal(absl::StrCat("task.optimizer.", ToAbsl(v.name)), v.value, range.low,
-                              range.low_inclusive, range.high));
-  }
-  return absl::OkStatus();
+  return CheckName("task.optimizer.type", "optimizer", optimizer.type(), kOptimizerTypes);
 }
 
 absl::Status ValidateSchedule(const v1::ScheduleSpec& schedule) {
@@ -313,10 +252,10 @@ absl::Status ValidateSchedule(const v1::ScheduleSpec& schedule) {
     return SpecFieldError("task.schedule.gamma", absl::StrCat("must be > 0 and <= 1 (got ",
                                                               FormatDouble(schedule.gamma()), ")"));
   }
-  RETURN_IF_ERROR(CheckReal("task.schedule.eta_min", schedule.eta_min(), 0, true, kInf));
-  if (schedule.warmup_steps() < 0) {
-    return SpecFieldError("task.schedule.warmup_steps",
-                          absl::StrCat("must be >= 0 (got ", schedule.warmup_steps(), ")"));
+  if (!(std::isfinite(schedule.eta_min()) && schedule.eta_min() >= 0)) {
+    return SpecFieldError(
+        "task.schedule.eta_min",
+        absl::StrCat("must be >= 0 and finite (got ", FormatDouble(schedule.eta_min()), ")"));
   }
   return absl::OkStatus();
 }
@@ -325,77 +264,64 @@ absl::Status ValidateTask(const v1::TaskSpec& task) {
   RETURN_IF_ERROR(ValidateDataset(task.dataset()));
   RETURN_IF_ERROR(ValidateModel(task.model()));
   RETURN_IF_ERROR(ValidateOptimizer(task.optimizer()));
-  RETURN_IF_ERROR(CheckEpochs(task.epochs()));
-  RETURN_IF_ERROR(CheckBatchSize(task.batch_size()));
   if (!task.loss().empty()) RETURN_IF_ERROR(CheckName("task.loss", "loss", task.loss(), kLossNames));
-  if (task.has_max_grad_norm()) {
-    RETURN_IF_ERROR(CheckReal("task.max_grad_norm", task.max_grad_norm(), 0, true, kInf));
-  }
-  return ValidateSchedule(task.schedule());
-}
-
-absl::Status WrongKind(const std::string& path, std::string_view name, std::string_view kind) {
-  return SpecFieldError(
-      path, absl::StrCat(ToAbsl(name), " is ", kind == "int" ? "an " : "a ", ToAbsl(kind),
-                         " setting of the task (use type: ", ToAbsl(kind), ")"));
-}
-
-absl::Status ValidateFloatSettingParam(const v1::ParamSpec& param, const std::string& path) {
-  if (!param.has_float_distribution()) return WrongKind(path, param.name(), "float");
-  const RealRange range = FloatSettingRange(param.name());
-  const v1::FloatDistribution& d = param.float_distribution();
-  RETURN_IF_ERROR(CheckReal(path + ".low", d.low(), range.low, range.low_inclusive, range.high));
-  return CheckReal(path + ".high", d.high(), range.low, range.low_inclusive, range.high);
-}
-
-absl::Status ValidateIntSettingParam(const v1::ParamSpec& param, const std::string& path,
-                                     const v1::TaskSpec& task) {
-  if (!param.has_int_distribution()) return WrongKind(path, param.name(), "int");
-  const v1::IntDistribution& d = param.int_distribution();
-  int64_t max = INT32_MAX;
-  if (param.name() == "epochs") max = kMaxEpochs;
-  if (param.name() == "warmup_steps") {
-    RETURN_IF_ERROR(CheckRange(path + ".low", d.low(), 0, max));
-    return CheckRange(path + ".high", d.high(), 0, max);
-  }
-  if (param.name() == "width") {
-    if (task.model().type() != "mlp") {
-      return SpecFieldError(path, absl::StrCat("searching width needs task.model.type mlp (got \"",
-                                               task.model().type(), "\")"));
-    }
-    max = kMaxHiddenWidth;
-  }
-  RETURN_IF_ERROR(CheckRange(path + ".low", d.low(), 1, max));
-  return CheckRange(path + ".high", d.high(), 1, max);
-}
-
-absl::Status ValidateCategoricalSettingParam(const v1::ParamSpec& param, const std::string& path) {
-  if (!param.has_categorical_distribution()) return WrongKind(path, param.name(), "categorical");
-  const bool activation = param.name() == "activation";
-  const auto& choices = param.categorical_distribution().choices();
-  for (int i = 0; i < choices.size(); ++i) {
-    const std::string choice_path = absl::StrCat(path, ".choices[", i, "]");
-    if (activation) {
-      RETURN_IF_ERROR(CheckName(choice_path, "activation", choices[i], kActivationNames));
-    } else {
-      RETURN_IF_ERROR(CheckName(choice_path, "initialiser", choices[i], kInitNames));
+  RETURN_IF_ERROR(ValidateSchedule(task.schedule()));
+  // The fixed values of the searchable settings, by the same rules as a search.
+  for (const TaskSetting& setting : kTaskSettings) {
+    for (const TaskSettingValue& value : TaskSettingValues(setting, task)) {
+      if (setting.kind == SettingKind::kCategorical) {
+        RETURN_IF_ERROR(CheckTaskSettingChoice(setting, value.path, value.choice));
+      } else {
+        RETURN_IF_ERROR(CheckTaskSettingNumber(setting, value.path, value.number));
+      }
     }
   }
   return absl::OkStatus();
 }
 
-// A searched parameter of a study with a task overrides one training setting.
+// A searched parameter of a study with a task overrides one training setting:
+// of its kind, with bounds (or choices) inside the setting's rule.
 absl::Status ValidateTaskParam(const v1::ParamSpec& param, const v1::TaskSpec& task) {
   const std::string path = absl::StrCat("params.", param.name());
-  if (Contains(kFloatTaskSettings, param.name())) return ValidateFloatSettingParam(param, path);
-  if (Contains(kIntTaskSettings, param.name())) return ValidateIntSettingParam(param, path, task);
-  if (Contains(kCategoricalTaskSettings, param.name())) {
-    return ValidateCategoricalSettingParam(param, path);
+  const TaskSetting* setting = FindTaskSetting(param.name());
+  if (setting == nullptr) {
+    std::string names;
+    for (const TaskSetting& s : kTaskSettings)
+      absl::StrAppend(&names, names.empty() ? "" : ", ", ToAbsl(s.name));
+    return SpecFieldError(
+        path, absl::StrCat("not a training setting of the task (searchable: ", names, ")"));
   }
-  return SpecFieldError(
-      path, absl::StrCat(
-                "not a training setting of the task (searchable: ", JoinNames(kFloatTaskSettings),
-                ", ", JoinNames(kIntTaskSettings), ", ", JoinNames(kCategoricalTaskSettings), ")"));
+  const bool fits = setting->kind == SettingKind::kFloat ? param.has_float_distribution()
+                    : setting->kind == SettingKind::kInt ? param.has_int_distribution()
+                                                         : param.has_categorical_distribution();
+  if (!fits) {
+    const std::string_view kind = setting->kind == SettingKind::kFloat ? "float"
+                                  : setting->kind == SettingKind::kInt ? "int"
+                                                                       : "categorical";
+    return SpecFieldError(
+        path, absl::StrCat(param.name(), " is ", kind == "int" ? "an " : "a ", ToAbsl(kind),
+                           " setting of the task (use type: ", ToAbsl(kind), ")"));
+  }
+  if (param.name() == "width" && task.model().type() != "mlp") {
+    return SpecFieldError(path, absl::StrCat("searching width needs task.model.type mlp (got \"",
+                                             task.model().type(), "\")"));
+  }
+  if (param.has_float_distribution()) {
+    RETURN_IF_ERROR(
+        CheckTaskSettingNumber(*setting, path + ".low", param.float_distribution().low()));
+    return CheckTaskSettingNumber(*setting, path + ".high", param.float_distribution().high());
+  }
+  if (param.has_int_distribution()) {
+    RETURN_IF_ERROR(
+        CheckTaskSettingNumber(*setting, path + ".low", param.int_distribution().low()));
+    return CheckTaskSettingNumber(*setting, path + ".high", param.int_distribution().high());
+  }
+  const auto& choices = param.categorical_distribution().choices();
+  for (int i = 0; i < choices.size(); ++i) {
+    RETURN_IF_ERROR(
+        CheckTaskSettingChoice(*setting, absl::StrCat(path, ".choices[", i, "]"), choices[i]));
+  }
+  return absl::OkStatus();
 }
 
 // The largest model and batch the search space allows, with the data's shape
@@ -471,26 +397,13 @@ absl::Status ValidateParams(const v1::StudySpec& spec) {
 void ApplyTaskDefaults(v1::TaskSpec* task) {
   v1::ModelSpec* model = task->mutable_model();
   if (model->type().empty()) model->set_type("mlp");
-  if (model->activation().empty()) model->set_activation("relu");
-  if (model->init().empty()) model->set_init("he_normal");
-
-  // PyTorch's torch.optim.AdamW defaults.
   v1::OptimizerSpec* optimizer = task->mutable_optimizer();
   if (optimizer->type().empty()) optimizer->set_type("adamw");
-  if (!optimizer->has_lr()) optimizer->set_lr(1e-3);
-  if (!optimizer->has_weight_decay()) optimizer->set_weight_decay(1e-2);
-  if (!optimizer->has_beta1()) optimizer->set_beta1(0.9);
-  if (!optimizer->has_beta2()) optimizer->set_beta2(0.999);
-  if (!optimizer->has_eps()) optimizer->set_eps(1e-8);
-
-  if (model->type() == "mlp" && !model->has_dropout()) model->set_dropout(0);
   if (!optimizer->has_amsgrad()) optimizer->set_amsgrad(false);
+  ApplyTaskSettingDefaults(task);
   v1::ScheduleSpec* schedule = task->mutable_schedule();
   if (schedule->type().empty()) schedule->set_type("constant");
   if (!schedule->has_gamma()) schedule->set_gamma(0.1);
-
-  if (task->epochs() == 0) task->set_epochs(3);
-  if (task->batch_size() == 0) task->set_batch_size(128);
 
   v1::DatasetSpec* dataset = task->mutable_dataset();
   if (dataset->name() == "fashion-mnist") {
@@ -562,8 +475,10 @@ absl::Status ValidateWrittenZeros(const v1::StudySpec& spec,
     }
   }
   const v1::TaskSpec& task = spec.task();
-  if (task.epochs() == 0 && is_written("task.epochs")) RETURN_IF_ERROR(CheckEpochs(0));
-  if (task.batch_size() == 0 && is_written("task.batch_size")) RETURN_IF_ERROR(CheckBatchSize(0));
+  if (task.epochs() == 0 && is_written("task.epochs")) RETURN_IF_ERROR(CheckSetting("epochs", 0));
+  if (task.batch_size() == 0 && is_written("task.batch_size")) {
+    RETURN_IF_ERROR(CheckSetting("batch_size", 0));
+  }
   const v1::DatasetSpec& dataset = task.dataset();
   if (dataset.train_examples() == 0 && is_written("task.dataset.train_examples")) {
     RETURN_IF_ERROR(CheckTrainExamples(dataset));

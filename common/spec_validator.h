@@ -23,10 +23,10 @@ inline constexpr int32_t kMaxTrialsPerStudy = 1'000'000;
 
 // Fills what a spec left unset: direction MINIMIZE, sampler "random", pruner
 // "none", lease 60 s, int steps of 0 become 1; when there is a task: model
-// "mlp" with "relu" and "he_normal", AdamW with PyTorch's defaults (lr 1e-3,
-// weight_decay 1e-2, betas 0.9/0.999, eps 1e-8), 3 epochs, batch size 128,
-// and per dataset the default path and split sizes. Does not set
-// sampler.seed: the coordinator draws one. Idempotent.
+// "mlp", optimizer "adamw", the defaults of the training settings
+// (kTaskSettings in common/task_settings.h: PyTorch's AdamW defaults, 3 epochs,
+// batch size 128, ...), and per dataset the default path and split sizes.
+// Does not set sampler.seed: the coordinator draws one. Idempotent.
 void ApplyStudySpecDefaults(v1::StudySpec* spec);
 
 // OK when `spec` (with defaults applied) can be run. Otherwise

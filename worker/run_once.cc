@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/command_line.h"
+#include "common/search_space.h"
 #include "common/spec_loader.h"
 #include "common/status_macros.h"
 #include "worker/engine/data.h"
@@ -60,45 +61,31 @@ v1::ParamValue Middle(const v1::ParamSpec& param, std::string* why) {
   return value;
 }
 
+// The value of `text` as the parameter's kind; whether it could have been
+// drawn (range, step grid, choices) is CheckParamValue's, as for a Tell.
 absl::StatusOr<v1::ParamValue> ParseAssigned(const v1::ParamSpec& param,
                                              const std::string& assignment,
                                              const std::string& text) {
   v1::ParamValue value;
   if (param.has_float_distribution()) {
-    const v1::FloatDistribution& d = param.float_distribution();
     const absl::StatusOr<double> parsed = ParseNumber(text);
     if (!parsed.ok() || !std::isfinite(*parsed)) {
       return BadAssignment(
           assignment, absl::StrCat(param.name(), " is a float; \"", text, "\" is not a number"));
     }
-    const double x = *parsed;
-    if (x < d.low() || x > d.high()) {
-      return BadAssignment(assignment,
-                           absl::StrCat(Number(x), " is outside ", param.name(), "'s range [",
-                                        Number(d.low()), ", ", Number(d.high()), "]"));
-    }
-    value.set_float_value(x);
+    value.set_float_value(*parsed);
   } else if (param.has_int_distribution()) {
-    const v1::IntDistribution& d = param.int_distribution();
     const absl::StatusOr<int64_t> parsed = ParseInteger(text, std::numeric_limits<int64_t>::min());
     if (!parsed.ok()) {
       return BadAssignment(
           assignment, absl::StrCat(param.name(), " is an int; \"", text, "\" is not an integer"));
     }
-    const int64_t x = *parsed;
-    if (x < d.low() || x > d.high()) {
-      return BadAssignment(assignment, absl::StrCat(x, " is outside ", param.name(), "'s range [",
-                                                    d.low(), ", ", d.high(), "]"));
-    }
-    value.set_int_value(x);
+    value.set_int_value(*parsed);
   } else {
-    const auto& choices = param.categorical_distribution().choices();
-    if (std::find(choices.begin(), choices.end(), text) == choices.end()) {
-      return BadAssignment(
-          assignment, absl::StrCat("\"", text, "\" is not one of ", param.name(), "'s choices {",
-                                   absl::StrJoin(choices, ", "), "}"));
-    }
     value.set_categorical_value(text);
+  }
+  if (absl::Status fits = CheckParamValue(param, value); !fits.ok()) {
+    return BadAssignment(assignment, fits.message());
   }
   return value;
 }

@@ -2,49 +2,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/task_spec_settings.h"
 #include "worker/engine/activations.h"
 #include "worker/engine/init.h"
 #include "worker/engine/losses.h"
 #include "worker/engine/schedule.h"
 
 namespace hpo::worker {
-namespace {
 
-using ParamMap = google::protobuf::Map<std::string, v1::ParamValue>;
-
-absl::Status WrongKind(const std::string& name, absl::string_view expected) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("params.", name, ": expected a ", expected, " value"));
-}
-
-// Overwrites *out with the searched value of `name`, when there is one.
-absl::Status OverrideFloat(const ParamMap& params, const std::string& name, double* out) {
-  auto it = params.find(name);
-  if (it == params.end()) return absl::OkStatus();
-  if (!it->second.has_float_value()) return WrongKind(name, "float");
-  *out = it->second.float_value();
-  return absl::OkStatus();
-}
-
-absl::Status OverrideInt(const ParamMap& params, const std::string& name, int* out) {
-  auto it = params.find(name);
-  if (it == params.end()) return absl::OkStatus();
-  if (!it->second.has_int_value()) return WrongKind(name, "int");
-  *out = static_cast<int>(it->second.int_value());
-  return absl::OkStatus();
-}
-
-absl::Status OverrideText(const ParamMap& params, const std::string& name, std::string* out) {
-  auto it = params.find(name);
-  if (it == params.end()) return absl::OkStatus();
-  if (!it->second.has_categorical_value()) return WrongKind(name, "categorical");
-  *out = it->second.categorical_value();
-  return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::StatusOr<TaskPlan> PlanTask(const v1::TaskSpec& task, const ParamMap& params) {
+absl::StatusOr<TaskPlan> PlanTask(
+    v1::TaskSpec task, const google::protobuf::Map<std::string, v1::ParamValue>& params) {
+  // A searched value replaces the task's fixed one (common/task_settings.h);
+  // parameters that are no training setting do not concern the engine.
+  for (const auto& [name, value] : params) {
+    if (const TaskSetting* setting = FindTaskSetting(name); setting != nullptr) {
+      RETURN_IF_ERROR(OverrideTaskSetting(*setting, value, &task));
+    }
+  }
   TaskPlan plan;
   const v1::DatasetSpec& dataset = task.dataset();
   plan.data.name = dataset.name();
@@ -63,19 +37,9 @@ absl::StatusOr<TaskPlan> PlanTask(const v1::TaskSpec& task, const ParamMap& para
   engine::TrainConfig& train = plan.train;
   const v1::ModelSpec& model = task.model();
   if (model.type() != "linear") train.hidden.assign(model.hidden().begin(), model.hidden().end());
-  int width = 0;
-  RETURN_IF_ERROR(OverrideInt(params, "width", &width));
-  if (width > 0) {
-    for (int& units : train.hidden) units = width;
-  }
-  std::string activation = model.activation();
-  std::string init = model.init();
-  RETURN_IF_ERROR(OverrideText(params, "activation", &activation));
-  RETURN_IF_ERROR(OverrideText(params, "init", &init));
-  ASSIGN_OR_RETURN(train.activation, engine::ParseActivation(activation));
-  ASSIGN_OR_RETURN(train.init, engine::ParseInit(init));
+  ASSIGN_OR_RETURN(train.activation, engine::ParseActivation(model.activation()));
+  ASSIGN_OR_RETURN(train.init, engine::ParseInit(model.init()));
   train.dropout = model.dropout();
-  RETURN_IF_ERROR(OverrideFloat(params, "dropout", &train.dropout));
 
   const v1::OptimizerSpec& optimizer = task.optimizer();
   engine::AdamWOptions& adamw = train.optimizer;
@@ -84,16 +48,10 @@ absl::StatusOr<TaskPlan> PlanTask(const v1::TaskSpec& task, const ParamMap& para
   if (optimizer.has_beta1()) adamw.beta1 = optimizer.beta1();
   if (optimizer.has_beta2()) adamw.beta2 = optimizer.beta2();
   if (optimizer.has_eps()) adamw.eps = optimizer.eps();
-  RETURN_IF_ERROR(OverrideFloat(params, "lr", &adamw.lr));
-  RETURN_IF_ERROR(OverrideFloat(params, "weight_decay", &adamw.weight_decay));
-  RETURN_IF_ERROR(OverrideFloat(params, "beta1", &adamw.beta1));
-  RETURN_IF_ERROR(OverrideFloat(params, "beta2", &adamw.beta2));
-  RETURN_IF_ERROR(OverrideFloat(params, "eps", &adamw.eps));
   adamw.amsgrad = optimizer.amsgrad();
 
   ASSIGN_OR_RETURN(train.loss, engine::ParseLoss(task.loss()));
   train.max_grad_norm = task.max_grad_norm();
-  RETURN_IF_ERROR(OverrideFloat(params, "max_grad_norm", &train.max_grad_norm));
   const v1::ScheduleSpec& schedule = task.schedule();
   if (!schedule.type().empty()) {
     ASSIGN_OR_RETURN(train.schedule.type, engine::ParseScheduleType(schedule.type()));
@@ -102,14 +60,9 @@ absl::StatusOr<TaskPlan> PlanTask(const v1::TaskSpec& task, const ParamMap& para
   if (schedule.has_gamma()) train.schedule.gamma = schedule.gamma();
   train.schedule.eta_min = schedule.eta_min();
   train.schedule.warmup_steps = schedule.warmup_steps();
-  int warmup_steps = -1;
-  RETURN_IF_ERROR(OverrideInt(params, "warmup_steps", &warmup_steps));
-  if (warmup_steps >= 0) train.schedule.warmup_steps = warmup_steps;
 
   train.epochs = task.epochs();
   train.batch_size = task.batch_size();
-  RETURN_IF_ERROR(OverrideInt(params, "epochs", &train.epochs));
-  RETURN_IF_ERROR(OverrideInt(params, "batch_size", &train.batch_size));
   train.seed = task.seed();
   return plan;
 }

@@ -20,7 +20,7 @@ struct TaskPlan {
 // INVALID_ARGUMENT naming the setting when a value does not fit (a param of
 // the wrong kind, an unknown activation); the spec validator catches these
 // first, so this is a second line of defence against an old or foreign spec.
-absl::StatusOr<TaskPlan> PlanTask(const v1::TaskSpec& task,
+absl::StatusOr<TaskPlan> PlanTask(v1::TaskSpec task,
                                   const google::protobuf::Map<std::string, v1::ParamValue>& params);
 
 }  // namespace hpo::worker

@@ -70,11 +70,10 @@ TEST(RunOnceTest, BadAssignmentsNameTheParameter) {
       {"lr=fast", "--set lr=fast: lr is a float; \"fast\" is not a number"},
       // Hex (0.03125, in range) is not how people write numbers: a typo.
       {"lr=0x1p-5", "--set lr=0x1p-5: lr is a float; \"0x1p-5\" is not a number"},
-      {"lr=1", "--set lr=1: 1 is outside lr's range [0.001, 0.1]"},
+      {"lr=1", "--set lr=1: param \"lr\": 1 is above high (0.1)"},
       {"width=2.5", "--set width=2.5: width is an int; \"2.5\" is not an integer"},
       {"activation=gelu",
-       "--set activation=gelu: \"gelu\" is not one of activation's choices "
-       "{tanh, relu}"},
+       "--set activation=gelu: param \"activation\": \"gelu\" is not one of the choices"},
       {"lr", "--set lr: expected NAME=VALUE"},
   };
   for (const auto& c : cases) {
@@ -104,8 +103,12 @@ TEST(RunOnceTest, ChooseParamsSnapsToTheGrid) {
   ASSERT_OK(params);
   EXPECT_NEAR(params->at("a").float_value(), 0.6, 1e-12);  // 0.5 -> nearest of 0, 0.3, 0.6, 0.9
   EXPECT_EQ(params->at("b").int_value(), 7);               // 5.5 -> nearest of 1, 4, 7, 10
-  EXPECT_THAT(ChooseParams(spec, {"a=0.1", "a=0.2"}, &notes),
-              StatusIs(absl::StatusCode::kInvalidArgument, "--set a=0.2: set more than once"));
+  EXPECT_THAT(ChooseParams(spec, {"a=0.3", "a=0.6"}, &notes),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--set a=0.6: set more than once"));
+  // A value must be one the sampler could draw: on the step grid too.
+  EXPECT_THAT(ChooseParams(spec, {"b=5"}, &notes),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--set b=5: param \"b\": 5 is not on the grid")));
 }
 
 }  // namespace

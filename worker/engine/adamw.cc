@@ -4,16 +4,11 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
-#include "common/string_view_compat.h"
+#include "common/status_macros.h"
+#include "common/task_settings.h"
 
 namespace hpo::engine {
 namespace {
-
-absl::Status CheckBeta(std::string_view field, double value) {
-  if (std::isfinite(value) && value >= 0 && value < 1) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("optimizer.", ToAbsl(field), " is ", value, "; must be in [0, 1)"));
-}
 
 // Scalars shared by every parameter of one step, in the step's precision.
 template <typename Scalar>
@@ -54,21 +49,11 @@ void FusedStep(const StepScalars<Scalar>& s, int64_t n, Scalar* __restrict theta
 }  // namespace
 
 absl::Status ValidateAdamWOptions(const AdamWOptions& options) {
-  if (!(std::isfinite(options.lr) && options.lr >= 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("optimizer.lr is ", options.lr, "; must be finite and >= 0"));
-  }
-  if (auto s = CheckBeta("beta1", options.beta1); !s.ok()) return s;
-  if (auto s = CheckBeta("beta2", options.beta2); !s.ok()) return s;
-  if (!(std::isfinite(options.eps) && options.eps >= 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("optimizer.eps is ", options.eps, "; must be finite and >= 0"));
-  }
-  if (!(std::isfinite(options.weight_decay) && options.weight_decay >= 0)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "optimizer.weight_decay is ", options.weight_decay, "; must be finite and >= 0"));
-  }
-  return absl::OkStatus();
+  RETURN_IF_ERROR(CheckTaskSetting("lr", options.lr));
+  RETURN_IF_ERROR(CheckTaskSetting("beta1", options.beta1));
+  RETURN_IF_ERROR(CheckTaskSetting("beta2", options.beta2));
+  RETURN_IF_ERROR(CheckTaskSetting("eps", options.eps));
+  return CheckTaskSetting("weight_decay", options.weight_decay);
 }
 
 template <typename Scalar>

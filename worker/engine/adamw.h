@@ -13,21 +13,22 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "common/task_settings.h"
 
 namespace hpo::engine {
 
+// Defaults and rules: the settings of the same names in common/task_settings.h.
 struct AdamWOptions {
-  double lr = 1e-3;
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double eps = 1e-8;
-  double weight_decay = 1e-2;
+  double lr = TaskSettingDefault("lr");
+  double beta1 = TaskSettingDefault("beta1");
+  double beta2 = TaskSettingDefault("beta2");
+  double eps = TaskSettingDefault("eps");
+  double weight_decay = TaskSettingDefault("weight_decay");
   bool amsgrad = false;
   bool maximize = false;
 };
 
-// OK, or InvalidArgument naming the offending field (as "optimizer.<field>"):
-// lr, eps and weight_decay must be finite and >= 0; betas in [0, 1).
+// OK, or InvalidArgument naming the offending field (as "optimizer.<field>").
 absl::Status ValidateAdamWOptions(const AdamWOptions& options);
 
 // Per-run optimiser state for `num_parameters` parameters of type Scalar

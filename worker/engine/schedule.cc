@@ -43,11 +43,7 @@ absl::Status ValidateScheduleOptions(const ScheduleOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrCat("schedule.eta_min is ", options.eta_min, "; must be finite and >= 0"));
   }
-  if (options.warmup_steps < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("schedule.warmup_steps is ", options.warmup_steps, "; must be >= 0"));
-  }
-  return absl::OkStatus();
+  return CheckTaskSetting("warmup_steps", static_cast<double>(options.warmup_steps));
 }
 
 double ScheduledLr(const ScheduleOptions& options, double lr0, int64_t t, int64_t total_steps) {

@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "common/model_cost.h"
 #include "common/status_macros.h"
+#include "common/task_settings.h"
 #include "worker/engine/losses.h"
 #include "worker/engine/mlp.h"
 #include "worker/engine/random.h"
@@ -178,27 +179,14 @@ absl::Status CheckModelCost(const std::vector<int>& widths, int max_batch) {
 }  // namespace
 
 absl::Status ValidateTrainConfig(const TrainConfig& config) {
-  if (config.epochs < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("epochs is ", config.epochs, "; must be >= 1"));
-  }
-  if (config.batch_size < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("batch_size is ", config.batch_size, "; must be >= 1"));
-  }
+  RETURN_IF_ERROR(CheckTaskSetting("epochs", config.epochs));
+  RETURN_IF_ERROR(CheckTaskSetting("batch_size", config.batch_size));
   for (size_t i = 0; i < config.hidden.size(); ++i) {
-    if (config.hidden[i] < 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("hidden[", i, "] is ", config.hidden[i], "; must be >= 1"));
-    }
+    RETURN_IF_ERROR(
+        CheckTaskSetting("width", config.hidden[i], absl::StrCat("model.hidden[", i, "]")));
   }
-  if (!(config.dropout >= 0 && config.dropout < 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dropout is ", config.dropout, "; must be in [0, 1)"));
-  }
-  if (!(std::isfinite(config.max_grad_norm) && config.max_grad_norm >= 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("max_grad_norm is ", config.max_grad_norm,
-                                                   "; must be finite and >= 0 (0: no clipping)"));
-  }
+  RETURN_IF_ERROR(CheckTaskSetting("dropout", config.dropout));
+  RETURN_IF_ERROR(CheckTaskSetting("max_grad_norm", config.max_grad_norm));
   RETURN_IF_ERROR(ValidateScheduleOptions(config.schedule));
   return ValidateAdamWOptions(config.optimizer);
 }

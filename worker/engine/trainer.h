@@ -37,9 +37,10 @@ struct TrainConfig {
   uint64_t seed = 0;  // init, shuffling and dropout
 };
 
-// OK, or InvalidArgument naming the field: epochs >= 1, batch_size >= 1,
-// every hidden width >= 1, dropout in [0, 1), max_grad_norm finite and >= 0,
-// optimizer as ValidateAdamWOptions, schedule as ValidateScheduleOptions.
+// OK, or InvalidArgument naming the field: epochs, batch_size, every hidden
+// width, dropout and max_grad_norm by the rules of the settings of those names
+// (common/task_settings.h), optimizer as ValidateAdamWOptions, schedule as
+// ValidateScheduleOptions.
 absl::Status ValidateTrainConfig(const TrainConfig& config);
 
 struct EpochReport {
