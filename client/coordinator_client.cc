@@ -79,10 +79,24 @@ absl::StatusOr<std::vector<v1::Study>> CoordinatorClient::ListStudies() {
   return studies;
 }
 
-absl::StatusOr<v1::Study> CoordinatorClient::StopStudy(const std::string& name) {
+absl::StatusOr<v1::Study> CoordinatorClient::StopStudy(const std::string& name, bool drain) {
   v1::StopStudyRequest request;
   request.set_study_name(name);
+  request.set_drain(drain);
   return Call(&v1::Coordinator::Stub::StopStudy, request);
+}
+
+absl::StatusOr<v1::Study> CoordinatorClient::UpdateStudy(const v1::StudySpec& spec) {
+  v1::UpdateStudyRequest request;
+  *request.mutable_spec() = spec;
+  return Call(&v1::Coordinator::Stub::UpdateStudy, request);
+}
+
+absl::Status CoordinatorClient::DeleteStudy(const std::string& name, bool force) {
+  v1::DeleteStudyRequest request;
+  request.set_study_name(name);
+  request.set_force(force);
+  return Call(&v1::Coordinator::Stub::DeleteStudy, request).status();
 }
 
 absl::StatusOr<v1::Study> CoordinatorClient::ResumeStudy(const std::string& name) {

@@ -28,8 +28,10 @@ class CoordinatorClient {
   absl::StatusOr<v1::Study> CreateStudy(const v1::StudySpec& spec, bool load_if_exists);
   absl::StatusOr<v1::Study> GetStudy(const std::string& name);
   absl::StatusOr<std::vector<v1::Study>> ListStudies();
-  absl::StatusOr<v1::Study> StopStudy(const std::string& name);
+  absl::StatusOr<v1::Study> StopStudy(const std::string& name, bool drain = false);
   absl::StatusOr<v1::Study> ResumeStudy(const std::string& name);
+  absl::StatusOr<v1::Study> UpdateStudy(const v1::StudySpec& spec);
+  absl::Status DeleteStudy(const std::string& name, bool force);
   // Calls `visit` on each trial of the study numbered `start_number` or
   // more, in order, fetching them page by page.
   absl::Status ForEachTrial(const std::string& name, int64_t start_number,

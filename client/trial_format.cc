@@ -146,12 +146,12 @@ void PrintCsvRow(const std::vector<std::string>& row, std::ostream& out) {
 
 }  // namespace
 
-std::string EscapeControl(absl::string_view text) {
+std::string EscapeControl(absl::string_view text, bool keep_newlines) {
   std::string escaped;
   escaped.reserve(text.size());
   for (char c : text) {
     const unsigned char u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u != 0x7f) {
+    if ((u >= 0x20 && u != 0x7f) || (keep_newlines && c == '\n')) {
       escaped += c;
     } else if (c == '\n') {
       escaped += "\\n";
@@ -275,8 +275,9 @@ void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ost
     out << array.dump(2) << "\n";
     return;
   }
-  std::vector<std::vector<std::string>> rows = {
-      {"name", "state", "direction", "sampler", "trials", "complete", "failed", "best_value"}};
+  std::vector<std::vector<std::string>> rows = {{"name", "state", "direction", "sampler", "trials",
+                                                 "running", "waiting", "complete", "pruned",
+                                                 "failed", "best_value"}};
   for (const v1::Study& study : studies) {
     int64_t total = 0;
     for (const auto& [state, count] : study.trial_counts()) total += count;
@@ -284,13 +285,13 @@ void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ost
       auto it = study.trial_counts().find(state);
       return absl::StrCat(it == study.trial_counts().end() ? 0 : it->second);
     };
-    rows.push_back({study.spec().name(), v1::Study::State_Name(study.state()),
-                    v1::Direction_Name(study.spec().direction()), study.spec().sampler().type(),
-                    study.spec().max_trials() > 0
-                        ? absl::StrCat(total, "/", study.spec().max_trials())
-                        : absl::StrCat(total),
-                    count("COMPLETE"), count("FAILED"),
-                    study.has_best_trial() ? FormatNumber(study.best_trial().value()) : ""});
+    rows.push_back(
+        {study.spec().name(), v1::Study::State_Name(study.state()),
+         v1::Direction_Name(study.spec().direction()), study.spec().sampler().type(),
+         study.spec().max_trials() > 0 ? absl::StrCat(total, "/", study.spec().max_trials())
+                                       : absl::StrCat(total),
+         count("RUNNING"), count("WAITING"), count("COMPLETE"), count("PRUNED"), count("FAILED"),
+         study.has_best_trial() ? FormatNumber(study.best_trial().value()) : ""});
   }
   if (format == Format::kCsv) {
     for (const auto& row : rows) PrintCsvRow(row, out);

@@ -20,7 +20,8 @@ absl::StatusOr<Format> ParseFormat(const std::string& text);
 
 // `text` with control characters (newline, escape, ...) written as \n, \t,
 // \r or \xNN, for a terminal: a stored string is shown, never obeyed.
-std::string EscapeControl(absl::string_view text);
+// With keep_newlines, for text of many lines, newlines stay.
+std::string EscapeControl(absl::string_view text, bool keep_newlines = false);
 
 // {"number", "state", "value", "params", "user_attrs", "intermediate_values",
 //  "worker_id", "fail_reason", "datetime_start", "datetime_complete", "duration_s"}

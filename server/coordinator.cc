@@ -5,16 +5,17 @@
 #include <utility>
 
 #include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/search_space.h"
+#include "common/spec_diff.h"
 #include "common/spec_validator.h"
 #include "common/status_macros.h"
 #include "common/trial_state.h"
-#include "google/protobuf/util/message_differencer.h"
 
 namespace hpo::server {
 namespace {
@@ -206,23 +207,22 @@ absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load
       [&](Batches& batches) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<v1::Study> {
         if (auto it = studies_.find(spec.name()); it != studies_.end()) {
           absl::MutexLock lock(&it->second->mu);
+          // Stored under older defaults, a spec compares as it reads today.
           v1::StudySpec existing = it->second->study.spec();
+          ApplyStudySpecDefaults(&existing);
           if (!spec.sampler().has_seed()) existing.mutable_sampler()->clear_seed();
           if (!load_if_exists) {
             return absl::AlreadyExistsError(
                 absl::StrCat("study \"", spec.name(),
-                             "\" already exists (create it with load_if_exists, "
-                             "hpo study create --load-if-exists, to go on with it)"));
+                             "\" already exists (create it with load_if_exists to go on with it)"));
           }
-          std::string differences;
-          google::protobuf::util::MessageDifferencer differ;
-          differ.ReportDifferencesToString(&differences);
-          if (differ.Compare(existing, spec)) return Summarize(*it->second);
-          // The first difference, e.g. "modified: params[0].float_distribution.high: 10 -> 20".
+          const std::vector<SpecChange> changes = DiffStudySpecs(existing, spec);
+          if (changes.empty()) return Summarize(*it->second);
           return absl::AlreadyExistsError(absl::StrCat(
               "study \"", spec.name(), "\" already exists with a different spec (",
-              absl::StripAsciiWhitespace(differences.substr(0, differences.find('\n'))),
-              "); give the new spec another name"));
+              FormatSpecChange(changes.front()),
+              changes.size() > 1 ? absl::StrCat(" and ", changes.size() - 1, " more") : "",
+              "); give the new spec another name, update the study (UpdateStudy) or delete it"));
         }
         if (!spec.sampler().has_seed()) {
           thread_local absl::BitGen bitgen;
@@ -286,9 +286,15 @@ absl::StatusOr<v1::ListStudiesResponse> Coordinator::ListStudies(
       });
 }
 
-absl::StatusOr<v1::Study> Coordinator::StopStudy(absl::string_view study_name) {
+absl::StatusOr<v1::Study> Coordinator::StopStudy(absl::string_view study_name, bool drain) {
   return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::Study> {
-    if (study->study.state() == v1::Study::RUNNING) SetStudyState(*study, v1::Study::STOPPED);
+    const v1::Study::State state = study->study.state();
+    if (drain && state == v1::Study::RUNNING) {
+      SetStudyState(*study, v1::Study::DRAINING);
+      MaybeComplete(*study);
+    } else if (state == v1::Study::RUNNING || state == v1::Study::DRAINING) {
+      SetStudyState(*study, v1::Study::STOPPED);
+    }
     return Summarize(*study);
   });
 }
@@ -296,18 +302,89 @@ absl::StatusOr<v1::Study> Coordinator::StopStudy(absl::string_view study_name) {
 absl::StatusOr<v1::Study> Coordinator::ResumeStudy(absl::string_view study_name) {
   return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::Study> {
     const v1::Study::State state = study->study.state();
-    if (state == v1::Study::COMPLETED) {
+    if (state == v1::Study::COMPLETED && !HasTrialsToRun(*study)) {
       return absl::FailedPreconditionError(
           absl::StrCat("study \"", study_name, "\" is COMPLETED: it has run its ",
-                       study->study.spec().max_trials(), " trials"));
+                       study->study.spec().max_trials(),
+                       " trials (raise max_trials with UpdateStudy to run more)"));
     }
-    if (state == v1::Study::PAUSED || state == v1::Study::STOPPED) {
+    if (state != v1::Study::RUNNING) {
       study->task_errors_in_a_row = 0;
       SetStudyState(*study, v1::Study::RUNNING);
       MaybeComplete(*study);
     }
     return Summarize(*study);
   });
+}
+
+namespace {
+
+// Spec fields a live study may change (exact paths, or prefixes ending in
+// "."), as DiffStudySpecs names them.
+constexpr absl::string_view kUpdatableFields[] = {"max_trials",        "lease_seconds",
+                                                  "max_retries",       "pruner.",
+                                                  "task.dataset.path", "task.dataset.test_path"};
+
+bool Updatable(absl::string_view path) {
+  for (absl::string_view field : kUpdatableFields) {
+    if (path == field || (absl::EndsWith(field, ".") && absl::StartsWith(path, field))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Study> Coordinator::UpdateStudy(v1::StudySpec spec) {
+  ApplyStudySpecDefaults(&spec);
+  RETURN_IF_ERROR(ValidateStudySpec(spec));
+  return TransactStudy(spec.name(), [&](StudyState* study) -> absl::StatusOr<v1::Study> {
+    v1::StudySpec current = study->study.spec();
+    ApplyStudySpecDefaults(&current);
+    if (!spec.sampler().has_seed()) spec.mutable_sampler()->set_seed(current.sampler().seed());
+    const std::vector<SpecChange> changes = DiffStudySpecs(current, spec);
+    for (const SpecChange& change : changes) {
+      if (!Updatable(change.path)) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "study \"", spec.name(), "\": ", FormatSpecChange(change),
+            " cannot change on a live study (what can: max_trials, lease_seconds, max_retries, "
+            "pruner, task.dataset.path and test_path); create a study of another name for it"));
+      }
+    }
+    if (changes.empty()) return Summarize(*study);
+    ASSIGN_OR_RETURN(std::unique_ptr<Pruner> pruner, MakePruner(spec));
+    study->pruner = std::move(pruner);
+    *study->study.mutable_spec() = spec;
+    study->pending.push_back(StudySpecWrite{std::move(spec)});
+    if (study->study.state() == v1::Study::COMPLETED && HasTrialsToRun(*study)) {
+      SetStudyState(*study, v1::Study::RUNNING);
+    }
+    MaybeComplete(*study);
+    return Summarize(*study);
+  });
+}
+
+absl::Status Coordinator::DeleteStudy(absl::string_view study_name, bool force) {
+  return Transact(
+      /*exclusive=*/true, [&](Batches& batches) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+        ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
+        {
+          absl::MutexLock lock(&study->mu);
+          const auto running = study->counts.find(v1::Trial::RUNNING);
+          if (!force && running != study->counts.end() && running->second > 0) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "study \"", study_name, "\" has ", running->second, " RUNNING trial",
+                running->second == 1 ? "" : "s",
+                "; stop it (drain lets them finish) and delete it after, or delete with force"));
+          }
+          study->pending.push_back(DeleteStudyWrite{std::string(study_name)});
+          batches.push_back(Queue(*study));
+        }
+        // Nobody else holds the study: the map's lock is ours alone.
+        studies_.erase(studies_.find(study_name));
+        return absl::OkStatus();
+      });
 }
 
 void Coordinator::SetStudyState(StudyState& study, v1::Study::State state, std::string reason) {
@@ -333,7 +410,8 @@ std::string Coordinator::StillRunning(const StudyState& study) {
   }
   return absl::StrCat("; it completes when its ", running, " RUNNING trial",
                       running == 1 ? "" : "s", " (", absl::StrJoin(numbers, ", "),
-                      running > 10 ? ", ..." : "", ") finish: tell them a value or --state fail");
+                      running > 10 ? ", ..." : "",
+                      ") finish: tell each a value or the state FAILED");
 }
 
 bool Coordinator::CanCreateTrial(const StudyState& study) const {
@@ -588,7 +666,19 @@ v1::Trial Coordinator::Finish(StudyState& study, const v1::Trial& trial, v1::Tri
   return finished;
 }
 
+bool Coordinator::HasTrialsToRun(const StudyState& study) {
+  const int32_t max_trials = study.study.spec().max_trials();
+  return !study.waiting.empty() || max_trials == 0 || study.sampled_trials < max_trials;
+}
+
 void Coordinator::MaybeComplete(StudyState& study) {
+  if (study.study.state() == v1::Study::DRAINING) {
+    const auto running = study.counts.find(v1::Trial::RUNNING);
+    if (running == study.counts.end() || running->second == 0) {
+      SetStudyState(study, v1::Study::STOPPED, "drained: every running trial finished");
+    }
+    return;
+  }
   const int32_t max_trials = study.study.spec().max_trials();
   if (study.study.state() != v1::Study::RUNNING || max_trials == 0 ||
       study.sampled_trials < max_trials || study.unfinished > 0) {
@@ -639,7 +729,7 @@ absl::StatusOr<v1::AskResponse> Coordinator::Ask(const v1::AskRequest& request) 
   const std::string& study_name = request.study_name();
   return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::AskResponse> {
     const v1::Study::State state = study->study.state();
-    if (state == v1::Study::STOPPED || state == v1::Study::PAUSED) {
+    if (state == v1::Study::STOPPED || state == v1::Study::PAUSED || state == v1::Study::DRAINING) {
       return absl::FailedPreconditionError(
           absl::StrCat("study \"", study_name, "\" is ", v1::Study::State_Name(state),
                        study->study.state_reason().empty()
@@ -753,7 +843,7 @@ absl::StatusOr<v1::Trial> Coordinator::GetBestTrial(absl::string_view study_name
       return absl::NotFoundError(absl::StrCat(
           "study \"", study_name, "\" is ", v1::Study::State_Name(study->study.state()),
           " and none of its ", study->trials.size(),
-          " trials is COMPLETE (hpo trials shows why they failed)"));
+          " trials is COMPLETE (ListTrials shows why they failed)"));
     }
     return study->trials[study->best];
   });

@@ -68,11 +68,18 @@ class Coordinator {
   absl::StatusOr<v1::Study> GetStudy(absl::string_view study_name);
   // A page of studies in name order (see ListStudiesRequest).
   absl::StatusOr<v1::ListStudiesResponse> ListStudies(const v1::ListStudiesRequest& request);
-  // No more trials are handed out; running ones may finish.
-  absl::StatusOr<v1::Study> StopStudy(absl::string_view study_name);
-  // A PAUSED or STOPPED study is RUNNING again; FAILED_PRECONDITION for a
-  // COMPLETED one.
+  // No more trials are handed out. Running trials are told to stop at their
+  // next heartbeat, or with `drain` finish: the study is DRAINING until
+  // none runs, then STOPPED.
+  absl::StatusOr<v1::Study> StopStudy(absl::string_view study_name, bool drain = false);
+  // A PAUSED, STOPPED or DRAINING study is RUNNING again; FAILED_PRECONDITION
+  // for a COMPLETED one whose max_trials allows no more.
   absl::StatusOr<v1::Study> ResumeStudy(absl::string_view study_name);
+  // See UpdateStudy in coordinator.proto: the spec is replaced when every
+  // difference is one a live study may take.
+  absl::StatusOr<v1::Study> UpdateStudy(v1::StudySpec spec);
+  // Removes the study and its trials (see DeleteStudy in coordinator.proto).
+  absl::Status DeleteStudy(absl::string_view study_name, bool force);
 
   // Hands `request.worker_id` a trial of a running study that has a task, or
   // says when to ask again. Studies take turns: each call starts with the
@@ -194,11 +201,15 @@ class Coordinator {
                    std::optional<double> value, std::string reason,
                    const google::protobuf::Map<std::string, double>& user_attrs)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
-  // Marks the study COMPLETED once max_trials trials exist and all are done.
+  // Marks the study COMPLETED once max_trials trials exist and all are done,
+  // and a DRAINING one STOPPED once none runs.
   void MaybeComplete(StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
   // For "max_trials reached": which trials still hold the study open.
   static std::string StillRunning(const StudyState& study);
   bool CanCreateTrial(const StudyState& study) const;
+  // Whether max_trials (or a WAITING retry) leaves trials to run, whatever
+  // the study's state.
+  static bool HasTrialsToRun(const StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
   v1::Study Summarize(const StudyState& study) const;
 
   // After Open, used only by the commit queue's thread.

@@ -71,7 +71,27 @@ grpc::Status CoordinatorService::StopStudy(grpc::ServerContext* context,
                                            const v1::StopStudyRequest* request,
                                            v1::Study* response) {
   return Handle(
-      context, [&] { return coordinator_->StopStudy(request->study_name()); }, response);
+      context, [&] { return coordinator_->StopStudy(request->study_name(), request->drain()); },
+      response);
+}
+
+grpc::Status CoordinatorService::UpdateStudy(grpc::ServerContext* context,
+                                             const v1::UpdateStudyRequest* request,
+                                             v1::Study* response) {
+  return Handle(
+      context, [&] { return coordinator_->UpdateStudy(request->spec()); }, response);
+}
+
+grpc::Status CoordinatorService::DeleteStudy(grpc::ServerContext* context,
+                                             const v1::DeleteStudyRequest* request,
+                                             v1::DeleteStudyResponse* response) {
+  return Handle(
+      context,
+      [&]() -> absl::StatusOr<v1::DeleteStudyResponse> {
+        RETURN_IF_ERROR(coordinator_->DeleteStudy(request->study_name(), request->force()));
+        return v1::DeleteStudyResponse();
+      },
+      response);
 }
 
 grpc::Status CoordinatorService::ResumeStudy(grpc::ServerContext* context,

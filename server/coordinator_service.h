@@ -30,6 +30,10 @@ class CoordinatorService final : public v1::Coordinator::Service {
                          v1::Study* response) override;
   grpc::Status ResumeStudy(grpc::ServerContext*, const v1::ResumeStudyRequest* request,
                            v1::Study* response) override;
+  grpc::Status UpdateStudy(grpc::ServerContext*, const v1::UpdateStudyRequest* request,
+                           v1::Study* response) override;
+  grpc::Status DeleteStudy(grpc::ServerContext*, const v1::DeleteStudyRequest* request,
+                           v1::DeleteStudyResponse* response) override;
   grpc::Status AcquireTrial(grpc::ServerContext*, const v1::AcquireTrialRequest* request,
                             v1::AcquireTrialResponse* response) override;
   grpc::Status Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest* request,

@@ -318,6 +318,42 @@ absl::Status SqliteStorage::Apply(const StudyStateWrite& write) {
   return stmt->Run();
 }
 
+absl::Status SqliteStorage::Apply(const StudySpecWrite& write) {
+  ASSIGN_OR_RETURN(int64_t study_id, StudyId(write.spec.name()));
+  ASSIGN_OR_RETURN(sqlite::Statement * stmt,
+                   Cached("UPDATE studies SET spec = ? WHERE study_id = ?"));
+  stmt->BindBlob(1, write.spec.SerializeAsString()).Bind(2, study_id);
+  return stmt->Run();
+}
+
+absl::Status SqliteStorage::Apply(const DeleteStudyWrite& write) {
+  ASSIGN_OR_RETURN(int64_t study_id, StudyId(write.study_name));
+  // Children first: the tables reference their parents.
+  static constexpr const char* kDeletes[] = {
+      "DELETE FROM trial_intermediate_values WHERE trial_id IN "
+      "(SELECT trial_id FROM trials WHERE study_id = ?)",
+      "DELETE FROM trial_user_attrs WHERE trial_id IN "
+      "(SELECT trial_id FROM trials WHERE study_id = ?)",
+      "DELETE FROM trial_params WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)",
+      "DELETE FROM trials WHERE study_id = ?",
+      "DELETE FROM studies WHERE study_id = ?",
+  };
+  for (const char* sql : kDeletes) {
+    ASSIGN_OR_RETURN(sqlite::Statement * stmt, Cached(sql));
+    stmt->Bind(1, study_id);
+    RETURN_IF_ERROR(stmt->Run());
+  }
+  study_ids_.erase(write.study_name);
+  for (auto it = trial_ids_.begin(); it != trial_ids_.end();) {
+    if (it->first.first == study_id) {
+      trial_ids_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  return absl::OkStatus();
+}
+
 std::optional<int64_t> SqliteStorage::TrialId(int64_t study_id, int64_t number) const {
   auto it = trial_ids_.find(std::make_pair(study_id, number));
   if (it == trial_ids_.end()) return std::nullopt;

@@ -57,6 +57,8 @@ class SqliteStorage : public Storage {
   absl::Status Apply(const StudyStateWrite& write);
   absl::Status Apply(const TrialWrite& write);
   absl::Status Apply(const IntermediateValueWrite& write);
+  absl::Status Apply(const StudySpecWrite& write);
+  absl::Status Apply(const DeleteStudyWrite& write);
   absl::Status InsertParams(int64_t trial_id, const v1::Trial& trial);
   // `inserted`: the trial row is new, so it has no attributes to delete.
   absl::Status ReplaceUserAttrs(int64_t trial_id, const v1::Trial& trial, bool inserted);

@@ -59,8 +59,19 @@ struct IntermediateValueWrite {
   v1::IntermediateValue value;
 };
 
-using StorageWrite =
-    std::variant<CreateStudyWrite, StudyStateWrite, TrialWrite, IntermediateValueWrite>;
+// Replaces a study's spec. NOT_FOUND for an unknown study.
+struct StudySpecWrite {
+  v1::StudySpec spec;
+};
+
+// Removes a study, its trials and everything stored with them. NOT_FOUND
+// for an unknown study.
+struct DeleteStudyWrite {
+  std::string study_name;
+};
+
+using StorageWrite = std::variant<CreateStudyWrite, StudyStateWrite, TrialWrite,
+                                  IntermediateValueWrite, StudySpecWrite, DeleteStudyWrite>;
 
 class Storage {
  public:

@@ -110,9 +110,9 @@ TEST(CliUsageTest, UnknownCommandListsTheCommands) {
             "report, heartbeat, watch, run)\n");
   outcome = RunProgram("client/hpo", {"study", "frobnicate"});
   EXPECT_EQ(outcome.exit_code, 2);
-  EXPECT_EQ(
-      outcome.err,
-      "hpo: unknown command \"study frobnicate\" (commands: create, list, show, stop, resume)\n");
+  EXPECT_EQ(outcome.err,
+            "hpo: unknown command \"study frobnicate\" (commands: create, list, show, stop, "
+            "resume, update, delete)\n");
 }
 
 TEST(CliUsageTest, AddressesNeedAHostAndAPort) {

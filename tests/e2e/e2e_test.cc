@@ -39,12 +39,6 @@ task:
   epochs: 4
 )yaml";
 
-v1::StudySpec ParseSpec(const std::string& yaml) {
-  auto parsed = ParseStudySpecYaml(yaml, "spec.yaml");
-  EXPECT_OK(parsed);
-  return parsed->spec;
-}
-
 // The trials the CLI prints with --format json.
 Json TrialsJson(LocalCluster& cluster, const std::string& study) {
   CommandResult result = cluster.Cli({"trials", study, "--format", "json"});

@@ -18,8 +18,17 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/spec_parser.h"
+#include "gtest/gtest.h"
 
 namespace hpo::testing {
+
+v1::StudySpec ParseSpec(const std::string& yaml) {
+  absl::StatusOr<ParsedSpec> parsed = ParseStudySpecYaml(yaml, "spec.yaml");
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  return parsed.ok() ? parsed->spec : v1::StudySpec();
+}
+
 namespace {
 
 std::string ReadAll(const std::string& path) {

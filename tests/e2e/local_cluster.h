@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -19,6 +20,20 @@
 #include "tests/temp_dir.h"
 
 namespace hpo::testing {
+
+// The StudySpec of a spec file's text; a test failure if it does not parse.
+v1::StudySpec ParseSpec(const std::string& yaml);
+
+// Polls `done` every 50 ms until it holds or `timeout` passes.
+template <typename Done>
+bool PollUntil(Done done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
 
 struct CommandResult {
   int exit_code = -1;

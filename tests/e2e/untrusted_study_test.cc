@@ -29,12 +29,6 @@ using namespace std::chrono_literals;
 
 constexpr char kSecret[] = "hunter2-Zq8wX";
 
-v1::StudySpec ParseSpec(const std::string& yaml) {
-  auto parsed = ParseStudySpecYaml(yaml, "spec.yaml");
-  EXPECT_OK(parsed);
-  return parsed->spec;
-}
-
 // A one-trial csv study reading `path` (and, if given, `test_path`).
 v1::StudySpec CsvStudy(const std::string& name, const std::string& path,
                        const std::string& test_path = "") {
@@ -58,17 +52,6 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// Polls `done` every 50 ms until it holds or `timeout` passes.
-template <typename Done>
-bool PollUntil(Done done, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
 }
 
 // A worker with a secret in its environment (its bearer token, as the

@@ -135,7 +135,7 @@ std::string Snapshot(Harness& h) {
 void Run(Harness& h, uint8_t op, const uint8_t* data, size_t size) {
   const bool at_last = (op & 0x80) != 0;
   Coordinator& c = *h.coordinator;
-  switch (op % 16) {
+  switch (op % 18) {
     case 0: {
       hpo::v1::CreateStudyRequest r;
       if (!Decode(data, size, &r)) return;
@@ -159,7 +159,7 @@ void Run(Harness& h, uint8_t op, const uint8_t* data, size_t size) {
       hpo::v1::StopStudyRequest r;
       if (!Decode(data, size, &r)) return;
       DefaultStudy(h, &r);
-      return Check(c.StopStudy(r.study_name()));
+      return Check(c.StopStudy(r.study_name(), r.drain()));
     }
     case 4: {
       hpo::v1::ResumeStudyRequest r;
@@ -253,6 +253,18 @@ void Run(Harness& h, uint8_t op, const uint8_t* data, size_t size) {
       h.Open();
       if (Snapshot(h) != before) std::abort();
       return;
+    }
+    case 16: {
+      hpo::v1::UpdateStudyRequest r;
+      if (!Decode(data, size, &r)) return;
+      if (r.spec().name().empty()) r.mutable_spec()->set_name(h.last_study);
+      return Check(c.UpdateStudy(r.spec()));
+    }
+    case 17: {
+      hpo::v1::DeleteStudyRequest r;
+      if (!Decode(data, size, &r)) return;
+      DefaultStudy(h, &r);
+      return CheckStatus(c.DeleteStudy(r.study_name(), r.force()));
     }
   }
 }

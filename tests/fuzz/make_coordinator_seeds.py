@@ -18,7 +18,8 @@ CALLS = {
     "Heartbeat": (6, "HeartbeatRequest"), "ReportIntermediate": (7, "ReportIntermediateRequest"),
     "CompleteTrial": (8, "CompleteTrialRequest"), "FailTrial": (9, "FailTrialRequest"),
     "Ask": (10, "AskRequest"), "Tell": (11, "TellRequest"), "ListTrials": (12, "ListTrialsRequest"),
-    "GetBestTrial": (13, "GetBestTrialRequest"),
+    "GetBestTrial": (13, "GetBestTrialRequest"), "UpdateStudy": (16, "UpdateStudyRequest"),
+    "DeleteStudy": (17, "DeleteStudyRequest"),
 }
 
 TASK_SPEC = """spec { name: "task" sampler { type: "tpe" seed: 3 n_startup_trials: 2 }
@@ -68,6 +69,12 @@ PROGRAMS = [
                                    call("FailTrial", 'reason: "no data" task_error: true', True))] +
     [call("GetStudy"), call("ResumeStudy"), call("AcquireTrial", 'worker_id: "w"'),
      call("FailTrial", "retry: true", True), call("ListTrials", "page_size: 1"), RESTART],
+    # The lifecycle: drain with a trial running, raise max_trials, delete, create again.
+    [call("CreateStudy", ASK_SPEC), call("Ask", "lease: true"), call("StopStudy", "drain: true"),
+     call("Ask"), call("Tell", "value: 2", True), call("GetStudy"),
+     call("UpdateStudy", ASK_SPEC.replace("max_trials: 5", "max_trials: 7")), call("ResumeStudy"),
+     call("Ask"), call("DeleteStudy"), call("DeleteStudy", "force: true"), RESTART,
+     call("CreateStudy", ASK_SPEC), call("Ask"), call("ListStudies")],
 ]
 
 

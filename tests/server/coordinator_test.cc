@@ -143,14 +143,107 @@ TEST_F(CoordinatorTest, CreateTwiceIsRefusedUnlessLoadIfExistsWithTheSameSpec) {
   ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));
   EXPECT_THAT(coordinator_->CreateStudy(Spec(kTaskSpec), false),
               StatusIs(absl::StatusCode::kAlreadyExists,
-                       HasSubstr("study \"fmnist\" already exists (create it with "
-                                 "load_if_exists, hpo study create --load-if-exists")));
+                       "study \"fmnist\" already exists (create it with load_if_exists to go "
+                       "on with it)"));
   EXPECT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), true));
   v1::StudySpec changed = Spec(kTaskSpec);
   changed.set_max_trials(4);
+  EXPECT_THAT(
+      coordinator_->CreateStudy(changed, true),
+      StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("different spec (max_trials: 3 -> 4)")));
+  // Named as the spec file names them, never as proto paths.
+  changed = Spec(kTaskSpec);
+  changed.mutable_params(0)->mutable_float_distribution()->set_high(0.5);
+  changed.set_max_retries(1);
   EXPECT_THAT(coordinator_->CreateStudy(changed, true),
               StatusIs(absl::StatusCode::kAlreadyExists,
-                       HasSubstr("different spec (modified: max_trials: 3 -> 4)")));
+                       HasSubstr("different spec (params.lr.high: 0.1 -> 0.5 and 1 more)")));
+}
+
+TEST_F(CoordinatorTest, UpdateTakesOnlyWhatALiveStudyMayChange) {
+  v1::StudySpec spec = Spec(kTaskSpec);
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  spec.set_max_trials(7);
+  spec.set_lease_seconds(5);
+  spec.mutable_pruner()->set_type("median");
+  spec.mutable_task()->mutable_dataset()->set_path("/elsewhere");
+  absl::StatusOr<v1::Study> updated = coordinator_->UpdateStudy(spec);
+  ASSERT_OK(updated);
+  EXPECT_EQ(updated->spec().max_trials(), 7);
+  EXPECT_EQ(updated->spec().pruner().type(), "median");
+  EXPECT_EQ(updated->spec().task().dataset().path(), "/elsewhere");
+  v1::StudySpec other = spec;
+  other.mutable_task()->set_epochs(9);
+  EXPECT_THAT(coordinator_->UpdateStudy(other),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("task.epochs: 3 -> 9 cannot change on a live study")));
+  other = spec;
+  other.mutable_sampler()->set_seed(12345);
+  EXPECT_THAT(coordinator_->UpdateStudy(other),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("sampler.seed")));
+  other = spec;
+  other.set_lease_seconds(0.5);
+  EXPECT_THAT(coordinator_->UpdateStudy(other),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("lease_seconds")));
+  other.set_name("nobody");
+  other.set_lease_seconds(5);
+  EXPECT_THAT(coordinator_->UpdateStudy(other),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nobody")));
+  Reopen();
+  absl::StatusOr<v1::Study> reopened = coordinator_->GetStudy("fmnist");
+  ASSERT_OK(reopened);
+  EXPECT_EQ(reopened->spec().max_trials(), 7);
+  EXPECT_EQ(reopened->spec().lease_seconds(), 5);
+}
+
+TEST_F(CoordinatorTest, DrainStopsHandingOutAndStopsOnceNothingRuns) {
+  ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));
+  const v1::AcquireTrialResponse first = Acquire("w1");
+  ASSERT_TRUE(first.has_trial());
+  absl::StatusOr<v1::Study> draining = coordinator_->StopStudy("fmnist", /*drain=*/true);
+  ASSERT_OK(draining);
+  EXPECT_EQ(draining->state(), v1::Study::DRAINING);
+  const v1::AcquireTrialResponse none = Acquire("w2");
+  EXPECT_FALSE(none.has_trial());
+  v1::TrialRef ref = Ref(first);
+  auto beat = coordinator_->Heartbeat(ref);
+  ASSERT_OK(beat);
+  EXPECT_FALSE(beat->should_stop());  // drained trials go on
+  v1::CompleteTrialRequest complete;
+  *complete.mutable_trial() = ref;
+  complete.set_value(0.5);
+  ASSERT_OK(coordinator_->CompleteTrial(complete));
+  absl::StatusOr<v1::Study> stopped = coordinator_->GetStudy("fmnist");
+  ASSERT_OK(stopped);
+  EXPECT_EQ(stopped->state(), v1::Study::STOPPED);
+  EXPECT_EQ(stopped->trial_counts().at("COMPLETE"), 1);
+  // Resumed, it hands out trials again.
+  ASSERT_OK(coordinator_->ResumeStudy("fmnist"));
+  const v1::AcquireTrialResponse next = Acquire("w2");
+  EXPECT_TRUE(next.has_trial());
+}
+
+TEST_F(CoordinatorTest, DeleteRemovesTheStudyForGoodAndFreesItsName) {
+  ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));
+  const v1::AcquireTrialResponse trial = Acquire("w1");
+  EXPECT_THAT(coordinator_->DeleteStudy("fmnist", /*force=*/false),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("has 1 RUNNING trial")));
+  ASSERT_OK(coordinator_->DeleteStudy("fmnist", /*force=*/true));
+  EXPECT_THAT(coordinator_->GetStudy("fmnist"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("fmnist")));
+  // The worker's next call finds it gone.
+  EXPECT_THAT(coordinator_->Heartbeat(Ref(trial)),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("does not exist")));
+  EXPECT_THAT(coordinator_->DeleteStudy("fmnist", false),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("fmnist")));
+  Reopen();
+  EXPECT_THAT(coordinator_->GetStudy("fmnist"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("fmnist")));
+  absl::StatusOr<v1::Study> again = coordinator_->CreateStudy(Spec(kTaskSpec), false);
+  ASSERT_OK(again);
+  EXPECT_TRUE(again->trial_counts().empty() || again->trial_counts().at("RUNNING") == 0);
+  const v1::AcquireTrialResponse fresh = Acquire("w1");
+  EXPECT_EQ(fresh.trial().number(), 0);
 }
 
 TEST_F(CoordinatorTest, HandsOutMaxTrialsInsideTheSpaceThenCompletesTheStudy) {

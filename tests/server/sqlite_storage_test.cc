@@ -8,9 +8,11 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
-#include "google/protobuf/util/message_differencer.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "server/storage/sqlite_db.h"
 #include "tests/status_matchers.h"
 #include "tests/temp_dir.h"
 
@@ -133,6 +135,56 @@ TEST(SqliteStorageTest, UpgradesAVersion1DatabaseAndKeepsTheStateReason) {
   ASSERT_OK(studies);
   EXPECT_EQ((*studies)[0].study.state(), v1::Study::PAUSED);
   EXPECT_EQ((*studies)[0].study.state_reason(), "3 trials could not run");
+}
+
+// Deleting a study removes every row of it, in every table, and nothing of
+// another study; a spec write replaces the spec.
+TEST(SqliteStorageTest, DeleteRemovesEveryRowOfTheStudyAndSpecWritesStay) {
+  hpo::testing::TempDir dir;
+  const std::string path = dir.File("hpo.db");
+  {
+    auto storage = SqliteStorage::Open(path);
+    ASSERT_OK(storage);
+    for (const char* name : {"gone", "kept"}) {
+      ASSERT_OK(Write(**storage, CreateStudyWrite{MakeStudy(name)}));
+      v1::Trial trial = MakeTrial(name, 0);
+      (*trial.mutable_user_attrs())["acc"] = 0.5;
+      ASSERT_OK(Write(**storage, TrialWrite{trial, "lease"}));
+      v1::IntermediateValue value;
+      value.set_step(1);
+      value.set_value(2);
+      ASSERT_OK(Write(**storage, IntermediateValueWrite{name, 0, value}));
+    }
+    v1::StudySpec spec = MakeStudy("kept").spec();
+    spec.set_max_trials(99);
+    ASSERT_OK(Write(**storage, StudySpecWrite{spec}));
+    ASSERT_OK(Write(**storage, DeleteStudyWrite{"gone"}));
+    EXPECT_THAT(Write(**storage, DeleteStudyWrite{"gone"}),
+                StatusIs(absl::StatusCode::kNotFound, HasSubstr("gone")));
+    // The name is free again, and its trial numbers start over.
+    ASSERT_OK(Write(**storage, CreateStudyWrite{MakeStudy("gone")}));
+    ASSERT_OK(Write(**storage, TrialWrite{MakeTrial("gone", 0), ""}));
+    ASSERT_OK(Write(**storage, DeleteStudyWrite{"gone"}));
+  }
+  auto db = sqlite::Database::Open(path);
+  ASSERT_OK(db);
+  for (const char* table :
+       {"studies", "trials", "trial_params", "trial_user_attrs", "trial_intermediate_values"}) {
+    auto count = db->Prepare(absl::StrCat("SELECT COUNT(*) FROM ", table));
+    ASSERT_OK(count);
+    auto row = count->Step();
+    ASSERT_OK(row);
+    const int64_t expected = std::string(table) == "trial_params" ? 3 : 1;  // "kept"'s only
+    EXPECT_EQ(count->Int(0), expected) << table;
+  }
+  auto storage = SqliteStorage::Open(path);
+  ASSERT_OK(storage);
+  auto studies = (*storage)->LoadAll();
+  ASSERT_OK(studies);
+  ASSERT_EQ(studies->size(), 1u);
+  EXPECT_EQ((*studies)[0].study.spec().name(), "kept");
+  EXPECT_EQ((*studies)[0].study.spec().max_trials(), 99);
+  EXPECT_EQ((*studies)[0].trials.size(), 1u);
 }
 
 TEST(SqliteStorageTest, RefusesDuplicateStudyAndUnknownNames) {
