@@ -1,73 +1,91 @@
 #include "common/pruner_spec.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "common/spec_error.h"
 #include "common/status_macros.h"
 
 namespace hpo {
 namespace {
 
+// A pruner setting (an optional int32 of PrunerSpec): its smallest allowed
+// value and Optuna's default (none: the setting may stay unset).
 struct Setting {
   const char* name;
   int32_t minimum;
+  std::optional<int32_t> default_value;
 };
 
-// The settings each pruner takes, with their smallest allowed value.
-std::vector<Setting> SettingsOf(const std::string& type) {
-  if (type == "median") {
-    return {{"n_startup_trials", 0}, {"n_warmup_steps", 0}, {"interval_steps", 1},
-            {"n_min_trials", 1}};
-  }
-  if (type == "asha") {
-    return {{"min_resource", 1}, {"reduction_factor", 2}, {"min_early_stopping_rate", 0},
-            {"max_resource", 1}};
-  }
-  if (type == "hyperband") {
-    return {{"min_resource", 1}, {"reduction_factor", 2}, {"max_resource", 1}};
-  }
-  return {};
+struct PrunerType {
+  const char* name;
+  std::vector<Setting> settings;
+};
+
+// The pruner types a spec may name. A new pruner is its file, one row here and
+// one line in the coordinator's factory (server/pruner/pruner.cc).
+const std::vector<PrunerType>& PrunerTypes() {
+  static const auto* types = new std::vector<PrunerType>{
+      {"none", {}},
+      {"median",
+       {{"n_startup_trials", 0, 5},
+        {"n_warmup_steps", 0, 0},
+        {"interval_steps", 1, 1},
+        {"n_min_trials", 1, 1}}},
+      // max_resource defaults to the task's epochs (ApplyPrunerDefaults).
+      {"asha",
+       {{"min_resource", 1, 1},
+        {"reduction_factor", 2, 4},
+        {"min_early_stopping_rate", 0, 0},
+        {"max_resource", 1, std::nullopt}}},
+      {"hyperband",
+       {{"min_resource", 1, 1}, {"reduction_factor", 2, 3}, {"max_resource", 1, std::nullopt}}},
+  };
+  return *types;
 }
 
-constexpr const char* kPrunerTypes[] = {"none", "median", "asha", "hyperband"};
+const PrunerType* FindPrunerType(const std::string& name) {
+  for (const PrunerType& type : PrunerTypes()) {
+    if (name == type.name) return &type;
+  }
+  return nullptr;
+}
 
 }  // namespace
 
 void ApplyPrunerDefaults(v1::StudySpec* spec) {
   v1::PrunerSpec* pruner = spec->mutable_pruner();
   if (pruner->type().empty()) pruner->set_type("none");
-  if (pruner->type() == "median") {
-    if (!pruner->has_n_startup_trials()) pruner->set_n_startup_trials(5);
-    if (!pruner->has_n_warmup_steps()) pruner->set_n_warmup_steps(0);
-    if (!pruner->has_interval_steps()) pruner->set_interval_steps(1);
-    if (!pruner->has_n_min_trials()) pruner->set_n_min_trials(1);
-  } else if (pruner->type() == "asha") {
-    if (!pruner->has_min_resource()) pruner->set_min_resource(1);
-    if (!pruner->has_reduction_factor()) pruner->set_reduction_factor(4);
-    if (!pruner->has_min_early_stopping_rate()) pruner->set_min_early_stopping_rate(0);
-  } else if (pruner->type() == "hyperband") {
-    if (!pruner->has_min_resource()) pruner->set_min_resource(1);
-    if (!pruner->has_reduction_factor()) pruner->set_reduction_factor(3);
-  }
-  if ((pruner->type() == "asha" || pruner->type() == "hyperband") &&
-      !pruner->has_max_resource() && spec->has_task() && spec->task().epochs() > 0) {
-    pruner->set_max_resource(spec->task().epochs());
+  const PrunerType* type = FindPrunerType(pruner->type());
+  if (type == nullptr) return;  // the validator names it
+  const google::protobuf::Reflection* r = pruner->GetReflection();
+  for (const Setting& setting : type->settings) {
+    const google::protobuf::FieldDescriptor* f =
+        pruner->GetDescriptor()->FindFieldByName(setting.name);
+    if (r->HasField(*pruner, f)) continue;
+    if (setting.default_value.has_value()) {
+      r->SetInt32(pruner, f, *setting.default_value);
+    } else if (std::string(setting.name) == "max_resource" && spec->has_task() &&
+               spec->task().epochs() > 0) {
+      pruner->set_max_resource(spec->task().epochs());
+    }
   }
 }
 
 absl::Status ValidatePrunerSpec(const v1::StudySpec& spec) {
   const v1::PrunerSpec& pruner = spec.pruner();
   const std::string& type = pruner.type();
-  if (std::find(std::begin(kPrunerTypes), std::end(kPrunerTypes), type) ==
-      std::end(kPrunerTypes)) {
+  const PrunerType* known = FindPrunerType(type);
+  if (known == nullptr) {
+    std::string names;
+    for (const PrunerType& t : PrunerTypes())
+      absl::StrAppend(&names, names.empty() ? "" : ", ", t.name);
     return SpecFieldError("pruner.type", absl::StrCat("unknown pruner \"", type,
-                                                      "\" (expected one of: ",
-                                                      absl::StrJoin(kPrunerTypes, ", "), ")"));
+                                                      "\" (expected one of: ", names, ")"));
   }
-  const std::vector<Setting> allowed = SettingsOf(type);
+  const std::vector<Setting>& allowed = known->settings;
   const google::protobuf::Reflection* reflection = pruner.GetReflection();
   std::vector<const google::protobuf::FieldDescriptor*> fields;
   reflection->ListFields(pruner, &fields);

@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/api_limits.h"
 #include "common/model_cost.h"
 #include "common/pruner_spec.h"
+#include "common/sampler_spec.h"
 #include "common/search_space.h"
 #include "common/spec_error.h"
 #include "common/status_macros.h"
@@ -29,7 +31,6 @@ constexpr double kMinLeaseSeconds = 1;
 constexpr int64_t kMaxTpeCost = 250'000;
 constexpr int32_t kFashionMnistTrainImages = 60000;
 
-constexpr std::string_view kSamplerTypes[] = {"random", "tpe"};
 constexpr std::string_view kOptimizerTypes[] = {"adamw"};
 
 template <typename Names>
@@ -71,45 +72,6 @@ absl::Status CheckPlannedName(std::string_view path, std::string_view what, std:
         path, absl::StrCat("\"", ToAbsl(value), "\" is not available yet ", OneOf(known)));
   }
   return CheckName(path, what, value, known);
-}
-
-// The TPE settings: only with type tpe, each in its range.
-absl::Status ValidateTpeSettings(const v1::SamplerSpec& sampler) {
-  const bool tpe = sampler.type() == "tpe";
-  auto only_tpe = [&](bool has, std::string_view field) {
-    if (!has || tpe) return absl::OkStatus();
-    return SpecFieldError(absl::StrCat("sampler.", ToAbsl(field)),
-                          "only applies to the tpe sampler");
-  };
-  RETURN_IF_ERROR(only_tpe(sampler.has_n_startup_trials(), "n_startup_trials"));
-  RETURN_IF_ERROR(only_tpe(sampler.has_n_ei_candidates(), "n_ei_candidates"));
-  RETURN_IF_ERROR(only_tpe(sampler.has_gamma(), "gamma"));
-  RETURN_IF_ERROR(only_tpe(sampler.has_prior_weight(), "prior_weight"));
-  RETURN_IF_ERROR(only_tpe(sampler.has_multivariate(), "multivariate"));
-  RETURN_IF_ERROR(only_tpe(sampler.has_constant_liar(), "constant_liar"));
-  RETURN_IF_ERROR(only_tpe(sampler.has_consider_magic_clip(), "consider_magic_clip"));
-  RETURN_IF_ERROR(only_tpe(sampler.has_consider_endpoints(), "consider_endpoints"));
-  if (sampler.has_n_startup_trials() && sampler.n_startup_trials() < 0) {
-    return SpecFieldError("sampler.n_startup_trials",
-                          absl::StrCat("must be >= 0 (got ", sampler.n_startup_trials(), ")"));
-  }
-  if (sampler.has_n_ei_candidates() &&
-      (sampler.n_ei_candidates() < 1 || sampler.n_ei_candidates() > 10000)) {
-    return SpecFieldError("sampler.n_ei_candidates",
-                          absl::StrCat("must be in [1, 10000] (got ", sampler.n_ei_candidates(),
-                                       ")"));
-  }
-  if (sampler.has_gamma() && !(sampler.gamma() > 0 && sampler.gamma() <= 1)) {
-    return SpecFieldError("sampler.gamma", absl::StrCat("must be in (0, 1] (got ",
-                                                        FormatDouble(sampler.gamma()), ")"));
-  }
-  if (sampler.has_prior_weight() &&
-      !(sampler.prior_weight() > 0 && std::isfinite(sampler.prior_weight()))) {
-    return SpecFieldError("sampler.prior_weight",
-                          absl::StrCat("must be finite and > 0 (got ",
-                                       FormatDouble(sampler.prior_weight()), ")"));
-  }
-  return absl::OkStatus();
 }
 
 absl::Status ValidateStudyName(std::string_view name) {
@@ -423,7 +385,11 @@ void ApplyTaskDefaults(v1::TaskSpec* task) {
 
 void ApplyStudySpecDefaults(v1::StudySpec* spec) {
   if (spec->direction() == v1::DIRECTION_UNSPECIFIED) spec->set_direction(v1::MINIMIZE);
-  if (spec->sampler().type().empty()) spec->mutable_sampler()->set_type("random");
+  // Type names in any case, as enums: `type: TPE` is tpe.
+  v1::SamplerSpec* sampler = spec->mutable_sampler();
+  sampler->set_type(sampler->type().empty() ? kDefaultSamplerType
+                                            : absl::AsciiStrToLower(sampler->type()));
+  spec->mutable_pruner()->set_type(absl::AsciiStrToLower(spec->pruner().type()));
   if (spec->lease_seconds() == 0) spec->set_lease_seconds(kDefaultLeaseSeconds);
   if (!spec->has_max_retries()) spec->set_max_retries(kDefaultMaxRetries);
   for (v1::ParamSpec& param : *spec->mutable_params()) {
@@ -444,8 +410,7 @@ absl::Status ValidateStudySpec(const v1::StudySpec& spec) {
   if (spec.direction() != v1::MINIMIZE && spec.direction() != v1::MAXIMIZE) {
     return SpecFieldError("direction", "must be minimize or maximize");
   }
-  RETURN_IF_ERROR(CheckName("sampler.type", "sampler", spec.sampler().type(), kSamplerTypes));
-  RETURN_IF_ERROR(ValidateTpeSettings(spec.sampler()));
+  RETURN_IF_ERROR(ValidateSamplerSpec(spec.sampler()));
   RETURN_IF_ERROR(ValidatePrunerSpec(spec));
   if (spec.max_trials() > kMaxTrialsPerStudy) {
     return SpecFieldError("max_trials", absl::StrCat("must be at most ", kMaxTrialsPerStudy,

@@ -1,5 +1,7 @@
 #include "server/pruner/pruner.h"
 
+#include <string_view>
+
 #include "absl/strings/str_cat.h"
 #include "server/pruner/hyperband_pruner.h"
 #include "server/pruner/median_pruner.h"
@@ -24,24 +26,45 @@ std::optional<double> ValueAt(const v1::Trial& trial, int64_t step) {
   return std::nullopt;
 }
 
+namespace {
+
+using Factory = std::unique_ptr<Pruner> (*)(const v1::StudySpec& spec);
+
+// One line per type of common/pruner_spec.cc's table.
+constexpr struct {
+  std::string_view type;
+  Factory make;
+} kFactories[] = {
+    {"none",
+     [](const v1::StudySpec&) -> std::unique_ptr<Pruner> { return std::make_unique<NopPruner>(); }},
+    {"median",
+     [](const v1::StudySpec& spec) -> std::unique_ptr<Pruner> {
+       return std::make_unique<MedianPruner>(spec.pruner(), spec.direction());
+     }},
+    {"asha",
+     [](const v1::StudySpec& spec) -> std::unique_ptr<Pruner> {
+       const v1::PrunerSpec& p = spec.pruner();
+       return std::make_unique<SuccessiveHalvingPruner>(p.min_resource(), p.reduction_factor(),
+                                                        p.min_early_stopping_rate(),
+                                                        p.max_resource(), spec.direction());
+     }},
+    {"hyperband",
+     [](const v1::StudySpec& spec) -> std::unique_ptr<Pruner> {
+       const v1::PrunerSpec& p = spec.pruner();
+       return std::make_unique<HyperbandPruner>(p.min_resource(), p.max_resource(),
+                                                p.reduction_factor(), spec.direction());
+     }},
+};
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Pruner>> MakePruner(const v1::StudySpec& spec) {
-  const v1::PrunerSpec& pruner = spec.pruner();
-  if (pruner.type() == "none" || pruner.type().empty()) return std::make_unique<NopPruner>();
-  if (pruner.type() == "median") {
-    return std::make_unique<MedianPruner>(pruner, spec.direction());
-  }
-  if (pruner.type() == "asha") {
-    return std::make_unique<SuccessiveHalvingPruner>(pruner.min_resource(),
-                                                     pruner.reduction_factor(),
-                                                     pruner.min_early_stopping_rate(),
-                                                     pruner.max_resource(), spec.direction());
-  }
-  if (pruner.type() == "hyperband") {
-    return std::make_unique<HyperbandPruner>(pruner.min_resource(), pruner.max_resource(),
-                                             pruner.reduction_factor(), spec.direction());
+  const std::string_view type = spec.pruner().type().empty() ? "none" : spec.pruner().type();
+  for (const auto& factory : kFactories) {
+    if (type == factory.type) return factory.make(spec);
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("pruner.type: unknown pruner \"", pruner.type(), "\""));
+      absl::StrCat("pruner.type: unknown pruner \"", spec.pruner().type(), "\""));
 }
 
 }  // namespace hpo::server

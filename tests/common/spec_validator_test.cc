@@ -172,6 +172,22 @@ TEST(ApplyStudySpecDefaultsTest, KeepsWhatIsSetIncludingExplicitZeros) {
   EXPECT_EQ(spec.SerializeAsString(), before.SerializeAsString());
 }
 
+// Type names are read in any case, like enums (`direction: MAXIMIZE`).
+TEST(ApplyStudySpecDefaultsTest, TypeNamesInAnyCase) {
+  v1::StudySpec spec = TextProto(R"pb(name: "s"
+                                      sampler { type: "TPE" }
+                                      pruner { type: "Median" }
+                                      params {
+                                        name: "x"
+                                        float_distribution { low: 0 high: 1 }
+                                      })pb");
+  ApplyStudySpecDefaults(&spec);
+  EXPECT_EQ(spec.sampler().type(), "tpe");
+  EXPECT_EQ(spec.pruner().type(), "median");
+  EXPECT_EQ(spec.pruner().n_startup_trials(), 5);
+  EXPECT_OK(ValidateStudySpec(spec));
+}
+
 TEST(ApplyStudySpecDefaultsTest, NoTaskStaysWithoutTask) {
   v1::StudySpec spec = TextProto(R"pb(name: "s")pb");
   ApplyStudySpecDefaults(&spec);
