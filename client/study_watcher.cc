@@ -3,6 +3,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -45,22 +46,34 @@ absl::StatusOr<v1::Study> WatchStudy(CoordinatorClient& client, const std::strin
   int64_t first_unfinished = 0;
   int64_t reported = 0;
   std::set<int64_t> reported_above;  // finished and reported, >= first_unfinished
+  // The progress counts the trials max_trials counts: a failure that was
+  // retried is shown but not counted (its retry is), so the count never
+  // passes the total, even when watching starts on a study with history.
   auto print_new_trials = [&](const v1::Study& study) -> absl::Status {
     std::optional<int64_t> lowest_unfinished;
     int64_t end = first_unfinished;
+    std::vector<v1::Trial> finished;
+    std::set<int64_t> retried;  // numbers with a retry among the trials listed
     RETURN_IF_ERROR(client.ForEachTrial(study_name, first_unfinished, [&](const v1::Trial& trial) {
       end = trial.number() + 1;
+      if (trial.has_retry_of()) retried.insert(trial.retry_of());
       if (!IsFinished(trial.state())) {
         if (!lowest_unfinished.has_value()) lowest_unfinished = trial.number();
         return;
       }
-      if (!reported_above.insert(trial.number()).second) return;
-      ++reported;
+      if (reported_above.insert(trial.number()).second) finished.push_back(trial);
+    }));
+    for (const v1::Trial& trial : finished) {
+      // A retry is made in the same change that fails the trial it retries,
+      // so this listing holds it if there is one.
+      const bool was_retried = retried.count(trial.number()) > 0;
+      if (!was_retried) ++reported;
       std::string progress = study.spec().max_trials() > 0
                                  ? absl::StrCat("[", reported, "/", study.spec().max_trials(), "] ")
                                  : absl::StrCat("[", reported, "] ");
-      out << progress << DescribeTrial(trial, study.spec()) << std::endl;
-    }));
+      out << progress << DescribeTrial(trial, study.spec()) << (was_retried ? " - retried" : "")
+          << std::endl;
+    }
     first_unfinished = lowest_unfinished.value_or(end);
     reported_above.erase(reported_above.begin(), reported_above.lower_bound(first_unfinished));
     return absl::OkStatus();

@@ -1,6 +1,7 @@
 #include "client/trial_format.h"
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <string_view>
 
@@ -99,28 +100,35 @@ void PrintTable(std::vector<std::vector<std::string>> rows, std::ostream& out) {
   }
 }
 
+// The columns of a trials table, or (csv) of a trials file, which also has
+// when each trial ran, where, and what it retried.
 std::vector<std::string> TrialHeader(const std::vector<std::string>& params,
-                                     const std::vector<std::string>& attrs) {
+                                     const std::vector<std::string>& attrs, bool csv) {
   std::vector<std::string> header = {"number", "state", "value"};
   header.insert(header.end(), params.begin(), params.end());
   header.insert(header.end(), attrs.begin(), attrs.end());
   header.push_back("duration_s");
+  if (csv) {
+    header.insert(header.end(), {"datetime_start", "datetime_complete", "worker_id"});
+  }
+  header.push_back("retry_of");
   header.push_back("fail_reason");
   return header;
 }
 
-// One row of a trials table or CSV, under TrialHeader(params, attrs).
+// One row under TrialHeader(params, attrs, csv); a table marks the best trial.
 std::vector<std::string> TrialRow(const v1::Trial& trial, const std::vector<std::string>& params,
-                                  const std::vector<std::string>& attrs, bool full_precision) {
-  auto number = [&](double v) { return full_precision ? absl::StrCat(v) : FormatNumber(v); };
-  std::vector<std::string> row = {absl::StrCat(trial.number()),
-                                  v1::Trial::State_Name(trial.state()),
+                                  const std::vector<std::string>& attrs, bool csv, bool best) {
+  auto number = [&](double v) { return csv ? absl::StrCat(v) : FormatNumber(v); };
+  std::string state = v1::Trial::State_Name(trial.state());
+  if (best && !csv) state += " (best)";
+  std::vector<std::string> row = {absl::StrCat(trial.number()), std::move(state),
                                   trial.has_value() ? number(trial.value()) : ""};
   for (const std::string& name : params) {
     auto it = trial.params().find(name);
     if (it == trial.params().end()) {
       row.push_back("");
-    } else if (it->second.has_float_value() && !full_precision) {
+    } else if (it->second.has_float_value() && !csv) {
       row.push_back(FormatNumber(it->second.float_value()));
     } else {
       row.push_back(FormatParamValue(it->second));
@@ -134,8 +142,22 @@ std::vector<std::string> TrialRow(const v1::Trial& trial, const std::vector<std:
                     ? absl::StrFormat("%.1f",
                                       (trial.complete_time_ms() - trial.start_time_ms()) / 1e3)
                     : "");
+  if (csv) {
+    row.push_back(trial.start_time_ms() > 0 ? IsoTime(trial.start_time_ms()) : "");
+    row.push_back(trial.complete_time_ms() > 0 ? IsoTime(trial.complete_time_ms()) : "");
+    row.push_back(trial.worker_id());
+  }
+  row.push_back(trial.has_retry_of() ? absl::StrCat(trial.retry_of()) : "");
   row.push_back(trial.fail_reason());
   return row;
+}
+
+// A number for JSON: whole numbers (an epoch count) as integers.
+Json JsonNumber(double value) {
+  if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 9.0e15) {
+    return static_cast<int64_t>(value);
+  }
+  return value;
 }
 
 void PrintCsvRow(const std::vector<std::string>& row, std::ostream& out) {
@@ -186,7 +208,9 @@ Json TrialToJson(const v1::Trial& trial, const v1::StudySpec& spec) {
   }
   json["params"] = params;
   Json attrs = Json::object();
-  for (const std::string& name : AttrNames({trial})) attrs[name] = trial.user_attrs().at(name);
+  for (const std::string& name : AttrNames({trial})) {
+    attrs[name] = JsonNumber(trial.user_attrs().at(name));
+  }
   json["user_attrs"] = attrs;
   Json steps = Json::object();
   for (const v1::IntermediateValue& step : trial.intermediate_values()) {
@@ -194,6 +218,7 @@ Json TrialToJson(const v1::Trial& trial, const v1::StudySpec& spec) {
   }
   json["intermediate_values"] = steps;
   json["worker_id"] = trial.worker_id();
+  json["retry_of"] = trial.has_retry_of() ? Json(trial.retry_of()) : Json(nullptr);
   json["fail_reason"] = trial.fail_reason();
   json["datetime_start"] = IsoTime(trial.start_time_ms());
   json["datetime_complete"] =
@@ -222,14 +247,18 @@ Json StudyToJson(const v1::Study& study) {
   return json;
 }
 
-TrialPrinter::TrialPrinter(const v1::StudySpec& spec, std::vector<std::string> attrs,
-                           Format format, std::ostream& out)
-    : spec_(spec), format_(format), out_(out), attrs_(std::move(attrs)) {
+TrialPrinter::TrialPrinter(const v1::StudySpec& spec, std::vector<std::string> attrs, Format format,
+                           std::ostream& out, std::optional<int64_t> best)
+    : spec_(spec), format_(format), out_(out), attrs_(std::move(attrs)), best_(best) {
   for (const v1::ParamSpec& param : spec.params()) params_.push_back(param.name());
   switch (format_) {
     case Format::kJson: out_ << "["; break;
-    case Format::kCsv: PrintCsvRow(TrialHeader(params_, attrs_), out_); break;
-    case Format::kTable: table_.push_back(TrialHeader(params_, attrs_)); break;
+    case Format::kCsv:
+      PrintCsvRow(TrialHeader(params_, attrs_, /*csv=*/true), out_);
+      break;
+    case Format::kTable:
+      table_.push_back(TrialHeader(params_, attrs_, /*csv=*/false));
+      break;
   }
 }
 
@@ -243,10 +272,10 @@ void TrialPrinter::Add(const v1::Trial& trial) {
       break;
     }
     case Format::kCsv:
-      PrintCsvRow(TrialRow(trial, params_, attrs_, /*full_precision=*/true), out_);
+      PrintCsvRow(TrialRow(trial, params_, attrs_, /*csv=*/true, false), out_);
       break;
     case Format::kTable:
-      table_.push_back(TrialRow(trial, params_, attrs_, /*full_precision=*/false));
+      table_.push_back(TrialRow(trial, params_, attrs_, /*csv=*/false, best_ == trial.number()));
       break;
   }
   ++count_;

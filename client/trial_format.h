@@ -3,6 +3,7 @@
 #ifndef HPO_CLIENT_TRIAL_FORMAT_H_
 #define HPO_CLIENT_TRIAL_FORMAT_H_
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -33,9 +34,10 @@ nlohmann::ordered_json StudyToJson(const v1::Study& study);
 // align the columns when Finish() is called.
 class TrialPrinter {
  public:
-  // `attrs`: the user attribute columns (Study.user_attr_names).
+  // `attrs`: the user attribute columns (Study.user_attr_names); `best`: the
+  // number of the study's best trial, marked in a table.
   TrialPrinter(const v1::StudySpec& spec, std::vector<std::string> attrs, Format format,
-               std::ostream& out);
+               std::ostream& out, std::optional<int64_t> best = std::nullopt);
   void Add(const v1::Trial& trial);
   void Finish();
 
@@ -45,6 +47,7 @@ class TrialPrinter {
   std::ostream& out_;
   std::vector<std::string> params_;
   const std::vector<std::string> attrs_;
+  const std::optional<int64_t> best_;
   std::vector<std::vector<std::string>> table_;
   int64_t count_ = 0;
 };

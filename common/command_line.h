@@ -35,6 +35,9 @@ absl::StatusOr<double> ParseNumberInRange(absl::string_view text, double min, do
 absl::StatusOr<int64_t> ParseInteger(absl::string_view text, int64_t min,
                                      int64_t max = std::numeric_limits<int64_t>::max());
 
+// A count, trial number or step: an integer >= 0.
+inline absl::StatusOr<int64_t> ParseCount(absl::string_view text) { return ParseInteger(text, 0); }
+
 // OK when `address` is HOST:PORT ("127.0.0.1:50051", "db.example:50051",
 // "[::1]:50051") with PORT in [min_port, 65535], or a Unix socket
 // ("unix:/run/hpo.sock"). `min_port` is 1 for an address to connect to, 0 for

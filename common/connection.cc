@@ -30,7 +30,8 @@ void AddConnectionFlags(CLI::App& app, ConnectionFlags* flags) {
       ->check(AddressCheck(/*min_port=*/1))
       ->each([flags](const std::string&) { flags->address_source = "--coordinator"; });
   app.add_option("--token-file", flags->token_file,
-                 "File holding the coordinator's bearer token (default: $HPO_TOKEN)");
+                 "File holding the coordinator's bearer token (without it: $HPO_TOKEN, which holds "
+                 "the token itself)");
   app.add_option("--tls-ca", flags->tls_ca,
                  "CA certificate (PEM) that signed the coordinator's; turns TLS on");
   app.add_option("--tls-cert", flags->tls_cert, "Client certificate (PEM), for mutual TLS");

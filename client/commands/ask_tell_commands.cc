@@ -37,9 +37,6 @@ v1::TrialRef Ref(const AskTellOptions& options) {
   return ref;
 }
 
-// A trial number or a step.
-absl::StatusOr<int64_t> ParseCount(absl::string_view text) { return ParseInteger(text, 0); }
-
 absl::Status Ask(const GlobalOptions& global, const AskTellOptions& options) {
   ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
   ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));

@@ -59,7 +59,8 @@ constexpr struct {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Pruner>> MakePruner(const v1::StudySpec& spec) {
-  const std::string_view type = spec.pruner().type().empty() ? "none" : spec.pruner().type();
+  std::string_view type = spec.pruner().type();
+  if (type.empty()) type = "none";
   for (const auto& factory : kFactories) {
     if (type == factory.type) return factory.make(spec);
   }

@@ -9,6 +9,7 @@ namespace hpo::client {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 v1::StudySpec Spec() {
   v1::StudySpec spec;
@@ -54,9 +55,46 @@ TEST(TrialPrinterTest, CsvHasAColumnForEveryAttributeTheStudyNames) {
   const std::string csv =
       Print({Trial(0, 0.25, "acc"), Trial(1, 0.5, "")}, Format::kCsv, {"acc", "loss"});
   EXPECT_EQ(csv,
-            "number,state,value,x,acc,loss,duration_s,fail_reason\n"
-            "0,COMPLETE,0.5,0.25,0.25,,,\n"
-            "1,COMPLETE,1,0.5,,,,\n");
+            "number,state,value,x,acc,loss,duration_s,datetime_start,datetime_complete,"
+            "worker_id,retry_of,fail_reason\n"
+            "0,COMPLETE,0.5,0.25,0.25,,,,,,,\n"
+            "1,COMPLETE,1,0.5,,,,,,,,\n");
+}
+
+// Where and when each trial ran, and the lineage of retries, in the file.
+TEST(TrialPrinterTest, CsvHasTimesWorkerAndRetryLineage) {
+  v1::Trial retry = Trial(3, 0.5, "");
+  retry.set_retry_of(1);
+  retry.set_worker_id("w2");
+  retry.set_start_time_ms(1'700'000'000'000);
+  retry.set_complete_time_ms(1'700'000'002'500);
+  const std::string csv = Print({retry}, Format::kCsv, {});
+  EXPECT_THAT(csv, HasSubstr("\n3,COMPLETE,1,0.5,2.5,2023-11-14T22:13:20.000Z,"
+                             "2023-11-14T22:13:22.500Z,w2,1,\n"));
+}
+
+TEST(TrialPrinterTest, TableMarksTheBestTrialAndShowsRetries) {
+  v1::Trial retry = Trial(2, 0.5, "");
+  retry.set_retry_of(0);
+  std::ostringstream out;
+  const v1::StudySpec spec = Spec();
+  TrialPrinter printer(spec, {}, Format::kTable, out, /*best=*/2);
+  printer.Add(Trial(1, 0.75, ""));
+  printer.Add(retry);
+  printer.Finish();
+  EXPECT_THAT(out.str(), HasSubstr("retry_of"));
+  EXPECT_THAT(out.str(), HasSubstr("\n2       COMPLETE (best)  1      0.5               0\n"));
+  EXPECT_THAT(out.str(), Not(HasSubstr("1       COMPLETE (best)")));
+}
+
+TEST(TrialPrinterTest, WholeAttributesAreJsonIntegers) {
+  v1::Trial trial = Trial(0, 0.5, "");
+  (*trial.mutable_user_attrs())["epochs"] = 3;
+  (*trial.mutable_user_attrs())["val_loss"] = 0.25;
+  const auto json = TrialToJson(trial, Spec());
+  EXPECT_EQ(json["user_attrs"]["epochs"].dump(), "3");
+  EXPECT_EQ(json["user_attrs"]["val_loss"].dump(), "0.25");
+  EXPECT_EQ(json["retry_of"].dump(), "null");
 }
 
 TEST(TrialPrinterTest, TableAlignsColumnsOverAllRows) {

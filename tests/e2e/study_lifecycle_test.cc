@@ -1,5 +1,6 @@
 // A user fixes a study with real processes: delete and create again, resume a
 // stopped study, raise max_trials of a finished one, drain while workers train.
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -145,6 +146,16 @@ TEST(StudyLifecycleTest, RaisingMaxTrialsOfAFinishedStudyRunsMore) {
   ASSERT_OK(done);
   EXPECT_EQ(Count(*done, "COMPLETE"), 5);
   EXPECT_EQ(done->spec().max_trials(), 5);
+  // The everyday view: the two best, best first; the best one marked.
+  CommandResult best_two =
+      cluster.Cli({"trials", "quick", "--state", "complete", "--sort", "value", "--limit", "2"});
+  EXPECT_EQ(best_two.exit_code, 0) << best_two.err;
+  EXPECT_EQ(std::count(best_two.out.begin(), best_two.out.end(), '\n'), 3) << best_two.out;
+  EXPECT_THAT(best_two.out, HasSubstr(absl::StrCat("\n", done->best_trial().number(), " ")));
+  EXPECT_THAT(best_two.out, HasSubstr("COMPLETE (best)"));
+  CommandResult bad_state = cluster.Cli({"trials", "quick", "--state", "done"});
+  EXPECT_EQ(bad_state.exit_code, 1);
+  EXPECT_THAT(bad_state.err, HasSubstr("--state: unknown state \"done\""));
 
   // What a live study cannot take is refused, naming the field.
   const std::string wider =

@@ -281,6 +281,19 @@ params:
       cluster.Cli({"tell", "quadratic", "--trial", "0", "--value", "1", "--lease-id", lease_id});
   EXPECT_EQ(late.exit_code, 1);
   EXPECT_THAT(late.err, HasSubstr("already FAILED (lease expired)"));
+
+  // Progress counts what max_trials counts: the retried failure is shown,
+  // not counted, and the count never passes the total.
+  ASSERT_EQ(cluster.Cli({"tell", "quadratic", "--trial", "1", "--value", "2"}).exit_code, 0);
+  CommandResult last = cluster.Cli({"ask", "quadratic"});
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  ASSERT_EQ(cluster.Cli({"tell", "quadratic", "--trial", "2", "--value", "3"}).exit_code, 0);
+  CommandResult watched = cluster.Cli({"watch", "quadratic"});
+  EXPECT_EQ(watched.exit_code, 0) << watched.err;
+  EXPECT_THAT(watched.out, HasSubstr("[0/2] trial   0 FAILED"));
+  EXPECT_THAT(watched.out, HasSubstr("(lease expired) - retried\n[1/2] trial   1 COMPLETE"));
+  EXPECT_THAT(watched.out, HasSubstr("[2/2] trial   2 COMPLETE"));
+  EXPECT_THAT(watched.out, Not(HasSubstr("[3/2]")));
 }
 
 // The coordinator is down for 5 s while a worker finishes its trial's only
