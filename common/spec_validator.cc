@@ -214,11 +214,6 @@ absl::Status ValidateSchedule(const v1::ScheduleSpec& schedule) {
     return SpecFieldError("task.schedule.gamma", absl::StrCat("must be > 0 and <= 1 (got ",
                                                               FormatDouble(schedule.gamma()), ")"));
   }
-  if (!(std::isfinite(schedule.eta_min()) && schedule.eta_min() >= 0)) {
-    return SpecFieldError(
-        "task.schedule.eta_min",
-        absl::StrCat("must be >= 0 and finite (got ", FormatDouble(schedule.eta_min()), ")"));
-  }
   return absl::OkStatus();
 }
 

@@ -96,6 +96,8 @@ inline constexpr TaskSetting kTaskSettings[] = {
      "passes over the training data"},
     {"width", SettingKind::kInt, "model.hidden", 1, false, kMaxHiddenWidth, false, nullptr, 0,
      false, 0, "", "units of every hidden layer (mlp)", "the task's hidden widths"},
+    {"eta_min", SettingKind::kFloat, "schedule.eta_min", 0, false, kSettingInf, false, nullptr, 0,
+     false, 0, "", "the lr a cosine schedule ends at", "0"},
     {"warmup_steps", SettingKind::kInt, "schedule.warmup_steps", 0, false, kMaxInt32Setting, false,
      nullptr, 0, false, 0, "", "steps of linear warmup (warmup_cosine schedule)", "0"},
     {"activation", SettingKind::kCategorical, "model.activation", 0, false, 0, false,

@@ -429,7 +429,7 @@ TEST(ValidateStudySpecTest, TaskParamsMustBeKnownSettings) {
               StatusIs(kInvalid,
                        "params.foo: not a training setting of the task (searchable: lr, "
                        "weight_decay, beta1, beta2, eps, dropout, max_grad_norm, batch_size, "
-                       "epochs, width, warmup_steps, activation, init)"));
+                       "epochs, width, eta_min, warmup_steps, activation, init)"));
   // The same name is fine without a task.
   v1::StudySpec ask_tell = GoodAskTellSpec();
   Param(&ask_tell, "foo")->mutable_float_distribution()->set_high(1);
@@ -437,6 +437,23 @@ TEST(ValidateStudySpecTest, TaskParamsMustBeKnownSettings) {
 }
 
 TEST(ValidateStudySpecTest, TaskParamsOfTheRightKindAndRange) {
+  // A searchable schedule setting: its range at the door, searched or fixed.
+  EXPECT_OK(ErrorAfter([](v1::StudySpec* s) {
+    v1::ParamSpec* p = s->add_params();
+    p->set_name("eta_min");
+    p->mutable_float_distribution()->set_low(0);
+    p->mutable_float_distribution()->set_high(1e-4);
+  }));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                v1::ParamSpec* p = s->add_params();
+                p->set_name("eta_min");
+                p->mutable_float_distribution()->set_low(-1);
+                p->mutable_float_distribution()->set_high(1e-4);
+              }),
+              StatusIs(kInvalid, "params.eta_min.low: must be >= 0 and finite (got -1)"));
+  EXPECT_THAT(
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_schedule()->set_eta_min(-1); }),
+      StatusIs(kInvalid, "task.schedule.eta_min: must be >= 0 and finite (got -1)"));
   EXPECT_THAT(
       ErrorAfter([](v1::StudySpec* s) { Param(s, "lr")->mutable_int_distribution()->set_high(1); }),
       StatusIs(kInvalid, "params.lr: lr is a float setting of the task (use type: float)"));

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/task_settings.h"
 #include "worker/engine/name_lookup.h"
 
@@ -39,10 +40,7 @@ absl::Status ValidateScheduleOptions(const ScheduleOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrCat("schedule.gamma is ", options.gamma, "; must be in (0, 1]"));
   }
-  if (!(std::isfinite(options.eta_min) && options.eta_min >= 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("schedule.eta_min is ", options.eta_min, "; must be finite and >= 0"));
-  }
+  RETURN_IF_ERROR(CheckTaskSetting("eta_min", options.eta_min));
   return CheckTaskSetting("warmup_steps", static_cast<double>(options.warmup_steps));
 }
 
