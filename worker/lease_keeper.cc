@@ -23,9 +23,9 @@ LeaseKeeper::~LeaseKeeper() {
   thread_.join();
 }
 
-std::string LeaseKeeper::StopReason() const {
+TrialStop LeaseKeeper::Stop() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return stop_reason_;
+  return stop_;
 }
 
 void LeaseKeeper::Loop() {
@@ -48,9 +48,9 @@ void LeaseKeeper::Loop() {
     // leases when it comes back, so keep training and keep trying.
     if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
         status.error_code() == grpc::StatusCode::NOT_FOUND) {
-      stop_reason_ = status.error_message();
+      stop_ = {TrialStop::kLeaseLost, status.error_message()};
     } else if (status.ok() && response.should_stop()) {
-      stop_reason_ = "study stopped";
+      stop_ = {TrialStop::kStudyStopped, "study stopped"};
     }
   }
 }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "hpo/v1/coordinator.grpc.pb.h"
+#include "worker/trial_stop.h"
 
 namespace hpo::worker {
 
@@ -23,8 +24,9 @@ class LeaseKeeper {
   // Stops the thread.
   ~LeaseKeeper();
 
-  // Why the trial should stop ("lease lost: ...", "study stopped"), or "".
-  std::string StopReason() const;
+  // Whether the trial should stop: kLeaseLost (with the coordinator's
+  // message), kStudyStopped, or kNone.
+  TrialStop Stop() const;
 
  private:
   void Loop();
@@ -36,7 +38,7 @@ class LeaseKeeper {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
-  std::string stop_reason_;
+  TrialStop stop_;
   std::thread thread_;
 };
 

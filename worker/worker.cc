@@ -224,7 +224,7 @@ absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
   const auto period = std::chrono::milliseconds(std::max<int64_t>(
       100, static_cast<int64_t>(acquired.spec().lease_seconds() * 1000 / 3)));
   LeaseKeeper lease(stub_, ref, period, options_.token);
-  std::string stop_reason;
+  TrialStop stop_reason;
   auto on_epoch = [&](const engine::EpochReport& report) {
     std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " epoch "
               << report.epoch << " val_loss " << report.val_loss;
@@ -242,15 +242,15 @@ absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
         },
         options_, stop);
     if (stop) {
-      stop_reason = "worker stopped";
+      stop_reason = {TrialStop::kWorkerStopped, "worker stopped"};
     } else if (!status.ok()) {
-      stop_reason = status.error_message();
+      stop_reason = {TrialStop::kCallFailed, status.error_message()};
     } else if (reply.should_prune()) {
-      stop_reason = "pruned";  // the coordinator has already marked it PRUNED
-    } else if (std::string reason = lease.StopReason(); !reason.empty()) {
-      stop_reason = reason;
+      stop_reason = {TrialStop::kPruned, "pruned"};
+    } else {
+      stop_reason = lease.Stop();
     }
-    return stop_reason.empty() ? engine::Decision::kContinue : engine::Decision::kStop;
+    return stop_reason.stopping() ? engine::Decision::kStop : engine::Decision::kContinue;
   };
   absl::StatusOr<engine::TrainSummary> summary = CatchOutOfMemory(
       [&] { return engine::Train(plan->train, **data, on_epoch); }, "training the model");
@@ -263,13 +263,14 @@ absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
   // A stop that came with the last epoch's report is too late to save anything:
   // the trial has its result.
   const bool trained = static_cast<int>(summary->epochs.size()) == plan->train.epochs;
-  if (stop_reason == "worker stopped" && trained) stop_reason.clear();
-  if (!stop_reason.empty() || summary->epochs.empty()) {
-    // Pruned, or a lost lease: the coordinator has already finished this trial.
-    if (stop_reason == "worker stopped") fail(stop_reason, /*retry=*/true);
-    if (stop_reason == "study stopped") fail(stop_reason);
-    std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " stopped: "
-              << stop_reason << "\n";
+  if (stop_reason.reason == TrialStop::kWorkerStopped && trained) stop_reason = {};
+  if (stop_reason.stopping() || summary->epochs.empty()) {
+    // Given back, or failed; pruned or a lost lease: the coordinator has
+    // already finished this trial.
+    if (stop_reason.reason == TrialStop::kWorkerStopped) fail(stop_reason.detail, /*retry=*/true);
+    if (stop_reason.reason == TrialStop::kStudyStopped) fail(stop_reason.detail);
+    std::cerr << "hpo-worker " << options_.worker_id << ": " << label
+              << " stopped: " << stop_reason.detail << "\n";
     return absl::OkStatus();
   }
 
