@@ -297,6 +297,12 @@ void PrintTrials(const std::vector<v1::Trial>& trials, const v1::StudySpec& spec
   printer.Finish();
 }
 
+int64_t TrialCount(const v1::Study& study) {
+  int64_t total = 0;
+  for (const auto& [state, count] : study.trial_counts()) total += count;
+  return total;
+}
+
 void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ostream& out) {
   if (format == Format::kJson) {
     Json array = Json::array();
@@ -308,8 +314,7 @@ void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ost
                                                  "running", "waiting", "complete", "pruned",
                                                  "failed", "best_value"}};
   for (const v1::Study& study : studies) {
-    int64_t total = 0;
-    for (const auto& [state, count] : study.trial_counts()) total += count;
+    const int64_t total = TrialCount(study);
     auto count = [&](const std::string& state) {
       auto it = study.trial_counts().find(state);
       return absl::StrCat(it == study.trial_counts().end() ? 0 : it->second);

@@ -55,6 +55,8 @@ class TrialPrinter {
 void PrintTrials(const std::vector<v1::Trial>& trials, const v1::StudySpec& spec, Format format,
                  std::ostream& out);
 void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ostream& out);
+// The trials of a study, in every state.
+int64_t TrialCount(const v1::Study& study);
 // One trial as "key: value" lines (table) or a JSON object.
 void PrintTrial(const v1::Trial& trial, const v1::StudySpec& spec, Format format,
                 std::ostream& out);

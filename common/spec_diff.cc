@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/search_space.h"
+#include "common/spec_writer.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
@@ -55,23 +56,13 @@ std::string Join(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : absl::StrCat(prefix, ".", name);
 }
 
-// The type a spec file writes and the distribution message of a parameter.
-std::string TypeOf(const v1::ParamSpec& p) {
-  if (p.has_float_distribution()) return "float";
-  if (p.has_int_distribution()) return "int";
-  if (p.has_categorical_distribution()) return "categorical";
-  return kUnset;
-}
-
-const Message* DistributionOf(const v1::ParamSpec& p) {
-  if (p.has_float_distribution()) return &p.float_distribution();
-  if (p.has_int_distribution()) return &p.int_distribution();
-  if (p.has_categorical_distribution()) return &p.categorical_distribution();
-  return nullptr;
-}
-
 void DiffMessages(const Message& a, const Message& b, const std::string& prefix,
                   std::vector<SpecChange>* out);
+
+// A parameter's type as a change shows it.
+std::string TypeText(const ParamDistribution& distribution) {
+  return distribution.type.empty() ? kUnset : distribution.type;
+}
 
 void DiffParams(const v1::StudySpec& a, const v1::StudySpec& b, std::vector<SpecChange>* out) {
   auto find = [](const v1::StudySpec& spec, const std::string& name) -> const v1::ParamSpec* {
@@ -83,17 +74,19 @@ void DiffParams(const v1::StudySpec& a, const v1::StudySpec& b, std::vector<Spec
   for (const v1::ParamSpec& p : a.params()) {
     const std::string path = absl::StrCat("params.", p.name());
     const v1::ParamSpec* q = find(b, p.name());
+    const ParamDistribution before = DistributionOf(p);
+    const ParamDistribution after = q == nullptr ? ParamDistribution() : DistributionOf(*q);
     if (q == nullptr) {
-      out->push_back({path, TypeOf(p), kUnset});
-    } else if (TypeOf(p) != TypeOf(*q)) {
-      out->push_back({path + ".type", TypeOf(p), TypeOf(*q)});
-    } else if (DistributionOf(p) != nullptr) {
-      DiffMessages(*DistributionOf(p), *DistributionOf(*q), path, out);
+      out->push_back({path, TypeText(before), kUnset});
+    } else if (before.type != after.type) {
+      out->push_back({path + ".type", TypeText(before), TypeText(after)});
+    } else if (before.message != nullptr) {
+      DiffMessages(*before.message, *after.message, path, out);
     }
   }
   for (const v1::ParamSpec& q : b.params()) {
     if (find(a, q.name()) == nullptr) {
-      out->push_back({absl::StrCat("params.", q.name()), kUnset, TypeOf(q)});
+      out->push_back({absl::StrCat("params.", q.name()), kUnset, TypeText(DistributionOf(q))});
     }
   }
 }

@@ -15,6 +15,7 @@
 #include "common/sampler_spec.h"
 #include "common/search_space.h"
 #include "common/spec_error.h"
+#include "common/spec_writer.h"
 #include "common/status_macros.h"
 #include "common/string_view_compat.h"
 #include "common/task_settings.h"
@@ -248,13 +249,8 @@ absl::Status ValidateTaskParam(const v1::ParamSpec& param, const v1::TaskSpec& t
     return SpecFieldError(
         path, absl::StrCat("not a training setting of the task (searchable: ", names, ")"));
   }
-  const bool fits = setting->kind == SettingKind::kFloat ? param.has_float_distribution()
-                    : setting->kind == SettingKind::kInt ? param.has_int_distribution()
-                                                         : param.has_categorical_distribution();
-  if (!fits) {
-    const std::string_view kind = setting->kind == SettingKind::kFloat ? "float"
-                                  : setting->kind == SettingKind::kInt ? "int"
-                                                                       : "categorical";
+  const std::string_view kind = SettingKindName(setting->kind);
+  if (DistributionOf(param).type != kind) {
     return SpecFieldError(
         path, absl::StrCat(param.name(), " is ", kind == "int" ? "an " : "a ", ToAbsl(kind),
                            " setting of the task (use type: ", ToAbsl(kind), ")"));

@@ -23,6 +23,7 @@ std::string YamlDouble(double x) {
 }
 
 void WriteMessage(const Message& message, YAML::Emitter* out);
+void WriteParams(const v1::StudySpec& spec, YAML::Emitter* out);
 
 // One value of `f` (element `index` when repeated).
 void WriteValue(const Message& message, const FieldDescriptor* f, int index, YAML::Emitter* out) {
@@ -66,46 +67,10 @@ void WriteValue(const Message& message, const FieldDescriptor* f, int index, YAM
   }
 }
 
-// `params` as the file writes it: name -> {type: ..., distribution fields}.
-void WriteParams(const v1::StudySpec& spec, YAML::Emitter* out) {
-  *out << YAML::BeginMap;
-  for (const v1::ParamSpec& param : spec.params()) {
-    *out << YAML::Key << param.name() << YAML::Value << YAML::Flow << YAML::BeginMap;
-    const Message* distribution = nullptr;
-    if (param.has_float_distribution()) {
-      *out << YAML::Key << "type" << YAML::Value << "float";
-      distribution = &param.float_distribution();
-    } else if (param.has_int_distribution()) {
-      *out << YAML::Key << "type" << YAML::Value << "int";
-      distribution = &param.int_distribution();
-    } else if (param.has_categorical_distribution()) {
-      *out << YAML::Key << "type" << YAML::Value << "categorical";
-      distribution = &param.categorical_distribution();
-    }
-    if (distribution != nullptr) {
-      std::vector<const FieldDescriptor*> fields;
-      distribution->GetReflection()->ListFields(*distribution, &fields);
-      for (const FieldDescriptor* f : fields) {
-        *out << YAML::Key << f->name() << YAML::Value;
-        if (!f->is_repeated()) {
-          WriteValue(*distribution, f, 0, out);
-          continue;
-        }
-        *out << YAML::Flow << YAML::BeginSeq;
-        const int n = distribution->GetReflection()->FieldSize(*distribution, f);
-        for (int i = 0; i < n; ++i) WriteValue(*distribution, f, i, out);
-        *out << YAML::EndSeq;
-      }
-    }
-    *out << YAML::EndMap;
-  }
-  *out << YAML::EndMap;
-}
-
-void WriteMessage(const Message& message, YAML::Emitter* out) {
+// The fields `message` sets, as keys and values of the mapping in progress.
+void WriteFields(const Message& message, YAML::Emitter* out) {
   std::vector<const FieldDescriptor*> fields;
   message.GetReflection()->ListFields(message, &fields);  // in field-number order
-  *out << YAML::BeginMap;
   for (const FieldDescriptor* f : fields) {
     *out << YAML::Key << f->name() << YAML::Value;
     if (f == v1::StudySpec::descriptor()->FindFieldByName("params")) {
@@ -119,10 +84,39 @@ void WriteMessage(const Message& message, YAML::Emitter* out) {
       WriteValue(message, f, 0, out);
     }
   }
+}
+
+void WriteMessage(const Message& message, YAML::Emitter* out) {
+  *out << YAML::BeginMap;
+  WriteFields(message, out);
+  *out << YAML::EndMap;
+}
+
+// `params` as the file writes it: name -> {type: ..., distribution fields}.
+void WriteParams(const v1::StudySpec& spec, YAML::Emitter* out) {
+  *out << YAML::BeginMap;
+  for (const v1::ParamSpec& param : spec.params()) {
+    *out << YAML::Key << param.name() << YAML::Value << YAML::Flow << YAML::BeginMap;
+    const ParamDistribution distribution = DistributionOf(param);
+    if (distribution.message != nullptr) {
+      *out << YAML::Key << "type" << YAML::Value << distribution.type;
+      WriteFields(*distribution.message, out);
+    }
+    *out << YAML::EndMap;
+  }
   *out << YAML::EndMap;
 }
 
 }  // namespace
+
+ParamDistribution DistributionOf(const v1::ParamSpec& param) {
+  const FieldDescriptor* f = param.GetReflection()->GetOneofFieldDescriptor(
+      param, v1::ParamSpec::descriptor()->FindOneofByName("distribution"));
+  if (f == nullptr) return {};
+  std::string type = f->name();
+  type.resize(type.size() - std::string("_distribution").size());
+  return {std::move(type), &param.GetReflection()->GetMessage(param, f)};
+}
 
 std::string StudySpecToYaml(const v1::StudySpec& spec) {
   YAML::Emitter out;

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "google/protobuf/message.h"
 #include "hpo/v1/study.pb.h"
 
 namespace hpo {
@@ -14,6 +15,15 @@ namespace hpo {
 // proto3 default (and unset optional ones) are left out, enums are written
 // in lower case, doubles in their shortest exact form.
 std::string StudySpecToYaml(const v1::StudySpec& spec);
+
+// A parameter's distribution as a spec file writes it: its `type` ("float",
+// "int" or "categorical": the set member of ParamSpec's oneof without
+// "_distribution") and that message; an empty type and nullptr when none is set.
+struct ParamDistribution {
+  std::string type;
+  const google::protobuf::Message* message = nullptr;
+};
+ParamDistribution DistributionOf(const v1::ParamSpec& param);
 
 }  // namespace hpo
 

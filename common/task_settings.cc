@@ -7,23 +7,20 @@
 #include "common/string_view_compat.h"
 
 namespace hpo {
-namespace {
-
-std::string Number(const TaskSetting& setting, double x) {
+std::string TaskSettingNumber(const TaskSetting& setting, double x) {
   if (setting.kind == SettingKind::kInt) return absl::StrCat(static_cast<int64_t>(x));
   return absl::StrCat(x);
 }
 
-}  // namespace
-
 std::string TaskSettingRule(const TaskSetting& s) {
   const bool finite_high = std::isfinite(s.high) && s.high < kMaxInt32Setting;
   if (s.kind == SettingKind::kInt && finite_high) {
-    return absl::StrCat("in [", Number(s, s.low), ", ", Number(s, s.high), "]");
+    return absl::StrCat("in [", TaskSettingNumber(s, s.low), ", ", TaskSettingNumber(s, s.high),
+                        "]");
   }
-  std::string rule = absl::StrCat(s.low_open ? "> " : ">= ", Number(s, s.low));
+  std::string rule = absl::StrCat(s.low_open ? "> " : ">= ", TaskSettingNumber(s, s.low));
   if (finite_high) {
-    absl::StrAppend(&rule, " and ", s.high_open ? "< " : "<= ", Number(s, s.high));
+    absl::StrAppend(&rule, " and ", s.high_open ? "< " : "<= ", TaskSettingNumber(s, s.high));
   } else if (s.kind == SettingKind::kFloat) {
     absl::StrAppend(&rule, " and finite");
   }

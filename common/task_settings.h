@@ -122,6 +122,15 @@ constexpr bool TaskSettingAllows(const TaskSetting& s, double value) {
   return value - value == 0 && above && below;  // finite
 }
 
+// A kind's name, which is also the spec file's type of a parameter of that
+// kind: "float", "int", "categorical".
+constexpr std::string_view SettingKindName(SettingKind kind) {
+  return kind == SettingKind::kFloat ? "float" : kind == SettingKind::kInt ? "int" : "categorical";
+}
+
+// A number of the setting as messages show it: an integer for int settings.
+std::string TaskSettingNumber(const TaskSetting& setting, double x);
+
 // A numeric setting's rule as text: "in [1, 10000]", ">= 1", ">= 0 and < 1",
 // "> 0 and finite".
 std::string TaskSettingRule(const TaskSetting& setting);

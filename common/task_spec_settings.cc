@@ -68,23 +68,6 @@ void SetNumber(Message* m, const FieldDescriptor* f, int index, double value) {
   }
 }
 
-std::string_view KindName(SettingKind kind) {
-  switch (kind) {
-    case SettingKind::kFloat:
-      return "float";
-    case SettingKind::kInt:
-      return "int";
-    case SettingKind::kCategorical:
-      return "categorical";
-  }
-  return "";
-}
-
-std::string Number(const TaskSetting& setting, double x) {
-  if (setting.kind == SettingKind::kInt) return absl::StrCat(static_cast<int64_t>(x));
-  return FormatDouble(x);
-}
-
 std::vector<std::string_view> Choices(const TaskSetting& s) {
   return std::vector<std::string_view>(s.choices, s.choices + s.choice_count);
 }
@@ -148,7 +131,8 @@ absl::Status OverrideTaskSetting(const TaskSetting& setting, const v1::ParamValu
                                                         : value.has_categorical_value();
   if (!fits) {
     return absl::InvalidArgumentError(absl::StrCat("params.", ToAbsl(setting.name), ": expected a ",
-                                                   ToAbsl(KindName(setting.kind)), " value"));
+                                                   ToAbsl(SettingKindName(setting.kind)),
+                                                   " value"));
   }
   Message* m = task;
   const FieldDescriptor* f = Resolve(setting.field, &m);
@@ -191,11 +175,11 @@ std::string TaskSettingsMarkdown() {
     std::string default_text(s.unset_means);
     if (s.has_default) {
       default_text = s.kind == SettingKind::kCategorical ? std::string(s.default_choice)
-                                                         : Number(s, s.default_number);
+                                                         : TaskSettingNumber(s, s.default_number);
     }
-    absl::StrAppend(&table, "| `", ToAbsl(s.name), "` | ", ToAbsl(KindName(s.kind)), " | ", values,
-                    " | ", default_text, " | `task.", ToAbsl(s.field), "` | ", ToAbsl(s.help),
-                    " |\n");
+    absl::StrAppend(&table, "| `", ToAbsl(s.name), "` | ", ToAbsl(SettingKindName(s.kind)), " | ",
+                    values, " | ", default_text, " | `task.", ToAbsl(s.field), "` | ",
+                    ToAbsl(s.help), " |\n");
   }
   return table;
 }

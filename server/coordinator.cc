@@ -415,11 +415,7 @@ std::string Coordinator::StillRunning(const StudyState& study) {
 }
 
 bool Coordinator::CanCreateTrial(const StudyState& study) const {
-  // A study without max_trials still stops at the hard limit.
-  const int32_t max_trials = study.study.spec().max_trials() == 0
-                                 ? kMaxTrialsPerStudy
-                                 : study.study.spec().max_trials();
-  return study.study.state() == v1::Study::RUNNING && study.sampled_trials < max_trials;
+  return study.study.state() == v1::Study::RUNNING && HasRoomForTrials(study);
 }
 
 absl::StatusOr<v1::Trial*> Coordinator::NewTrial(StudyState& study, absl::string_view worker_id,
@@ -666,9 +662,15 @@ v1::Trial Coordinator::Finish(StudyState& study, const v1::Trial& trial, v1::Tri
   return finished;
 }
 
+bool Coordinator::HasRoomForTrials(const StudyState& study) {
+  // A study without max_trials still stops at the hard limit.
+  const int32_t max_trials =
+      study.study.spec().max_trials() == 0 ? kMaxTrialsPerStudy : study.study.spec().max_trials();
+  return study.sampled_trials < max_trials;
+}
+
 bool Coordinator::HasTrialsToRun(const StudyState& study) {
-  const int32_t max_trials = study.study.spec().max_trials();
-  return !study.waiting.empty() || max_trials == 0 || study.sampled_trials < max_trials;
+  return !study.waiting.empty() || HasRoomForTrials(study);
 }
 
 void Coordinator::MaybeComplete(StudyState& study) {

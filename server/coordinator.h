@@ -207,8 +207,10 @@ class Coordinator {
   // For "max_trials reached": which trials still hold the study open.
   static std::string StillRunning(const StudyState& study);
   bool CanCreateTrial(const StudyState& study) const;
-  // Whether max_trials (or a WAITING retry) leaves trials to run, whatever
-  // the study's state.
+  // Whether max_trials (or, when 0, the hard limit) allows another new trial,
+  // whatever the study's state.
+  static bool HasRoomForTrials(const StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
+  // HasRoomForTrials, or a WAITING retry left to run.
   static bool HasTrialsToRun(const StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
   v1::Study Summarize(const StudyState& study) const;
 

@@ -45,13 +45,13 @@ absl::Status CreateStudy(const GlobalOptions& global, const StudyOptions& option
   if (format == Format::kJson) {
     std::cout << StudyToJson(*study).dump(2) << "\n";
   } else {
-    int64_t trials = 0;
-    for (const auto& [state, count] : study->trial_counts()) trials += count;
     std::cout << (existed ? "loaded existing study \"" : "created study \"") << study->spec().name()
               << "\" (" << study->spec().sampler().type() << " sampler, seed "
               << study->spec().sampler().seed();
-    if (existed)
-      std::cout << ", " << trials << " trials, " << v1::Study::State_Name(study->state());
+    if (existed) {
+      std::cout << ", " << TrialCount(*study) << " trials, "
+                << v1::Study::State_Name(study->state());
+    }
     std::cout << ")\n";
   }
   return absl::OkStatus();

@@ -46,20 +46,6 @@ Json TrialsJson(LocalCluster& cluster, const std::string& study) {
   return Json::parse(result.out);
 }
 
-// For hpo run under signals: trials of about a second here (100 epochs of
-// some 10 ms), so that a signal lands in the middle of one.
-constexpr char kLongTrialsSpec[] = R"yaml(
-name: synthetic
-sampler: {type: random, seed: 3}
-max_trials: 4
-params:
-  lr: {type: float, low: 1.0e-3, high: 1.0e-1, log: true}
-task:
-  dataset: {name: synthetic-regression, train_examples: 20000, validation_examples: 200}
-  model: {type: mlp, hidden: [64, 64]}
-  epochs: 100
-)yaml";
-
 // Shell: wait (up to 30 s) until hpo run's worker-0 has reported an epoch.
 const std::string kUntilWorker0Trains =
     "for i in $(seq 300); do grep -qs ' epoch ' logs/worker-0.log && break; sleep 0.1; done; ";
@@ -469,7 +455,7 @@ TEST(EndToEndTest, AWorkerThatNeverReachesTheCoordinatorStopsAfterExitWhenIdle) 
 // sampled trial completes once and no result is lost.
 TEST(EndToEndTest, HpoRunGoesOnAfterCtrlCWithNothingLost) {
   LocalCluster cluster;  // no coordinator: hpo run starts its own on hpo.db
-  cluster.WriteFile("spec.yaml", kLongTrialsSpec);
+  cluster.WriteFile("spec.yaml", LongTrialsSpec("synthetic", 4));
   const std::string run = "'" + cluster.Binary("client/hpo") +
                           "' run --spec spec.yaml --workers 2 --db hpo.db --log-dir logs";
   // Once worker-0 has reported an epoch, Ctrl-C.
@@ -567,7 +553,7 @@ TEST(EndToEndTest, HpoRunInterruptedWhileStartingLeavesNothingRunning) {
 // coordinator and workers with it: they get SIGTERM when their parent dies.
 TEST(EndToEndTest, HpoRunKilledTakesItsCoordinatorAndWorkersWithIt) {
   LocalCluster cluster;
-  cluster.WriteFile("spec.yaml", kLongTrialsSpec);
+  cluster.WriteFile("spec.yaml", LongTrialsSpec("synthetic", 4));
   // Once worker-0 trains, SIGKILL hpo; then wait up to 30 s for its
   // coordinator (by its database) and workers (by the address) to go.
   CommandResult result = cluster.Shell(

@@ -29,6 +29,19 @@ v1::StudySpec ParseSpec(const std::string& yaml) {
   return parsed.ok() ? parsed->spec : v1::StudySpec();
 }
 
+std::string LongTrialsSpec(const std::string& name, int max_trials) {
+  return absl::StrCat("name: ", name,
+                      "\nsampler: {type: random, seed: 3}\nmax_trials: ", max_trials,
+                      R"yaml(
+params:
+  lr: {type: float, low: 1.0e-3, high: 1.0e-1, log: true}
+task:
+  dataset: {name: synthetic-regression, train_examples: 20000, validation_examples: 200}
+  model: {type: mlp, hidden: [64, 64]}
+  epochs: 100
+)yaml");
+}
+
 namespace {
 
 std::string ReadAll(const std::string& path) {

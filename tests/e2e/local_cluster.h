@@ -24,6 +24,10 @@ namespace hpo::testing {
 // The StudySpec of a spec file's text; a test failure if it does not parse.
 v1::StudySpec ParseSpec(const std::string& yaml);
 
+// A spec whose trials last about a second (100 epochs of some 10 ms), so that
+// a signal, a stop or a drain lands in the middle of one.
+std::string LongTrialsSpec(const std::string& name, int max_trials);
+
 // Polls `done` every 50 ms until it holds or `timeout` passes.
 template <typename Done>
 bool PollUntil(Done done, std::chrono::milliseconds timeout) {

@@ -173,23 +173,10 @@ TEST(StudyLifecycleTest, RaisingMaxTrialsOfAFinishedStudyRunsMore) {
   EXPECT_EQ(reloaded->state(), v1::Study::COMPLETED);
 }
 
-// Trials of about a second (as in e2e_test.cc's long-trials spec).
-constexpr char kLongTrialsSpec[] = R"yaml(
-name: long
-sampler: {type: random, seed: 3}
-max_trials: 20
-params:
-  lr: {type: float, low: 1.0e-3, high: 1.0e-1, log: true}
-task:
-  dataset: {name: synthetic-regression, train_examples: 20000, validation_examples: 200}
-  model: {type: mlp, hidden: [64, 64]}
-  epochs: 100
-)yaml";
-
 TEST(StudyLifecycleTest, DrainLetsRunningTrialsFinishAndKeepsTheirResults) {
   LocalCluster cluster;
   ASSERT_OK(cluster.StartCoordinator());
-  ASSERT_OK(cluster.client().CreateStudy(ParseSpec(kLongTrialsSpec), false));
+  ASSERT_OK(cluster.client().CreateStudy(ParseSpec(LongTrialsSpec("long", 20)), false));
   ASSERT_OK(cluster.StartWorker("w1"));
   ASSERT_OK(cluster.StartWorker("w2"));
   ASSERT_TRUE(PollUntil(
