@@ -9,7 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "client/coordinator_client.h"
+#include "common/coordinator_client.h"
 
 namespace hpo::client {
 

@@ -40,36 +40,23 @@ absl::Status CheckLength(absl::string_view field, absl::string_view value, int64
       absl::StrCat(field, ": at most ", max, " bytes (got ", value.size(), ")"));
 }
 
-// Whether `a` is a better COMPLETE trial than `b`; the lower number wins a tie.
-bool Better(const v1::Trial& a, const v1::Trial& b, bool maximize) {
-  if (a.value() != b.value()) return maximize ? a.value() > b.value() : a.value() < b.value();
-  return a.number() < b.number();
+// For "max_trials reached": which trials still hold the study open.
+std::string StillRunning(const StudyState& study) {
+  const int64_t running = study.Count(v1::Trial::RUNNING);
+  if (running == 0) return "";
+  // Asked trials hold no lease: one that is never told keeps the study open.
+  std::vector<int64_t> numbers;
+  for (const v1::Trial& trial : study.trials) {
+    if (numbers.size() == 10) break;
+    if (trial.state() == v1::Trial::RUNNING) numbers.push_back(trial.number());
+  }
+  return absl::StrCat("; it completes when its ", running, " RUNNING trial",
+                      running == 1 ? "" : "s", " (", absl::StrJoin(numbers, ", "),
+                      running > 10 ? ", ..." : "",
+                      ") finish: tell each a value or the state FAILED");
 }
 
 }  // namespace
-
-void Coordinator::StudyState::Put(v1::Trial trial, std::string lease_id) {
-  const int64_t number = trial.number();
-  if (number == static_cast<int64_t>(trials.size())) {
-    trials.emplace_back();
-    lease_ids.emplace_back();
-  } else {
-    const v1::Trial& old = trials[number];
-    if (old.state() != v1::Trial::STATE_UNSPECIFIED) --counts[old.state()];
-    if (!IsFinished(old.state())) --unfinished;
-    leased.erase(number);
-  }
-  ++counts[trial.state()];
-  if (!IsFinished(trial.state())) ++unfinished;
-  if (trial.state() == v1::Trial::RUNNING && !lease_id.empty()) leased.insert(number);
-  if (trial.state() == v1::Trial::COMPLETE && trial.has_value() &&
-      (best < 0 || Better(trial, trials[best], study.spec().direction() == v1::MAXIMIZE))) {
-    best = number;
-  }
-  for (const auto& [name, value] : trial.user_attrs()) user_attr_names.insert(name);
-  trials[number] = std::move(trial);
-  lease_ids[number] = std::move(lease_id);
-}
 
 absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(std::unique_ptr<Storage> storage,
                                                               Clock* clock,
@@ -189,7 +176,7 @@ void Coordinator::OnCommitFailure(const absl::Status& status) {
   studies_ = *std::move(studies);
 }
 
-absl::StatusOr<Coordinator::StudyState*> Coordinator::FindStudy(absl::string_view name) {
+absl::StatusOr<StudyState*> Coordinator::FindStudy(absl::string_view name) {
   if (name.empty()) return absl::InvalidArgumentError("study_name: must not be empty");
   RETURN_IF_ERROR(CheckLength("study_name", name, kMaxStudyNameBytes));
   auto it = studies_.find(name);
@@ -217,7 +204,7 @@ absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load
                              "\" already exists (create it with load_if_exists to go on with it)"));
           }
           const std::vector<SpecChange> changes = DiffStudySpecs(existing, spec);
-          if (changes.empty()) return Summarize(*it->second);
+          if (changes.empty()) return it->second->Summary();
           return absl::AlreadyExistsError(absl::StrCat(
               "study \"", spec.name(), "\" already exists with a different spec (",
               FormatSpecChange(changes.front()),
@@ -236,7 +223,7 @@ absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load
         state->study.set_create_time_ms(clock_->NowMs());
         state->pending.push_back(CreateStudyWrite{state->study});
         batches.push_back(Queue(*state));
-        v1::Study summary = Summarize(*state);
+        v1::Study summary = state->Summary();
         std::string name = state->study.spec().name();
         studies_.emplace(std::move(name), std::move(state));
         return summary;
@@ -244,9 +231,8 @@ absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load
 }
 
 absl::StatusOr<v1::Study> Coordinator::GetStudy(absl::string_view study_name) {
-  return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::Study> {
-    return Summarize(*study);
-  });
+  return TransactStudy(
+      study_name, [&](StudyState* study) -> absl::StatusOr<v1::Study> { return study->Summary(); });
 }
 
 absl::StatusOr<v1::ListStudiesResponse> Coordinator::ListStudies(
@@ -271,7 +257,7 @@ absl::StatusOr<v1::ListStudiesResponse> Coordinator::ListStudies(
           v1::Study summary;
           {
             absl::MutexLock lock(&it->second->mu);
-            summary = Summarize(*it->second);
+            summary = it->second->Summary();
           }
           const int64_t size = static_cast<int64_t>(summary.ByteSizeLong());
           if (response.studies_size() == page_size ||
@@ -295,14 +281,14 @@ absl::StatusOr<v1::Study> Coordinator::StopStudy(absl::string_view study_name, b
     } else if (state == v1::Study::RUNNING || state == v1::Study::DRAINING) {
       SetStudyState(*study, v1::Study::STOPPED);
     }
-    return Summarize(*study);
+    return study->Summary();
   });
 }
 
 absl::StatusOr<v1::Study> Coordinator::ResumeStudy(absl::string_view study_name) {
   return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::Study> {
     const v1::Study::State state = study->study.state();
-    if (state == v1::Study::COMPLETED && !HasTrialsToRun(*study)) {
+    if (state == v1::Study::COMPLETED && !study->HasTrialsToRun()) {
       return absl::FailedPreconditionError(
           absl::StrCat("study \"", study_name, "\" is COMPLETED: it has run its ",
                        study->study.spec().max_trials(),
@@ -313,7 +299,7 @@ absl::StatusOr<v1::Study> Coordinator::ResumeStudy(absl::string_view study_name)
       SetStudyState(*study, v1::Study::RUNNING);
       MaybeComplete(*study);
     }
-    return Summarize(*study);
+    return study->Summary();
   });
 }
 
@@ -352,16 +338,16 @@ absl::StatusOr<v1::Study> Coordinator::UpdateStudy(v1::StudySpec spec) {
             "pruner, task.dataset.path and test_path); create a study of another name for it"));
       }
     }
-    if (changes.empty()) return Summarize(*study);
+    if (changes.empty()) return study->Summary();
     ASSIGN_OR_RETURN(std::unique_ptr<Pruner> pruner, MakePruner(spec));
     study->pruner = std::move(pruner);
     *study->study.mutable_spec() = spec;
     study->pending.push_back(StudySpecWrite{std::move(spec)});
-    if (study->study.state() == v1::Study::COMPLETED && HasTrialsToRun(*study)) {
+    if (study->study.state() == v1::Study::COMPLETED && study->HasTrialsToRun()) {
       SetStudyState(*study, v1::Study::RUNNING);
     }
     MaybeComplete(*study);
-    return Summarize(*study);
+    return study->Summary();
   });
 }
 
@@ -371,11 +357,11 @@ absl::Status Coordinator::DeleteStudy(absl::string_view study_name, bool force) 
         ASSIGN_OR_RETURN(StudyState * study, FindStudy(study_name));
         {
           absl::MutexLock lock(&study->mu);
-          const auto running = study->counts.find(v1::Trial::RUNNING);
-          if (!force && running != study->counts.end() && running->second > 0) {
+          const int64_t running = study->Count(v1::Trial::RUNNING);
+          if (!force && running > 0) {
             return absl::FailedPreconditionError(absl::StrCat(
-                "study \"", study_name, "\" has ", running->second, " RUNNING trial",
-                running->second == 1 ? "" : "s",
+                "study \"", study_name, "\" has ", running, " RUNNING trial",
+                running == 1 ? "" : "s",
                 "; stop it (drain lets them finish) and delete it after, or delete with force"));
           }
           study->pending.push_back(DeleteStudyWrite{std::string(study_name)});
@@ -398,24 +384,8 @@ void Coordinator::Store(StudyState& study, v1::Trial trial, std::string lease_id
   study.Put(std::move(trial), std::move(lease_id));
 }
 
-std::string Coordinator::StillRunning(const StudyState& study) {
-  const auto it = study.counts.find(v1::Trial::RUNNING);
-  const int64_t running = it == study.counts.end() ? 0 : it->second;
-  if (running == 0) return "";
-  // Asked trials hold no lease: one that is never told keeps the study open.
-  std::vector<int64_t> numbers;
-  for (const v1::Trial& trial : study.trials) {
-    if (numbers.size() == 10) break;
-    if (trial.state() == v1::Trial::RUNNING) numbers.push_back(trial.number());
-  }
-  return absl::StrCat("; it completes when its ", running, " RUNNING trial",
-                      running == 1 ? "" : "s", " (", absl::StrJoin(numbers, ", "),
-                      running > 10 ? ", ..." : "",
-                      ") finish: tell each a value or the state FAILED");
-}
-
 bool Coordinator::CanCreateTrial(const StudyState& study) const {
-  return study.study.state() == v1::Study::RUNNING && HasRoomForTrials(study);
+  return study.study.state() == v1::Study::RUNNING && study.HasRoomForTrials();
 }
 
 absl::StatusOr<v1::Trial*> Coordinator::NewTrial(StudyState& study, absl::string_view worker_id,
@@ -662,28 +632,16 @@ v1::Trial Coordinator::Finish(StudyState& study, const v1::Trial& trial, v1::Tri
   return finished;
 }
 
-bool Coordinator::HasRoomForTrials(const StudyState& study) {
-  // A study without max_trials still stops at the hard limit.
-  const int32_t max_trials =
-      study.study.spec().max_trials() == 0 ? kMaxTrialsPerStudy : study.study.spec().max_trials();
-  return study.sampled_trials < max_trials;
-}
-
-bool Coordinator::HasTrialsToRun(const StudyState& study) {
-  return !study.waiting.empty() || HasRoomForTrials(study);
-}
-
 void Coordinator::MaybeComplete(StudyState& study) {
   if (study.study.state() == v1::Study::DRAINING) {
-    const auto running = study.counts.find(v1::Trial::RUNNING);
-    if (running == study.counts.end() || running->second == 0) {
+    if (study.Count(v1::Trial::RUNNING) == 0) {
       SetStudyState(study, v1::Study::STOPPED, "drained: every running trial finished");
     }
     return;
   }
   const int32_t max_trials = study.study.spec().max_trials();
   if (study.study.state() != v1::Study::RUNNING || max_trials == 0 ||
-      study.sampled_trials < max_trials || study.unfinished > 0) {
+      study.sampled_trials < max_trials || study.unfinished() > 0) {
     return;
   }
   SetStudyState(study, v1::Study::COMPLETED);
@@ -837,7 +795,8 @@ absl::StatusOr<v1::ListTrialsResponse> Coordinator::ListTrials(
 
 absl::StatusOr<v1::Trial> Coordinator::GetBestTrial(absl::string_view study_name) {
   return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::Trial> {
-    if (study->best < 0) {
+    const v1::Trial* best = study->Best();
+    if (best == nullptr) {
       if (study->study.state() == v1::Study::RUNNING) {
         return absl::NotFoundError(
             absl::StrCat("study \"", study_name, "\" has no COMPLETE trial yet"));
@@ -847,7 +806,7 @@ absl::StatusOr<v1::Trial> Coordinator::GetBestTrial(absl::string_view study_name
           " and none of its ", study->trials.size(),
           " trials is COMPLETE (ListTrials shows why they failed)"));
     }
-    return study->trials[study->best];
+    return *best;
   });
 }
 
@@ -865,26 +824,16 @@ absl::Status Coordinator::CheckUserAttrs(
       return absl::InvalidArgumentError(
           absl::StrCat("user_attrs[\"", name, "\"]: must be finite (got ", value, ")"));
     }
-    if (!study.user_attr_names.contains(name)) ++new_names;
+    if (!study.user_attr_names().contains(name)) ++new_names;
   }
-  if (static_cast<int64_t>(study.user_attr_names.size()) + new_names > kMaxUserAttrNamesPerStudy) {
+  if (static_cast<int64_t>(study.user_attr_names().size()) + new_names >
+      kMaxUserAttrNamesPerStudy) {
     return absl::InvalidArgumentError(
         absl::StrCat("user_attrs: study \"", study.study.spec().name(), "\" already has ",
-                     study.user_attr_names.size(), " user attribute names; at most ",
+                     study.user_attr_names().size(), " user attribute names; at most ",
                      kMaxUserAttrNamesPerStudy, " in all"));
   }
   return absl::OkStatus();
-}
-
-v1::Study Coordinator::Summarize(const StudyState& study) const {
-  v1::Study summary = study.study;
-  auto& counts = *summary.mutable_trial_counts();
-  for (const auto& [state, count] : study.counts) {
-    if (count > 0) counts[v1::Trial::State_Name(state)] = count;
-  }
-  if (study.best >= 0) *summary.mutable_best_trial() = study.trials[study.best];
-  for (const std::string& name : study.user_attr_names) summary.add_user_attr_names(name);
-  return summary;
 }
 
 absl::StatusOr<int> Coordinator::ReclaimExpiredLeases() {
@@ -895,7 +844,7 @@ absl::StatusOr<int> Coordinator::ReclaimExpiredLeases() {
                     for (auto& [name, study] : studies_) {
                       absl::MutexLock lock(&study->mu);
                       std::vector<int64_t> expired;
-                      for (int64_t number : study->leased) {
+                      for (int64_t number : study->leased()) {
                         if (study->trials[number].lease_expire_time_ms() <= now)
                           expired.push_back(number);
                       }

@@ -15,7 +15,6 @@
 #define HPO_SERVER_COORDINATOR_H_
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,7 +22,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/btree_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -34,6 +32,7 @@
 #include "server/sampler/sampler.h"
 #include "server/storage/commit_queue.h"
 #include "server/storage/storage.h"
+#include "server/study_state.h"
 
 namespace hpo::server {
 
@@ -112,33 +111,6 @@ class Coordinator {
   absl::StatusOr<int> ReclaimExpiredLeases();
 
  private:
-  // Every field is guarded by `mu`.
-  struct StudyState {
-    absl::Mutex mu;
-    v1::Study study;  // spec, state, create time; counts are filled on read
-    std::vector<v1::Trial> trials;
-    std::vector<std::string> lease_ids;  // by trial number; "" for ask/tell trials
-    std::unique_ptr<Sampler> sampler;
-    std::unique_ptr<Pruner> pruner;
-    int64_t sampled_trials = 0;   // trials that are not retries: what max_trials counts
-    std::deque<int64_t> waiting;  // numbers of WAITING retries, oldest first
-    // Indexes kept up to date by Put(), so no call scans every trial.
-    std::map<v1::Trial::State, int64_t> counts;
-    int64_t unfinished = 0;           // WAITING or RUNNING
-    int64_t best = -1;                // number of the best COMPLETE trial
-    absl::btree_set<int64_t> leased;  // RUNNING trials under a lease
-    absl::btree_set<std::string> user_attr_names;
-    // Trials that failed in a row with task_error; 0 again after a COMPLETE
-    // or PRUNED trial or a resume. Not stored: a restart gives the task
-    // another round.
-    int task_errors_in_a_row = 0;
-    // The writes of the change in progress on this study.
-    std::vector<StorageWrite> pending;
-
-    // Sets trial `trial.number()` (appending it if it is the next number)
-    // and updates the indexes.
-    void Put(v1::Trial trial, std::string lease_id);
-  };
   using StudyMap = std::map<std::string, std::unique_ptr<StudyState>, std::less<>>;
 
   Coordinator(std::unique_ptr<Storage> storage, Clock* clock, CoordinatorOptions options)
@@ -204,15 +176,7 @@ class Coordinator {
   // Marks the study COMPLETED once max_trials trials exist and all are done,
   // and a DRAINING one STOPPED once none runs.
   void MaybeComplete(StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
-  // For "max_trials reached": which trials still hold the study open.
-  static std::string StillRunning(const StudyState& study);
   bool CanCreateTrial(const StudyState& study) const;
-  // Whether max_trials (or, when 0, the hard limit) allows another new trial,
-  // whatever the study's state.
-  static bool HasRoomForTrials(const StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
-  // HasRoomForTrials, or a WAITING retry left to run.
-  static bool HasTrialsToRun(const StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
-  v1::Study Summarize(const StudyState& study) const;
 
   // After Open, used only by the commit queue's thread.
   std::unique_ptr<Storage> storage_;

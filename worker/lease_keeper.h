@@ -11,16 +11,16 @@
 #include <string>
 #include <thread>
 
-#include "hpo/v1/coordinator.grpc.pb.h"
+#include "common/coordinator_client.h"
+#include "hpo/v1/coordinator.pb.h"
 #include "worker/trial_stop.h"
 
 namespace hpo::worker {
 
 class LeaseKeeper {
  public:
-  // Starts heartbeating `ref` every `period`. `stub` must outlive this.
-  LeaseKeeper(v1::Coordinator::StubInterface* stub, v1::TrialRef ref,
-              std::chrono::milliseconds period, std::string token);
+  // Starts heartbeating `ref` every `period`. `client` must outlive this.
+  LeaseKeeper(CoordinatorClient* client, v1::TrialRef ref, std::chrono::milliseconds period);
   // Stops the thread.
   ~LeaseKeeper();
 
@@ -31,10 +31,9 @@ class LeaseKeeper {
  private:
   void Loop();
 
-  v1::Coordinator::StubInterface* stub_;
+  CoordinatorClient* client_;
   const v1::TrialRef ref_;
   const std::chrono::milliseconds period_;
-  const std::string token_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;

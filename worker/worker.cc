@@ -34,47 +34,6 @@ void SleepUnlessStopped(std::chrono::milliseconds duration, const std::atomic<bo
   }
 }
 
-// Waits up to `duration` for `channel` to connect (returning early once it
-// has, or when `stop` becomes true); without a channel, sleeps.
-void WaitForCoordinator(grpc::ChannelInterface* channel, std::chrono::milliseconds duration,
-                        const std::atomic<bool>& stop) {
-  if (channel == nullptr) return SleepUnlessStopped(duration, stop);
-  const auto end = std::chrono::system_clock::now() + duration;
-  while (!stop && std::chrono::system_clock::now() < end) {
-    const auto slice =
-        std::min(end, std::chrono::system_clock::now() + std::chrono::milliseconds(50));
-    if (channel->WaitForConnected(slice)) return;
-  }
-}
-
-bool Retryable(const grpc::Status& status) {
-  return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-         status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
-}
-
-// Calls `rpc(context)` until it succeeds or fails for a reason a retry cannot
-// fix, backing off from 200 ms to 1 s while the coordinator is unreachable,
-// until `give_up_at` if one is given.
-template <typename Rpc>
-grpc::Status CallWithRetry(Rpc rpc, const WorkerOptions& options, const std::atomic<bool>& stop,
-                           std::optional<Clock::time_point> give_up_at = std::nullopt) {
-  std::chrono::milliseconds backoff(200);
-  while (true) {
-    grpc::ClientContext context;
-    Authorize(options.token, &context);
-    context.set_deadline(std::chrono::system_clock::now() + options.rpc_timeout);
-    grpc::Status status = rpc(&context);
-    if (!Retryable(status) || stop) return status;
-    if (give_up_at.has_value() && Clock::now() >= *give_up_at) return status;
-    std::cerr << "hpo-worker: coordinator unreachable (" << status.error_message()
-              << "), retrying in " << backoff.count() << " ms\n";
-    WaitForCoordinator(options.channel, backoff, stop);
-    // At most a second apart: a restarted coordinator is found within about
-    // a second (the channel's reconnect backoff is as short, see MakeChannel).
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
-  }
-}
-
 std::string DataKey(const engine::DataConfig& c) {
   return absl::StrCat(c.name, "|", c.path, "|", c.test_path, "|", c.train_examples, "|",
                       c.validation_examples, "|", c.seed);
@@ -118,53 +77,56 @@ absl::StatusOr<const engine::DataSplit*> Worker::Data(engine::DataConfig config)
 }
 
 absl::Status Worker::Run(const std::atomic<bool>& stop) {
+  RetryPolicy policy;
+  policy.rpc_timeout = options_.rpc_timeout;
+  policy.retry_for = kRetryForever;
+  policy.stop = &stop;
+  policy.on_retry = [](const absl::Status& status, std::chrono::milliseconds wait) {
+    std::cerr << "hpo-worker: " << status.message() << ", retrying in " << wait.count() << " ms\n";
+  };
+  CoordinatorClient client(channel_, options_.coordinator_address, options_.token,
+                           std::move(policy));
   int64_t trials_done = 0;
   auto idle_since = Clock::now();
   while (!stop && (options_.max_trials == 0 || trials_done < options_.max_trials)) {
     v1::AcquireTrialRequest request;
     request.set_worker_id(options_.worker_id);
     request.set_study_name(options_.study_name);
-    v1::AcquireTrialResponse response;
     // --exit-when-idle holds for an unreachable coordinator too.
     std::optional<Clock::time_point> give_up_at;
     if (options_.exit_when_idle_s > 0) {
       give_up_at = idle_since + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(options_.exit_when_idle_s));
     }
-    grpc::Status status = CallWithRetry(
-        [&](grpc::ClientContext* context) {
-          return stub_->AcquireTrial(context, request, &response);
-        },
-        options_, stop, give_up_at);
+    absl::StatusOr<v1::AcquireTrialResponse> response = client.AcquireTrial(request, give_up_at);
     if (stop) break;
-    if (Retryable(status)) {
-      return absl::UnavailableError(absl::StrCat(
-          "no answer from the coordinator for ", options_.exit_when_idle_s,
-          " s (--exit-when-idle), last error: ", status.error_message(),
-          "; check --coordinator and that hpo-coordinator is running there"));
+    if (IsNoAnswer(response.status())) {
+      return absl::UnavailableError(
+          absl::StrCat("no answer from the coordinator for ", options_.exit_when_idle_s,
+                       " s (--exit-when-idle): ", response.status().message()));
     }
-    if (!status.ok()) {
-      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                          absl::StrCat("acquiring a trial: ", status.error_message()));
+    if (!response.ok()) {
+      return absl::Status(response.status().code(),
+                          absl::StrCat("acquiring a trial: ", response.status().message()));
     }
-    if (!response.has_trial()) {
+    if (!response->has_trial()) {
       if (options_.exit_when_idle_s > 0 &&
           std::chrono::duration<double>(Clock::now() - idle_since).count() >=
               options_.exit_when_idle_s) {
         break;
       }
-      SleepUnlessStopped(std::chrono::milliseconds(std::max<int64_t>(response.retry_after_ms(), 50)),
-                         stop);
+      SleepUnlessStopped(
+          std::chrono::milliseconds(std::max<int64_t>(response->retry_after_ms(), 50)), stop);
       continue;
     }
-    RETURN_IF_ERROR(RunTrial(response, stop));
+    RETURN_IF_ERROR(RunTrial(client, *response, stop));
     ++trials_done;
     idle_since = Clock::now();
   }
   return absl::OkStatus();
 }
 
-absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
+absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialResponse& acquired,
                               const std::atomic<bool>& stop) {
   const v1::Trial& trial = acquired.trial();
   v1::TrialRef ref;
@@ -184,13 +146,10 @@ absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
     request.set_reason(Bounded(reason));
     request.set_retry(retry);
     request.set_task_error(task_error);
-    v1::Trial reply;
-    grpc::Status status = CallWithRetry(
-        [&](grpc::ClientContext* context) { return stub_->FailTrial(context, request, &reply); },
-        options_, stop);
+    absl::Status status = client.FailTrial(request).status();
     if (!status.ok()) {
       std::cerr << "hpo-worker: could not report the failure of " << label << ": "
-                << status.error_message() << "\n";
+                << status.message() << "\n";
     }
   };
 
@@ -223,7 +182,7 @@ absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
 
   const auto period = std::chrono::milliseconds(std::max<int64_t>(
       100, static_cast<int64_t>(acquired.spec().lease_seconds() * 1000 / 3)));
-  LeaseKeeper lease(stub_, ref, period, options_.token);
+  LeaseKeeper lease(&client, ref, period);
   TrialStop stop_reason;
   auto on_epoch = [&](const engine::EpochReport& report) {
     std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " epoch "
@@ -231,21 +190,13 @@ absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
     // Regression has no accuracy.
     if (std::isfinite(report.val_accuracy)) std::cerr << " val_accuracy " << report.val_accuracy;
     std::cerr << " (" << static_cast<int64_t>(report.samples_per_s) << " samples/s)\n";
-    v1::ReportIntermediateRequest request;
-    *request.mutable_trial() = ref;
-    request.set_step(report.epoch);
-    request.set_value(report.val_loss);
-    v1::ReportIntermediateResponse reply;
-    grpc::Status status = CallWithRetry(
-        [&](grpc::ClientContext* context) {
-          return stub_->ReportIntermediate(context, request, &reply);
-        },
-        options_, stop);
+    absl::StatusOr<v1::ReportIntermediateResponse> reply =
+        client.Report(ref, report.epoch, report.val_loss);
     if (stop) {
       stop_reason = {TrialStop::kWorkerStopped, "worker stopped"};
-    } else if (!status.ok()) {
-      stop_reason = {TrialStop::kCallFailed, status.error_message()};
-    } else if (reply.should_prune()) {
+    } else if (!reply.ok()) {
+      stop_reason = {TrialStop::kCallFailed, std::string(reply.status().message())};
+    } else if (reply->should_prune()) {
       stop_reason = {TrialStop::kPruned, "pruned"};
     } else {
       stop_reason = lease.Stop();
@@ -285,13 +236,9 @@ absl::Status Worker::RunTrial(const v1::AcquireTrialResponse& acquired,
   attrs["samples_per_s"] = last.samples_per_s;
   if (std::isfinite(last.val_accuracy)) attrs["val_accuracy"] = last.val_accuracy;
   if (std::isfinite(summary->test_accuracy)) attrs["test_accuracy"] = summary->test_accuracy;
-  v1::Trial reply;
-  grpc::Status status = CallWithRetry(
-      [&](grpc::ClientContext* context) { return stub_->CompleteTrial(context, request, &reply); },
-      options_, stop);
+  absl::Status status = client.CompleteTrial(request).status();
   if (!status.ok()) {
-    std::cerr << "hpo-worker: could not complete " << label << ": " << status.error_message()
-              << "\n";
+    std::cerr << "hpo-worker: could not complete " << label << ": " << status.message() << "\n";
     return absl::OkStatus();
   }
   std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " COMPLETE val_loss "

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/coordinator_client.h"
 #include "grpcpp/channel.h"
 #include "hpo/v1/coordinator.grpc.pb.h"
 #include "worker/data_roots.h"
@@ -27,13 +28,8 @@ struct WorkerOptions {
   // Stop once the coordinator has had nothing to hand out for this long; 0: never.
   double exit_when_idle_s = 0;
   std::chrono::milliseconds rpc_timeout{10'000};
-  std::string token;  // bearer token sent with every call; "" for none
-  // The stub's channel, if known (it must outlive the worker). While the
-  // coordinator is unreachable the worker waits on it between attempts: that
-  // drives gRPC's reconnection, so a restarted coordinator is found within
-  // the channel's reconnect backoff (a second), where fail-fast calls alone
-  // leave it to gRPC's backup poller (every 5 s).
-  grpc::ChannelInterface* channel = nullptr;
+  std::string coordinator_address;  // for messages
+  std::string token;                // bearer token sent with every call; "" for none
   // Where a study's data may be read from, and the largest file read.
   DataRoots data_roots;
   int64_t max_data_bytes = engine::kDefaultMaxDataBytes;
@@ -41,9 +37,9 @@ struct WorkerOptions {
 
 class Worker {
  public:
-  // `stub` must outlive the worker.
-  Worker(v1::Coordinator::StubInterface* stub, WorkerOptions options)
-      : stub_(stub), options_(std::move(options)) {}
+  // Calls the coordinator over `channel`.
+  Worker(std::shared_ptr<grpc::Channel> channel, WorkerOptions options)
+      : channel_(std::move(channel)), options_(std::move(options)) {}
 
   // Runs until `stop` becomes true, max_trials are done or the worker has been
   // idle long enough. A trial in hand when `stop` is set is given back
@@ -51,17 +47,20 @@ class Worker {
   // does not load, a refused path, out of memory) fails as a task_error and
   // the worker goes on with other studies; but a worker serving one study
   // (--study) gives the trial back and stops with that error, since it has
-  // nothing else to do. Errors otherwise only for what retrying cannot fix.
+  // nothing else to do. Errors otherwise only for what retrying cannot fix:
+  // every call is retried while the coordinator does not answer (RetryPolicy),
+  // until `stop`, or until --exit-when-idle has passed for AcquireTrial.
   absl::Status Run(const std::atomic<bool>& stop);
 
  private:
   // Errors only when this worker, serving one study, cannot run its trials.
-  absl::Status RunTrial(const v1::AcquireTrialResponse& acquired, const std::atomic<bool>& stop);
+  absl::Status RunTrial(CoordinatorClient& client, const v1::AcquireTrialResponse& acquired,
+                        const std::atomic<bool>& stop);
   // The data `config` names, its paths resolved under the data roots; the last
   // one loaded is kept for the next trial.
   absl::StatusOr<const engine::DataSplit*> Data(engine::DataConfig config);
 
-  v1::Coordinator::StubInterface* stub_;
+  std::shared_ptr<grpc::Channel> channel_;
   const WorkerOptions options_;
   std::string data_key_;
   std::unique_ptr<engine::DataSplit> data_;  // the last dataset loaded

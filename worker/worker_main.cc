@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
     std::cerr << "hpo-worker: " << connection.status().message() << "\n";
     return 1;
   }
+  options.coordinator_address = connection->address;
   options.token = connection->token;
   absl::StatusOr<hpo::worker::DataRoots> roots = hpo::worker::DataRoots::Create(
       data_roots.empty() ? hpo::worker::DataRoots::Defaults() : data_roots);
@@ -89,10 +90,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.data_roots = *std::move(roots);
-  std::shared_ptr<grpc::Channel> channel = hpo::MakeChannel(*connection);
-  options.channel = channel.get();
-  auto stub = hpo::v1::Coordinator::NewStub(channel);
-  hpo::worker::Worker worker(stub.get(), options);
+  hpo::worker::Worker worker(hpo::MakeChannel(*connection), options);
   std::cerr << "hpo-worker " << options.worker_id << ": coordinator " << connection->address
             << ", data roots: "
             << (options.data_roots.roots().empty()

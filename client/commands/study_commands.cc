@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "client/commands/commands.h"
-#include "client/coordinator_client.h"
 #include "client/trial_format.h"
+#include "common/coordinator_client.h"
 #include "common/spec_diff.h"
 #include "common/spec_loader.h"
 #include "common/spec_writer.h"

@@ -8,9 +8,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/commands/commands.h"
-#include "client/coordinator_client.h"
 #include "client/trial_format.h"
 #include "common/command_line.h"
+#include "common/coordinator_client.h"
 #include "common/status_macros.h"
 
 namespace hpo::client {

@@ -4,9 +4,9 @@
 #include <memory>
 
 #include "client/commands/commands.h"
-#include "client/coordinator_client.h"
 #include "client/study_watcher.h"
 #include "client/trial_format.h"
+#include "common/coordinator_client.h"
 #include "common/status_macros.h"
 
 namespace hpo::client {

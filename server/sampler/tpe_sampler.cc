@@ -53,241 +53,24 @@ TpeOptions TpeOptionsFromSpec(const v1::SamplerSpec& spec) {
 TpeSampler::TpeSampler(uint64_t seed, TpeOptions options)
     : seed_(seed), options_(options), random_(seed) {}
 
-void TpeSampler::Reset() {
-  status_.clear();
-  seen_state_.clear();
-  obs_.clear();
-  cached_sigma_.clear();
-  cached_log_norm_.clear();
-  complete_rank_.clear();
-  pruned_rank_.clear();
-  sorted_.assign(dims_.size(), {});
-  pending_sorted_.clear();
-  pending_complete_.clear();
-  pending_pruned_.clear();
-}
-
-absl::Status TpeSampler::SyncSpec(const v1::StudySpec& spec) {
-  std::string key = absl::StrCat(spec.direction(), ";");
-  for (const v1::ParamSpec& param : spec.params()) key += param.SerializeAsString() + ";";
-  if (key == spec_key_ && !dims_.empty()) return absl::OkStatus();
-  dims_.clear();
-  spec_key_.clear();
-  spec_ = spec;
-  for (const v1::ParamSpec& param : spec_.params()) {
-    RETURN_IF_ERROR(ValidateParamSpec(param));
-    for (const Dim& other : dims_) {
-      if (other.spec->name() == param.name()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("params.", param.name(), ": duplicate parameter name"));
-      }
-    }
-    Dim dim{Kind::kContinuous, 0, 0};
-    dim.spec = &param;
-    if (param.has_float_distribution()) {
-      const v1::FloatDistribution& f = param.float_distribution();
-      if (f.log()) {
-        dim.low = std::log(f.low());
-        dim.high = std::log(f.high());
-      } else if (f.step() > 0) {
-        dim.kind = Kind::kDiscrete;
-        dim.q = f.step();
-        const double last = f.low() + static_cast<double>(FloatGridMaxIndex(f)) * f.step();
-        dim.low = f.low() - 0.5 * dim.q;
-        dim.high = last + 0.5 * dim.q;
-      } else {
-        dim.low = f.low();
-        dim.high = f.high();
-      }
-    } else if (param.has_int_distribution()) {
-      const v1::IntDistribution& i = param.int_distribution();
-      if (i.log()) {
-        // Log space over [log(low - 0.5), log(high + 0.5)]; a kernel's mass
-        // is taken over the integer's cell [log(v - 0.5), log(v + 0.5)].
-        dim.kind = Kind::kDiscrete;
-        dim.log_grid = true;
-        dim.grid_low = static_cast<double>(i.low());
-        dim.grid_high = static_cast<double>(i.high());
-        dim.low = std::log(dim.grid_low - 0.5);
-        dim.high = std::log(dim.grid_high + 0.5);
-      } else {
-        dim.kind = Kind::kDiscrete;
-        const int64_t step = EffectiveIntStep(i);
-        dim.q = static_cast<double>(step);
-        const uint64_t span = static_cast<uint64_t>(i.high()) - static_cast<uint64_t>(i.low());
-        const double last = static_cast<double>(i.low()) + static_cast<double>(span / step) * dim.q;
-        dim.low = static_cast<double>(i.low()) - 0.5 * dim.q;
-        dim.high = last + 0.5 * dim.q;
-      }
-    } else {
-      dim.kind = Kind::kCategorical;
-      dim.n_choices = param.categorical_distribution().choices_size();
-      dim.low = 0;
-      dim.high = static_cast<double>(dim.n_choices - 1);
-    }
-    dims_.push_back(dim);
-  }
-  spec_key_ = std::move(key);
-  Reset();
-  return absl::OkStatus();
-}
-
-bool TpeSampler::ParseParams(const v1::Trial& trial, double* out) const {
-  for (size_t d = 0; d < dims_.size(); ++d) {
-    const v1::ParamSpec& param = *dims_[d].spec;
-    auto it = trial.params().find(param.name());
-    if (it == trial.params().end() || !CheckParamValue(param, it->second).ok()) return false;
-    const v1::ParamValue& value = it->second;
-    if (dims_[d].kind == Kind::kCategorical) {
-      const auto& choices = param.categorical_distribution().choices();
-      out[d] = static_cast<double>(
-          std::find(choices.begin(), choices.end(), value.categorical_value()) - choices.begin());
-    } else {
-      const double x = ParamValueAsDouble(value);
-      const bool log = param.has_float_distribution() ? param.float_distribution().log()
-                                                      : param.int_distribution().log();
-      out[d] = std::clamp(log ? std::log(x) : x, dims_[d].low, dims_[d].high);
-    }
-  }
-  return true;
-}
-
-void TpeSampler::InsertSorted(int64_t number) { pending_sorted_.push_back(number); }
-
-void TpeSampler::MergePending() {
-  // Sorting the p new entries and merging costs O(n + p log p): one trial
-  // per call in the steady state, the whole history after a restart.
-  if (!pending_sorted_.empty()) {
-    for (size_t d = 0; d < dims_.size(); ++d) {
-      if (dims_[d].kind == Kind::kCategorical) continue;
-      auto& list = sorted_[d];
-      const auto old_size = static_cast<std::ptrdiff_t>(list.size());
-      for (int64_t number : pending_sorted_) {
-        list.emplace_back(obs_[number * dims_.size() + d], number);
-      }
-      std::sort(list.begin() + old_size, list.end());
-      std::inplace_merge(list.begin(), list.begin() + old_size, list.end());
-    }
-    pending_sorted_.clear();
-  }
-  auto merge = [](auto& list, auto& pending) {
-    if (pending.empty()) return;
-    const auto old_size = static_cast<std::ptrdiff_t>(list.size());
-    list.insert(list.end(), pending.begin(), pending.end());
-    std::sort(list.begin() + old_size, list.end());
-    std::inplace_merge(list.begin(), list.begin() + old_size, list.end());
-    pending.clear();
-  };
-  merge(complete_rank_, pending_complete_);
-  merge(pruned_rank_, pending_pruned_);
-}
-
-void TpeSampler::EraseSorted(int64_t number) {
-  MergePending();
-  for (size_t d = 0; d < dims_.size(); ++d) {
-    if (dims_[d].kind == Kind::kCategorical) continue;
-    const std::pair<double, int64_t> entry(obs_[number * dims_.size() + d], number);
-    auto& list = sorted_[d];
-    auto it = std::lower_bound(list.begin(), list.end(), entry);
-    if (it != list.end() && *it == entry) list.erase(it);
-  }
-}
-
-void TpeSampler::InsertRanking(int64_t number, const v1::Trial& trial) {
-  const double sign = spec_.direction() == v1::MAXIMIZE ? -1.0 : 1.0;
-  auto score = [sign](double v) { return std::isnan(v) ? kInf : sign * v; };
-  if (trial.state() == v1::Trial::COMPLETE) {
-    pending_complete_.emplace_back(score(trial.value()), number);
-    return;
-  }
-  // PRUNED: the furthest step first, then its value; none reported: last.
-  std::tuple<double, double, int64_t> entry(1.0, 0.0, number);
-  if (trial.intermediate_values_size() > 0) {
-    const v1::IntermediateValue* last = &trial.intermediate_values(0);
-    for (const v1::IntermediateValue& iv : trial.intermediate_values()) {
-      if (iv.step() >= last->step()) last = &iv;
-    }
-    entry = {-static_cast<double>(last->step()), score(last->value()), number};
-  }
-  pending_pruned_.push_back(entry);
-}
-
-void TpeSampler::EraseRanking(int64_t number) {
-  MergePending();
-  complete_rank_.erase(std::remove_if(complete_rank_.begin(), complete_rank_.end(),
-                                      [&](const auto& e) { return e.second == number; }),
-                       complete_rank_.end());
-  pruned_rank_.erase(std::remove_if(pruned_rank_.begin(), pruned_rank_.end(),
-                                    [&](const auto& e) { return std::get<2>(e) == number; }),
-                     pruned_rank_.end());
-}
-
-void TpeSampler::Observe(const v1::Trial& trial) {
-  const int64_t number = trial.number();
-  const size_t D = dims_.size();
-  if (static_cast<size_t>(number) >= status_.size()) {
-    const size_t size = std::max<size_t>(number + 1, status_.size() * 2);
-    status_.resize(size, Status::kAbsent);
-    seen_state_.resize(size, -1);
-    obs_.resize(size * D, 0.0);
-    cached_sigma_.resize(size * D, -1.0);
-    cached_log_norm_.resize(size * D, 0.0);
-  }
-  Status want = Status::kAbsent;
-  switch (trial.state()) {
-    case v1::Trial::RUNNING:
-      want = Status::kRunning;
-      break;
-    case v1::Trial::COMPLETE:
-      if (trial.has_value()) want = Status::kComplete;
-      break;
-    case v1::Trial::PRUNED:
-      want = Status::kPruned;
-      break;
-    default:
-      break;
-  }
-  const Status old = status_[number];
-  if (want != Status::kAbsent && old == Status::kAbsent && !ParseParams(trial, &obs_[number * D])) {
-    want = Status::kAbsent;
-  }
-  if (old == Status::kComplete || old == Status::kPruned) EraseRanking(number);
-  if (old != Status::kAbsent && want == Status::kAbsent) EraseSorted(number);
-  if (old == Status::kAbsent && want != Status::kAbsent) {
-    for (size_t d = 0; d < D; ++d) cached_sigma_[number * D + d] = -1.0;
-    InsertSorted(number);
-  }
-  if (want == Status::kComplete || want == Status::kPruned) InsertRanking(number, trial);
-  status_[number] = want;
-  seen_state_[number] = trial.state();
-}
-
 void TpeSampler::BuildGroups(int64_t trial_number) {
-  const auto n_numbers = static_cast<int64_t>(status_.size());
-  group_of_.assign(status_.size(), 0);
-  position_.resize(status_.size());
+  const int64_t slots = history_.slots();
+  group_of_.assign(slots, 0);
+  position_.resize(slots);
   below_.numbers.clear();
   above_.numbers.clear();
   // n counts finished trials only: running ones join "above" under constant
   // liar but do not grow n_below, as in Optuna (3.1 to 4.9).
-  const int64_t n = static_cast<int64_t>(complete_rank_.size() + pruned_rank_.size());
-  int64_t n_below = tpe::NBelow(n, options_.gamma);
-  for (const auto& [score, number] : complete_rank_) {
-    if (static_cast<int64_t>(below_.numbers.size()) >= n_below) break;
-    if (number != trial_number) below_.numbers.push_back(number);
-  }
-  for (const auto& entry : pruned_rank_) {
-    if (static_cast<int64_t>(below_.numbers.size()) >= n_below) break;
-    if (std::get<2>(entry) != trial_number) below_.numbers.push_back(std::get<2>(entry));
-  }
+  history_.AppendBest(tpe::NBelow(history_.finished(), options_.gamma), trial_number,
+                      &below_.numbers);
   std::sort(below_.numbers.begin(), below_.numbers.end());
   for (size_t i = 0; i < below_.numbers.size(); ++i) {
     group_of_[below_.numbers[i]] = 1;
     position_[below_.numbers[i]] = static_cast<int32_t>(i);
   }
-  for (int64_t number = 0; number < n_numbers; ++number) {
+  for (int64_t number = 0; number < slots; ++number) {
     if (number == trial_number || group_of_[number] != 0) continue;
-    const Status s = status_[number];
+    const Status s = history_.status(number);
     if (s == Status::kComplete || s == Status::kPruned ||
         (s == Status::kRunning && options_.constant_liar)) {
       group_of_[number] = 2;
@@ -303,16 +86,15 @@ void TpeSampler::BuildGroups(int64_t trial_number) {
 }
 
 double TpeSampler::LogNormCached(int64_t number, size_t d, double sigma) {
-  const size_t index = number * dims_.size() + d;
-  if (cached_sigma_[index] != sigma) {
-    const double mu = obs_[index];
-    cached_sigma_[index] = sigma;
-    cached_log_norm_[index] =
-        tpe::LogGaussMass((dims_[d].low - mu) / sigma, (dims_[d].high - mu) / sigma);
+  NormCache& entry = norm_cache_[number * history_.dims().size() + d];
+  if (entry.sigma != sigma) {
+    const Dim& dim = history_.dims()[d];
+    const double mu = history_.obs(number, d);
+    entry.sigma = sigma;
+    entry.log_norm = tpe::LogGaussMass((dim.low - mu) / sigma, (dim.high - mu) / sigma);
   }
-  return cached_log_norm_[index];
+  return entry.log_norm;
 }
-
 namespace {
 
 void ResizeMixture(size_t n, std::vector<double>* mu, std::vector<double>* sigma,
@@ -324,10 +106,10 @@ void ResizeMixture(size_t n, std::vector<double>* mu, std::vector<double>* sigma
 }  // namespace
 
 void TpeSampler::BuildBelow1d(size_t d, Mixture1d* m) {
-  const Dim& dim = dims_[d];
+  const Dim& dim = history_.dims()[d];
   const size_t n = below_.numbers.size();
   ResizeMixture(n + 1, &m->mu, &m->sigma, &m->inv_sigma, &m->log_norm, &m->log_weight);
-  for (size_t i = 0; i < n; ++i) m->mu[i] = obs_[below_.numbers[i] * dims_.size() + d];
+  for (size_t i = 0; i < n; ++i) m->mu[i] = history_.obs(below_.numbers[i], d);
   std::vector<double> mus(m->mu.begin(), m->mu.begin() + n);
   std::vector<double> sigmas = tpe::UnivariateSigmas(
       mus, dim.low, dim.high, options_.consider_endpoints, options_.consider_magic_clip);
@@ -343,7 +125,7 @@ void TpeSampler::BuildBelow1d(size_t d, Mixture1d* m) {
 }
 
 void TpeSampler::BuildAbove1d(size_t d, bool trial_order, Mixture1d* m) {
-  const Dim& dim = dims_[d];
+  const Dim& dim = history_.dims()[d];
   const size_t n = above_.numbers.size();
   ResizeMixture(n + 1, &m->mu, &m->sigma, &m->inv_sigma, &m->log_norm, &m->log_weight);
   // Walk the maintained sorted centres, skipping other groups: the
@@ -355,7 +137,7 @@ void TpeSampler::BuildAbove1d(size_t d, bool trial_order, Mixture1d* m) {
   sorted_mu.resize(n);
   sorted_sigma.resize(n);
   size_t i = 0;
-  for (const auto& [value, number] : sorted_[d]) {
+  for (const auto& [value, number] : history_.sorted(d)) {
     if (number < static_cast<int64_t>(group_of_.size()) && group_of_[number] == 2) {
       numbers[i] = number;
       sorted_mu[i] = value;
@@ -383,10 +165,10 @@ void TpeSampler::BuildAbove1d(size_t d, bool trial_order, Mixture1d* m) {
 }
 
 v1::ParamValue TpeSampler::ToParamValue(size_t d, double x) const {
-  const v1::ParamSpec& param = *dims_[d].spec;
+  const v1::ParamSpec& param = *history_.dims()[d].spec;
   v1::ParamValue value;
   if (param.has_categorical_distribution()) {
-    const int64_t index = std::clamp<int64_t>(std::llround(x), 0, dims_[d].n_choices - 1);
+    const int64_t index = std::clamp<int64_t>(std::llround(x), 0, history_.dims()[d].n_choices - 1);
     value.set_categorical_value(param.categorical_distribution().choices(static_cast<int>(index)));
   } else if (param.has_float_distribution()) {
     const v1::FloatDistribution& f = param.float_distribution();
@@ -412,8 +194,9 @@ v1::ParamValue TpeSampler::ToParamValue(size_t d, double x) const {
       const int64_t step = EffectiveIntStep(i);
       const uint64_t max_k =
           (static_cast<uint64_t>(i.high()) - static_cast<uint64_t>(i.low())) / step;
-      const double k = std::clamp(std::round((x - static_cast<double>(i.low())) / dims_[d].q), 0.0,
-                                  static_cast<double>(max_k));
+      const double k =
+          std::clamp(std::round((x - static_cast<double>(i.low())) / history_.dims()[d].q), 0.0,
+                     static_cast<double>(max_k));
       value.set_int_value(
           static_cast<int64_t>(static_cast<uint64_t>(i.low()) + static_cast<uint64_t>(k) * step));
     }
@@ -423,7 +206,7 @@ v1::ParamValue TpeSampler::ToParamValue(size_t d, double x) const {
 
 double TpeSampler::DrawFromKernel(size_t d, const Mixture1d& m, size_t k,
                                   std::mt19937_64& engine) const {
-  const Dim& dim = dims_[d];
+  const Dim& dim = history_.dims()[d];
   const double x =
       tpe::SampleTruncNorm(UniformUnit(engine), m.mu[k], m.sigma[k], dim.low, dim.high);
   if (dim.kind != Kind::kDiscrete) return x;
@@ -435,7 +218,7 @@ double TpeSampler::DrawFromKernel(size_t d, const Mixture1d& m, size_t k,
 }
 
 TpeSampler::Cell TpeSampler::CellOf(size_t d, double x) const {
-  const Dim& dim = dims_[d];
+  const Dim& dim = history_.dims()[d];
   if (dim.log_grid) {
     const double v = std::round(std::exp(x));
     return {std::max(std::log(v - 0.5), dim.low), std::min(std::log(v + 0.5), dim.high)};
@@ -460,7 +243,7 @@ double DiscreteTerm(double lower, double upper, double mu, double inv_sigma) {
 }  // namespace
 
 double TpeSampler::LogMixture1d(size_t d, const Mixture1d& m, double x) {
-  const Dim& dim = dims_[d];
+  const Dim& dim = history_.dims()[d];
   const size_t n = m.mu.size();
   scratch_terms_.resize(n);
   double* terms = scratch_terms_.data();
@@ -480,8 +263,8 @@ double TpeSampler::LogMixture1d(size_t d, const Mixture1d& m, double x) {
 ParamMap TpeSampler::SampleIndependent(int64_t trial_number) {
   ParamMap params;
   Mixture1d below, above;
-  for (size_t d = 0; d < dims_.size(); ++d) {
-    const Dim& dim = dims_[d];
+  for (size_t d = 0; d < history_.dims().size(); ++d) {
+    const Dim& dim = history_.dims()[d];
     const std::string& name = dim.spec->name();
     std::mt19937_64 engine = EngineFor(seed_ ^ kTpeSalt, trial_number, name);
     if (dim.kind == Kind::kCategorical) {
@@ -495,7 +278,7 @@ ParamMap TpeSampler::SampleIndependent(int64_t trial_number) {
         const double other = std::exp(kernel.log_other), match = std::exp(kernel.log_match);
         std::vector<double> p(C, other * (1 - w_prior) + w_prior / static_cast<double>(C));
         for (int64_t i = 0; i < n; ++i) {
-          const auto choice = static_cast<int64_t>(obs_[g.numbers[i] * dims_.size() + d]);
+          const auto choice = static_cast<int64_t>(history_.obs(g.numbers[i], d));
           p[choice] += (match - other) * std::exp(g.log_weights[i]);
         }
         return p;
@@ -552,13 +335,13 @@ ParamMap TpeSampler::SampleIndependent(int64_t trial_number) {
 void TpeSampler::BuildJoint(const std::vector<size_t>& modelled, bool below, JointModel* model) {
   const Group& group = below ? below_ : above_;
   const size_t n = group.numbers.size();
-  model->mix.resize(dims_.size());
-  model->cat.resize(dims_.size());
-  model->log_match.assign(dims_.size(), 0);
-  model->log_other.assign(dims_.size(), 0);
+  model->mix.resize(history_.dims().size());
+  model->cat.resize(history_.dims().size());
+  model->log_match.assign(history_.dims().size(), 0);
+  model->log_other.assign(history_.dims().size(), 0);
   model->c.assign(group.log_weights.begin(), group.log_weights.end());
   for (size_t d : modelled) {
-    const Dim& dim = dims_[d];
+    const Dim& dim = history_.dims()[d];
     if (dim.kind == Kind::kCategorical) {
       const tpe::CategoricalKernel kernel =
           tpe::MakeCategoricalKernel(static_cast<int64_t>(n), dim.n_choices, options_.prior_weight);
@@ -566,7 +349,7 @@ void TpeSampler::BuildJoint(const std::vector<size_t>& modelled, bool below, Joi
       model->log_other[d] = kernel.log_other;
       std::vector<double>& cat = model->cat[d];
       cat.resize(n);
-      for (size_t i = 0; i < n; ++i) cat[i] = obs_[group.numbers[i] * dims_.size() + d];
+      for (size_t i = 0; i < n; ++i) cat[i] = history_.obs(group.numbers[i], d);
       model->c[n] -= std::log(static_cast<double>(dim.n_choices));
       continue;
     }
@@ -590,7 +373,7 @@ double TpeSampler::LogJoint(const std::vector<size_t>& modelled, const JointMode
   scratch_terms_.assign(model.c.begin(), model.c.end());
   double* terms = scratch_terms_.data();
   for (size_t d : modelled) {
-    const Dim& dim = dims_[d];
+    const Dim& dim = history_.dims()[d];
     if (dim.kind == Kind::kCategorical) {
       const std::vector<double>& cat = model.cat[d];
       const double match = model.log_match[d], other = model.log_other[d];
@@ -614,11 +397,12 @@ double TpeSampler::LogJoint(const std::vector<size_t>& modelled, const JointMode
 ParamMap TpeSampler::SampleJoint(int64_t trial_number) {
   ParamMap params;
   std::vector<size_t> modelled;
-  for (size_t d = 0; d < dims_.size(); ++d) {
-    if (dims_[d].kind == Kind::kCategorical || dims_[d].high > dims_[d].low) {
+  for (size_t d = 0; d < history_.dims().size(); ++d) {
+    if (history_.dims()[d].kind == Kind::kCategorical ||
+        history_.dims()[d].high > history_.dims()[d].low) {
       modelled.push_back(d);
     } else {
-      params[dims_[d].spec->name()] = ToParamValue(d, dims_[d].low);
+      params[history_.dims()[d].spec->name()] = ToParamValue(d, history_.dims()[d].low);
     }
   }
   if (modelled.empty()) return params;
@@ -627,12 +411,12 @@ ParamMap TpeSampler::SampleJoint(int64_t trial_number) {
   BuildJoint(modelled, /*below=*/false, &above);
   const size_t n_below = below_.numbers.size(), n_above = above_.numbers.size();
   std::mt19937_64 engine = EngineFor(seed_ ^ kTpeSalt, trial_number, kJointStream);
-  std::vector<double> x(dims_.size()), best_x(dims_.size());
+  std::vector<double> x(history_.dims().size()), best_x(history_.dims().size());
   double best_score = -kInf;
   for (int32_t j = 0; j < options_.n_ei_candidates; ++j) {
     const size_t k = PickComponent(below_.log_weights, UniformUnit(engine));
     for (size_t d : modelled) {
-      const Dim& dim = dims_[d];
+      const Dim& dim = history_.dims()[d];
       if (dim.kind != Kind::kCategorical) {
         x[d] = DrawFromKernel(d, below.mix[d], k, engine);
         continue;
@@ -657,7 +441,7 @@ ParamMap TpeSampler::SampleJoint(int64_t trial_number) {
       best_x = x;
     }
   }
-  for (size_t d : modelled) params[dims_[d].spec->name()] = ToParamValue(d, best_x[d]);
+  for (size_t d : modelled) params[history_.dims()[d].spec->name()] = ToParamValue(d, best_x[d]);
   return params;
 }
 
@@ -668,28 +452,20 @@ absl::StatusOr<ParamMap> TpeSampler::Sample(const v1::StudySpec& spec,
     return absl::InvalidArgumentError(
         absl::StrCat("trial number must be >= 0 (got ", trial_number, ")"));
   }
-  RETURN_IF_ERROR(SyncSpec(spec));
-  // A history shorter than what we have seen belongs to another study.
-  size_t max_number = 0;
-  for (const v1::Trial& trial : history) {
-    const int64_t number = trial.number();
-    if (number < 0) continue;
-    max_number = std::max(max_number, static_cast<size_t>(number) + 1);
+  RETURN_IF_ERROR(history_.SyncSpec(spec));
+  history_.Update(history);
+  const size_t D = history_.dims().size();
+  if (cache_generation_ != history_.generation()) {
+    cache_generation_ = history_.generation();
+    norm_cache_.clear();
   }
-  if (max_number < history_size_) Reset();
-  history_size_ = max_number;
-  for (const v1::Trial& trial : history) {
-    const int64_t number = trial.number();
-    if (number < 0) continue;
-    if (static_cast<size_t>(number) < seen_state_.size() &&
-        seen_state_[number] == static_cast<int32_t>(trial.state())) {
-      continue;
-    }
-    Observe(trial);
+  norm_cache_.resize(history_.slots() * D);
+  for (int64_t number : history_.added()) {
+    for (size_t d = 0; d < D; ++d) norm_cache_[number * D + d] = NormCache{};
   }
-  MergePending();
-  const int64_t n_finished = static_cast<int64_t>(complete_rank_.size() + pruned_rank_.size());
-  if (n_finished < options_.n_startup_trials) return random_.Sample(spec, history, trial_number);
+  if (history_.finished() < options_.n_startup_trials) {
+    return random_.Sample(spec, history, trial_number);
+  }
   BuildGroups(trial_number);
   return options_.multivariate ? SampleJoint(trial_number) : SampleIndependent(trial_number);
 }

@@ -3,10 +3,11 @@
 // follows Optuna 5: a joint kernel's bandwidth along each dimension is the
 // univariate neighbour-gap one (with magic clip), not 0.2 n^(-1/(D+4)) of
 // the range. Built for a long-lived service:
-// the sampler keeps its observations, rankings and sorted centres from call
-// to call and updates them only for trials whose state changed, so one
+// its TpeHistory keeps the observations, rankings and sorted centres from
+// call to call and updates them only for trials whose state changed, so one
 // suggestion costs O(n) bookkeeping plus O(candidates * D * n) kernel
-// evaluations, with no sort of the history.
+// evaluations, with no sort of the history. This file is the Parzen model
+// built on that history.
 #ifndef HPO_SERVER_SAMPLER_TPE_SAMPLER_H_
 #define HPO_SERVER_SAMPLER_TPE_SAMPLER_H_
 
@@ -19,6 +20,7 @@
 #include "common/spec_validator.h"
 #include "server/sampler/random_sampler.h"
 #include "server/sampler/sampler.h"
+#include "server/sampler/tpe_history.h"
 
 namespace hpo::server {
 
@@ -56,24 +58,9 @@ class TpeSampler : public Sampler {
                                   int64_t trial_number) override;
 
  private:
-  enum class Status : uint8_t { kAbsent, kRunning, kComplete, kPruned };
-  enum class Kind : uint8_t { kContinuous, kDiscrete, kCategorical };
-
-  // One parameter in the model's space: log parameters in log space, a step
-  // q widens the bounds by q/2, a categorical value is its choice's index.
-  // A log int is discrete on the grid of log(integer), each value's cell
-  // [log(v - 0.5), log(v + 0.5)] (log_grid, its integer bounds in grid_*).
-  struct Dim {
-    Kind kind;
-    double low;
-    double high;
-    double q = 0;
-    bool log_grid = false;
-    double grid_low = 0;
-    double grid_high = 0;
-    int64_t n_choices = 0;
-    const v1::ParamSpec* spec = nullptr;  // into spec_
-  };
+  using Status = TpeHistory::Status;
+  using Kind = TpeHistory::Kind;
+  using Dim = TpeHistory::Dim;
 
   // A group's mixture along one dimension, kernels in any fixed order with
   // the prior last.
@@ -98,15 +85,6 @@ class TpeSampler : public Sampler {
     std::vector<double> log_weights;  // with the prior last
   };
 
-  absl::Status SyncSpec(const v1::StudySpec& spec);
-  void Reset();
-  void Observe(const v1::Trial& trial);
-  bool ParseParams(const v1::Trial& trial, double* out) const;
-  void InsertSorted(int64_t number);
-  void MergePending();
-  void EraseSorted(int64_t number);
-  void InsertRanking(int64_t number, const v1::Trial& trial);
-  void EraseRanking(int64_t number);
   void BuildGroups(int64_t trial_number);
 
   double LogNormCached(int64_t number, size_t d, double sigma);
@@ -135,29 +113,16 @@ class TpeSampler : public Sampler {
   TpeOptions options_;
   RandomSampler random_;
 
-  std::string spec_key_;  // serialised params of the spec the cache was built for
-  v1::StudySpec spec_;
-  std::vector<Dim> dims_;
-  size_t history_size_ = 0;  // 1 + the largest trial number seen
-
-  // Per trial number.
-  std::vector<Status> status_;
-  std::vector<int32_t> seen_state_;   // the v1::Trial::State last seen, -1 never
-  std::vector<double> obs_;           // number * D + d
-  std::vector<double> cached_sigma_;  // number * D + d: kernel normaliser cache
-  std::vector<double> cached_log_norm_;
-
-  // Observations ranked best first: (score, number) for COMPLETE trials and
-  // (-last step, score, number) for PRUNED ones (no steps: (1, 0)).
-  std::vector<std::pair<double, int64_t>> complete_rank_;
-  std::vector<std::tuple<double, double, int64_t>> pruned_rank_;
-  // Per numeric dimension: (value, number) of every trial that is not
-  // kAbsent, ascending.
-  std::vector<std::vector<std::pair<double, int64_t>>> sorted_;
-  // Entries observed in this call, merged into the above before use.
-  std::vector<int64_t> pending_sorted_;
-  std::vector<std::pair<double, int64_t>> pending_complete_;
-  std::vector<std::tuple<double, double, int64_t>> pending_pruned_;
+  TpeHistory history_;
+  // Per trial number * D + d: the log mass inside the bounds of the kernel
+  // at the trial's value with bandwidth sigma (-1: none yet), for the
+  // history's generation.
+  struct NormCache {
+    double sigma = -1.0;
+    double log_norm = 0;
+  };
+  uint64_t cache_generation_ = 0;
+  std::vector<NormCache> norm_cache_;
 
   // Scratch of one call.
   std::vector<int8_t> group_of_;   // 0 none, 1 below, 2 above

@@ -446,7 +446,7 @@ TEST(EndToEndTest, AWorkerThatNeverReachesTheCoordinatorStopsAfterExitWhenIdle) 
                                        std::nullopt, 30s);
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_THAT(result.err, HasSubstr("no answer from the coordinator for 1 s (--exit-when-idle)"));
-  EXPECT_THAT(result.err, HasSubstr("check --coordinator"));
+  EXPECT_THAT(result.err, HasSubstr("Set --coordinator or HPO_COORDINATOR"));
 }
 
 // hpo run starts a coordinator and workers of its own. Ctrl-C (SIGINT to hpo,

@@ -143,7 +143,7 @@ absl::Status LocalCluster::StartCoordinator(int port,
       if (!absl::SimpleAtoi(address_.substr(address_.rfind(':') + 1), &port_)) {
         return absl::InternalError(absl::StrCat("bad address in port file: ", address_));
       }
-      client_ = std::make_unique<client::CoordinatorClient>(hpo::Connection{
+      client_ = std::make_unique<CoordinatorClient>(hpo::Connection{
           address_, token_,
           credentials_ != nullptr ? credentials_ : grpc::InsecureChannelCredentials()});
       return absl::OkStatus();

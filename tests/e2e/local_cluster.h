@@ -16,7 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/child_process.h"
-#include "client/coordinator_client.h"
+#include "common/coordinator_client.h"
 #include "tests/temp_dir.h"
 
 namespace hpo::testing {
@@ -93,7 +93,7 @@ class LocalCluster {
   absl::StatusOr<v1::Study> WaitForStudy(const std::string& name,
                                          std::chrono::seconds timeout);
 
-  client::CoordinatorClient& client() { return *client_; }
+  CoordinatorClient& client() { return *client_; }
   const std::string& address() const { return address_; }
   int port() const { return port_; }
   std::string db_path() const { return dir_.File("hpo.db"); }
@@ -117,7 +117,7 @@ class LocalCluster {
   std::vector<client::ChildProcess> workers_;
   std::string address_;
   int port_ = 0;
-  std::unique_ptr<client::CoordinatorClient> client_;
+  std::unique_ptr<CoordinatorClient> client_;
   int commands_run_ = 0;
   std::string token_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;

@@ -62,7 +62,6 @@ class WorkerTest : public ::testing::Test {
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
     channel_ = server_->InProcessChannel(grpc::ChannelArguments());
-    stub_ = v1::Coordinator::NewStub(channel_);
   }
 
   void TearDown() override { server_->Shutdown(); }
@@ -72,13 +71,13 @@ class WorkerTest : public ::testing::Test {
     options.worker_id = "w1";
     options.study_name = study;
     options.exit_when_idle_s = 0.5;
-    options.channel = channel_.get();
+    options.coordinator_address = "in-process";
     return options;
   }
 
   // The worker runs on a thread of its own until the test stops it.
   void Start(WorkerOptions options) {
-    worker_ = std::make_unique<Worker>(stub_.get(), std::move(options));
+    worker_ = std::make_unique<Worker>(channel_, std::move(options));
     thread_ = std::thread([this] { result_ = worker_->Run(stop_); });
   }
 
@@ -116,7 +115,6 @@ class WorkerTest : public ::testing::Test {
   std::unique_ptr<server::CoordinatorService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Coordinator::Stub> stub_;
   std::unique_ptr<Worker> worker_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

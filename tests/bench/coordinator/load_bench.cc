@@ -25,9 +25,9 @@
 #include <map>
 #include <string>
 
-#include "client/coordinator_client.h"
-#include "nlohmann/json.hpp"
 #include "absl/synchronization/mutex.h"
+#include "common/coordinator_client.h"
+#include "nlohmann/json.hpp"
 #include "tests/bench/common/coordinator_process.h"
 #include "tests/bench/coordinator/load_client.h"
 #include "tests/bench/tpe/bench_common.h"
@@ -198,7 +198,7 @@ double SecondsSince(Clock::time_point start) {
 
 // Times the calls a user makes on a big study; errors are counted, not fatal.
 json ListCheck(const std::string& address, const std::string& study, pid_t coordinator) {
-  client::CoordinatorClient client(address);
+  CoordinatorClient client(address);
   json j;
   Clock::time_point start = Clock::now();
   absl::StatusOr<std::vector<v1::Trial>> trials = client.ListTrials(study);
@@ -234,7 +234,7 @@ int Run(const Options& o, const std::string& binary) {
   CoordinatorProcess coordinator(binary, o.db_dir);
   const v1::StudySpec spec = LoadStudy(o);
   {
-    client::CoordinatorClient admin(coordinator.address());
+    CoordinatorClient admin(coordinator.address());
     if (absl::Status s = admin.CreateStudy(spec, false).status(); !s.ok()) {
       std::cerr << "create study: " << s << "\n";
       return 1;

@@ -18,7 +18,7 @@
 #include <set>
 #include <thread>
 
-#include "client/coordinator_client.h"
+#include "common/coordinator_client.h"
 #include "tests/bench/common/coordinator_process.h"
 #include "tests/bench/tpe/bench_common.h"
 
@@ -51,7 +51,7 @@ int Main(int argc, char** argv) {
       for (int seed = 0; seed < seeds; ++seed) {
         const std::string name =
             problem.name + (multivariate ? "-pmv-" : "-pind-") + std::to_string(seed);
-        client::CoordinatorClient admin(service.address());
+        CoordinatorClient admin(service.address());
         if (absl::Status s =
                 admin.CreateStudy(TpeStudy(problem, name, seed, multivariate, trials), false)
                     .status();
@@ -67,7 +67,7 @@ int Main(int argc, char** argv) {
         std::vector<std::thread> threads;
         for (int w = 0; w < workers; ++w) {
           threads.emplace_back([&, w] {
-            client::CoordinatorClient client(service.address());
+            CoordinatorClient client(service.address());
             std::mt19937_64 jitter(seed * 100 + w);
             while (!failed) {
               absl::StatusOr<v1::AskResponse> response = client.Ask(name, /*lease=*/false);

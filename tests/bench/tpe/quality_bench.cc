@@ -12,7 +12,7 @@
 #include <limits>
 #include <map>
 
-#include "client/coordinator_client.h"
+#include "common/coordinator_client.h"
 #include "tests/bench/common/coordinator_process.h"
 #include "tests/bench/tpe/bench_common.h"
 
@@ -29,7 +29,7 @@ int Main(int argc, char** argv) {
   }
   // The database in /dev/shm: this measures the sampler, not the disk.
   CoordinatorProcess service(CoordinatorBinary(argv[0]), "", "/dev/shm");
-  client::CoordinatorClient client(service.address());
+  CoordinatorClient client(service.address());
   Results results;
   const auto start = std::chrono::steady_clock::now();
   for (const Problem& problem : Suite()) {

@@ -1,34 +1,45 @@
-#include "client/coordinator_client.h"
+#include "common/coordinator_client.h"
 
-#include <grpcpp/grpcpp.h>
-
-#include <chrono>
+#include <algorithm>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
-namespace hpo::client {
+namespace hpo {
 
-CoordinatorClient::CoordinatorClient(Connection connection)
-    : connection_(std::move(connection)),
-      stub_(v1::Coordinator::NewStub(MakeChannel(connection_))) {}
+bool IsNoAnswer(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
+}
+
+CoordinatorClient::CoordinatorClient(std::shared_ptr<grpc::Channel> channel, std::string address,
+                                     std::string token, RetryPolicy policy)
+    : channel_(std::move(channel)),
+      address_(std::move(address)),
+      token_(std::move(token)),
+      policy_(std::move(policy)),
+      stub_(v1::Coordinator::NewStub(channel_)) {}
+
+CoordinatorClient::CoordinatorClient(const Connection& connection, RetryPolicy policy)
+    : CoordinatorClient(MakeChannel(connection), connection.address, connection.token,
+                        std::move(policy)) {}
 
 CoordinatorClient::CoordinatorClient(const std::string& address)
     : CoordinatorClient(Connection{address, "", grpc::InsecureChannelCredentials()}) {}
 
-absl::StatusOr<CoordinatorClient> CoordinatorClient::Connect(const ConnectionFlags& flags) {
+absl::StatusOr<CoordinatorClient> CoordinatorClient::Connect(const ConnectionFlags& flags,
+                                                             RetryPolicy policy) {
   absl::StatusOr<Connection> connection = ResolveConnection(flags);
   if (!connection.ok()) return connection.status();
-  return CoordinatorClient(*std::move(connection));
+  return CoordinatorClient(*connection, std::move(policy));
 }
 
-absl::Status CoordinatorClient::Convert(const grpc::Status& status,
-                                       bool from_coordinator) const {
+absl::Status CoordinatorClient::Convert(const grpc::Status& status, bool from_coordinator) const {
   if (status.ok()) return absl::OkStatus();
   const auto code = static_cast<absl::StatusCode>(status.error_code());
   if (!from_coordinator && (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
                             status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
-    return absl::Status(code, absl::StrCat("cannot reach the coordinator at ", connection_.address, " (",
+    return absl::Status(code, absl::StrCat("cannot reach the coordinator at ", address_, " (",
                                            status.error_message(),
                                            "); is hpo-coordinator running? Set --coordinator "
                                            "or HPO_COORDINATOR"));
@@ -36,20 +47,41 @@ absl::Status CoordinatorClient::Convert(const grpc::Status& status,
   return absl::Status(code, status.error_message());
 }
 
+void CoordinatorClient::WaitForChannel(std::chrono::milliseconds duration) const {
+  const auto end = std::chrono::system_clock::now() + duration;
+  while (!Stopped() && std::chrono::system_clock::now() < end) {
+    const auto slice =
+        std::min(end, std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+    if (channel_->WaitForConnected(slice)) return;
+  }
+}
+
 template <typename Request, typename Response>
 absl::StatusOr<Response> CoordinatorClient::Call(
-    grpc::Status (v1::Coordinator::Stub::*method)(grpc::ClientContext*, const Request&,
-                                                  Response*),
-    const Request& request) {
-  grpc::ClientContext context;
-  Authorize(connection_.token, &context);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  Response response;
-  grpc::Status result = (stub_.get()->*method)(&context, request, &response);
-  absl::Status status =
-      Convert(result, context.GetServerTrailingMetadata().count(kErrorSourceKey) > 0);
-  if (!status.ok()) return status;
-  return response;
+    grpc::Status (v1::Coordinator::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+    const Request& request, const Attempt& attempt) {
+  std::optional<Clock::time_point> give_up_at = attempt.give_up_at;
+  if (!give_up_at.has_value() && policy_.retry_for != kRetryForever) {
+    give_up_at = Clock::now() + policy_.retry_for;
+  }
+  std::chrono::milliseconds wait(200);
+  while (true) {
+    grpc::ClientContext context;
+    Authorize(token_, &context);
+    context.set_deadline(std::chrono::system_clock::now() +
+                         attempt.timeout.value_or(policy_.rpc_timeout));
+    context.set_wait_for_ready(attempt.wait_for_ready);
+    Response response;
+    grpc::Status result = (stub_.get()->*method)(&context, request, &response);
+    absl::Status status =
+        Convert(result, context.GetServerTrailingMetadata().count(kErrorSourceKey) > 0);
+    if (status.ok()) return response;
+    if (!attempt.retry || !IsNoAnswer(status) || Stopped()) return status;
+    if (give_up_at.has_value() && Clock::now() >= *give_up_at) return status;
+    if (policy_.on_retry) policy_.on_retry(status, wait);
+    WaitForChannel(wait);
+    wait = std::min(wait * 2, std::chrono::milliseconds(1000));
+  }
 }
 
 absl::StatusOr<v1::Study> CoordinatorClient::CreateStudy(const v1::StudySpec& spec,
@@ -139,10 +171,16 @@ absl::StatusOr<v1::AskResponse> CoordinatorClient::Ask(const std::string& name, 
   return Call(&v1::Coordinator::Stub::Ask, request);
 }
 
-absl::StatusOr<v1::HeartbeatResponse> CoordinatorClient::Heartbeat(const v1::TrialRef& trial) {
+absl::StatusOr<v1::HeartbeatResponse> CoordinatorClient::Heartbeat(
+    const v1::TrialRef& trial, std::optional<std::chrono::milliseconds> timeout,
+    bool wait_for_ready) {
   v1::HeartbeatRequest request;
   *request.mutable_trial() = trial;
-  return Call(&v1::Coordinator::Stub::Heartbeat, request);
+  Attempt attempt;
+  attempt.timeout = timeout;
+  attempt.wait_for_ready = wait_for_ready;
+  attempt.retry = false;
+  return Call(&v1::Coordinator::Stub::Heartbeat, request, attempt);
 }
 
 absl::StatusOr<v1::Trial> CoordinatorClient::Tell(const v1::TellRequest& request) {
@@ -159,4 +197,20 @@ absl::StatusOr<v1::ReportIntermediateResponse> CoordinatorClient::Report(const v
   return Call(&v1::Coordinator::Stub::ReportIntermediate, request);
 }
 
-}  // namespace hpo::client
+absl::StatusOr<v1::AcquireTrialResponse> CoordinatorClient::AcquireTrial(
+    const v1::AcquireTrialRequest& request, std::optional<Clock::time_point> give_up_at) {
+  Attempt attempt;
+  attempt.give_up_at = give_up_at;
+  return Call(&v1::Coordinator::Stub::AcquireTrial, request, attempt);
+}
+
+absl::StatusOr<v1::Trial> CoordinatorClient::CompleteTrial(
+    const v1::CompleteTrialRequest& request) {
+  return Call(&v1::Coordinator::Stub::CompleteTrial, request);
+}
+
+absl::StatusOr<v1::Trial> CoordinatorClient::FailTrial(const v1::FailTrialRequest& request) {
+  return Call(&v1::Coordinator::Stub::FailTrial, request);
+}
+
+}  // namespace hpo

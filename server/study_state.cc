@@ -1,0 +1,65 @@
+#include "server/study_state.h"
+
+#include <utility>
+
+#include "common/spec_validator.h"
+#include "common/trial_state.h"
+
+namespace hpo::server {
+namespace {
+
+// Whether `a` is a better COMPLETE trial than `b`; the lower number wins a tie.
+bool Better(const v1::Trial& a, const v1::Trial& b, bool maximize) {
+  if (a.value() != b.value()) return maximize ? a.value() > b.value() : a.value() < b.value();
+  return a.number() < b.number();
+}
+
+}  // namespace
+
+void StudyState::Put(v1::Trial trial, std::string lease_id) {
+  const int64_t number = trial.number();
+  if (number == static_cast<int64_t>(trials.size())) {
+    trials.emplace_back();
+    lease_ids.emplace_back();
+  } else {
+    const v1::Trial& old = trials[number];
+    if (old.state() != v1::Trial::STATE_UNSPECIFIED) --counts_[old.state()];
+    if (!IsFinished(old.state())) --unfinished_;
+    leased_.erase(number);
+  }
+  ++counts_[trial.state()];
+  if (!IsFinished(trial.state())) ++unfinished_;
+  if (trial.state() == v1::Trial::RUNNING && !lease_id.empty()) leased_.insert(number);
+  if (trial.state() == v1::Trial::COMPLETE && trial.has_value() &&
+      (best_ < 0 || Better(trial, trials[best_], study.spec().direction() == v1::MAXIMIZE))) {
+    best_ = number;
+  }
+  for (const auto& [name, value] : trial.user_attrs()) user_attr_names_.insert(name);
+  trials[number] = std::move(trial);
+  lease_ids[number] = std::move(lease_id);
+}
+
+int64_t StudyState::Count(v1::Trial::State state) const {
+  const auto it = counts_.find(state);
+  return it == counts_.end() ? 0 : it->second;
+}
+
+bool StudyState::HasRoomForTrials() const {
+  // A study without max_trials still stops at the hard limit.
+  const int32_t max_trials =
+      study.spec().max_trials() == 0 ? kMaxTrialsPerStudy : study.spec().max_trials();
+  return sampled_trials < max_trials;
+}
+
+v1::Study StudyState::Summary() const {
+  v1::Study summary = study;
+  auto& counts = *summary.mutable_trial_counts();
+  for (const auto& [state, count] : counts_) {
+    if (count > 0) counts[v1::Trial::State_Name(state)] = count;
+  }
+  if (best_ >= 0) *summary.mutable_best_trial() = trials[best_];
+  for (const std::string& name : user_attr_names_) summary.add_user_attr_names(name);
+  return summary;
+}
+
+}  // namespace hpo::server

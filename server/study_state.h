@@ -1,0 +1,76 @@
+// One study as the coordinator holds it in memory: its record, its trials,
+// sampler and pruner, and the indexes that spare every call a scan of the
+// trials (counts by state, the best trial, the leased trials, the user
+// attribute names). Put() is the only way a trial changes, so the indexes
+// cannot drift from the trials.
+//
+// Not thread-safe: the coordinator holds `mu` for every access.
+#ifndef HPO_SERVER_STUDY_STATE_H_
+#define HPO_SERVER_STUDY_STATE_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/synchronization/mutex.h"
+#include "hpo/v1/coordinator.pb.h"
+#include "server/pruner/pruner.h"
+#include "server/sampler/sampler.h"
+#include "server/storage/storage.h"
+
+namespace hpo::server {
+
+struct StudyState {
+  absl::Mutex mu;
+  v1::Study study;  // spec, state, create time; counts are filled by Summary()
+  std::vector<v1::Trial> trials;
+  std::vector<std::string> lease_ids;  // by trial number; "" for ask/tell trials
+  std::unique_ptr<Sampler> sampler;
+  std::unique_ptr<Pruner> pruner;
+  int64_t sampled_trials = 0;   // trials that are not retries: what max_trials counts
+  std::deque<int64_t> waiting;  // numbers of WAITING retries, oldest first
+  // Trials that failed in a row with task_error; 0 again after a COMPLETE
+  // or PRUNED trial or a resume. Not stored: a restart gives the task
+  // another round.
+  int task_errors_in_a_row = 0;
+  // The writes of the change in progress on this study.
+  std::vector<StorageWrite> pending;
+
+  // Sets trial `trial.number()` (appending it if it is the next number) and
+  // updates the indexes. `lease_id` is "" for a trial without a lease.
+  void Put(v1::Trial trial, std::string lease_id);
+
+  // Read from the indexes.
+  int64_t Count(v1::Trial::State state) const;
+  int64_t unfinished() const { return unfinished_; }  // WAITING or RUNNING
+  // The best COMPLETE trial (the lower number wins a tie), or nullptr.
+  const v1::Trial* Best() const { return best_ < 0 ? nullptr : &trials[best_]; }
+  // Numbers of the RUNNING trials that hold a lease, in order.
+  const absl::btree_set<int64_t>& leased() const { return leased_; }
+  // Every user attribute name a trial of the study has.
+  const absl::btree_set<std::string>& user_attr_names() const { return user_attr_names_; }
+
+  // Whether max_trials (or, when 0, the hard limit) allows another new trial,
+  // whatever the study's state.
+  bool HasRoomForTrials() const;
+  // HasRoomForTrials, or a WAITING retry left to run.
+  bool HasTrialsToRun() const { return !waiting.empty() || HasRoomForTrials(); }
+  // The study record with its counts by state, best trial and user
+  // attribute names.
+  v1::Study Summary() const;
+
+ private:
+  std::map<v1::Trial::State, int64_t> counts_;
+  int64_t unfinished_ = 0;
+  int64_t best_ = -1;  // number of the best COMPLETE trial
+  absl::btree_set<int64_t> leased_;
+  absl::btree_set<std::string> user_attr_names_;
+};
+
+}  // namespace hpo::server
+
+#endif  // HPO_SERVER_STUDY_STATE_H_
