@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "common/objective.h"
 #include "common/search_space.h"
 
 namespace hpo::client {
@@ -235,6 +236,8 @@ Json StudyToJson(const v1::Study& study) {
   json["state"] = v1::Study::State_Name(study.state());
   if (!study.state_reason().empty()) json["state_reason"] = study.state_reason();
   json["direction"] = v1::Direction_Name(study.spec().direction());
+  json["objective"] = {{"metric", ObjectiveMetric(study.spec())},
+                       {"direction", v1::Direction_Name(study.spec().direction())}};
   json["sampler"] = study.spec().sampler().type();
   json["seed"] = study.spec().sampler().seed();
   json["max_trials"] = study.spec().max_trials();
@@ -310,7 +313,7 @@ void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ost
     out << array.dump(2) << "\n";
     return;
   }
-  std::vector<std::vector<std::string>> rows = {{"name", "state", "direction", "sampler", "trials",
+  std::vector<std::vector<std::string>> rows = {{"name", "state", "objective", "sampler", "trials",
                                                  "running", "waiting", "complete", "pruned",
                                                  "failed", "best_value"}};
   for (const v1::Study& study : studies) {
@@ -321,7 +324,9 @@ void PrintStudies(const std::vector<v1::Study>& studies, Format format, std::ost
     };
     rows.push_back(
         {study.spec().name(), v1::Study::State_Name(study.state()),
-         v1::Direction_Name(study.spec().direction()), study.spec().sampler().type(),
+         absl::StrCat(study.spec().direction() == v1::MAXIMIZE ? "max " : "min ",
+                      ObjectiveMetric(study.spec())),
+         study.spec().sampler().type(),
          study.spec().max_trials() > 0 ? absl::StrCat(total, "/", study.spec().max_trials())
                                        : absl::StrCat(total),
          count("RUNNING"), count("WAITING"), count("COMPLETE"), count("PRUNED"), count("FAILED"),
@@ -352,7 +357,8 @@ void PrintTrial(const v1::Trial& trial, const v1::StudySpec& spec, Format format
   std::vector<std::vector<std::string>> rows = {
       {"number:", absl::StrCat(trial.number())},
       {"state:", v1::Trial::State_Name(trial.state())},
-      {"value:", trial.has_value() ? absl::StrCat(trial.value()) : "-"},
+      {absl::StrCat("value (", ObjectiveMetric(spec), "):"),
+       trial.has_value() ? absl::StrCat(trial.value()) : "-"},
       {"params:", ""}};
   for (const std::string& name : ParamNames(spec, {trial})) {
     auto it = trial.params().find(name);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/api_limits.h"
 #include "common/model_cost.h"
+#include "common/objective.h"
 #include "common/pruner_spec.h"
 #include "common/sampler_spec.h"
 #include "common/search_space.h"
@@ -375,7 +376,7 @@ void ApplyTaskDefaults(v1::TaskSpec* task) {
 }  // namespace
 
 void ApplyStudySpecDefaults(v1::StudySpec* spec) {
-  if (spec->direction() == v1::DIRECTION_UNSPECIFIED) spec->set_direction(v1::MINIMIZE);
+  ApplyObjectiveDefaults(spec);
   // Type names in any case, as enums: `type: TPE` is tpe.
   v1::SamplerSpec* sampler = spec->mutable_sampler();
   sampler->set_type(sampler->type().empty() ? kDefaultSamplerType
@@ -401,6 +402,7 @@ absl::Status ValidateStudySpec(const v1::StudySpec& spec) {
   if (spec.direction() != v1::MINIMIZE && spec.direction() != v1::MAXIMIZE) {
     return SpecFieldError("direction", "must be minimize or maximize");
   }
+  RETURN_IF_ERROR(ValidateObjective(spec));
   RETURN_IF_ERROR(ValidateSamplerSpec(spec.sampler()));
   RETURN_IF_ERROR(ValidatePrunerSpec(spec));
   if (spec.max_trials() > kMaxTrialsPerStudy) {

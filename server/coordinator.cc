@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/objective.h"
 #include "common/search_space.h"
 #include "common/spec_diff.h"
 #include "common/spec_validator.h"
@@ -80,6 +81,8 @@ absl::StatusOr<Coordinator::StudyMap> Coordinator::Load(std::vector<StoredStudy>
   for (StoredStudy& s : stored) {
     auto state = std::make_unique<StudyState>();
     state->study = std::move(s.study);
+    // A study stored before objectives existed optimises its direction's val_loss.
+    ApplyObjectiveDefaults(state->study.mutable_spec());
     ASSIGN_OR_RETURN(state->sampler, MakeSampler(state->study.spec().sampler()));
     ASSIGN_OR_RETURN(state->pruner, MakePruner(state->study.spec()));
     // Enough for workers to find the restarted coordinator, even with a short lease.

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/string_view_compat.h"
 #include "common/task_spec_settings.h"
 #include "worker/engine/activations.h"
 #include "worker/engine/init.h"
@@ -65,6 +66,14 @@ absl::StatusOr<TaskPlan> PlanTask(
   train.batch_size = task.batch_size();
   train.seed = task.seed();
   return plan;
+}
+
+absl::StatusOr<double> MetricValue(const engine::EpochReport& report, std::string_view metric) {
+  if (metric == "val_loss") return report.val_loss;
+  if (metric == "val_accuracy") return report.val_accuracy;
+  if (metric == "train_loss") return report.train_loss;
+  return absl::InvalidArgumentError(
+      absl::StrCat("objective.metric: the engine does not report \"", ToAbsl(metric), "\""));
 }
 
 }  // namespace hpo::worker

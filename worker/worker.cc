@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "common/api_limits.h"
 #include "common/connection.h"
+#include "common/objective.h"
 #include "common/status_macros.h"
 #include "worker/engine/trainer.h"
 #include "worker/lease_keeper.h"
@@ -154,8 +155,11 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
   };
 
   absl::StatusOr<TaskPlan> plan = PlanTask(acquired.spec().task(), trial.params());
-  if (!plan.ok()) {
-    fail(plan.status().message(), /*retry=*/false, /*task_error=*/true);
+  const std::string metric = ObjectiveMetric(acquired.spec());
+  absl::Status metric_known = MetricValue(engine::EpochReport{}, metric).status();
+  if (!plan.ok() || !metric_known.ok()) {
+    fail(plan.ok() ? metric_known.message() : plan.status().message(), /*retry=*/false,
+         /*task_error=*/true);
     return absl::OkStatus();
   }
   absl::StatusOr<const engine::DataSplit*> data = Data(plan->data);
@@ -191,7 +195,7 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
     if (std::isfinite(report.val_accuracy)) std::cerr << " val_accuracy " << report.val_accuracy;
     std::cerr << " (" << static_cast<int64_t>(report.samples_per_s) << " samples/s)\n";
     absl::StatusOr<v1::ReportIntermediateResponse> reply =
-        client.Report(ref, report.epoch, report.val_loss);
+        client.Report(ref, report.epoch, *MetricValue(report, metric));
     if (stop) {
       stop_reason = {TrialStop::kWorkerStopped, "worker stopped"};
     } else if (!reply.ok()) {
@@ -228,7 +232,8 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
   const engine::EpochReport& last = summary->epochs.back();
   v1::CompleteTrialRequest request;
   *request.mutable_trial() = ref;
-  request.set_value(last.val_loss);
+  const double value = *MetricValue(last, metric);
+  request.set_value(value);
   auto& attrs = *request.mutable_user_attrs();
   attrs["val_loss"] = last.val_loss;
   attrs["train_loss"] = last.train_loss;
@@ -241,8 +246,8 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
     std::cerr << "hpo-worker: could not complete " << label << ": " << status.message() << "\n";
     return absl::OkStatus();
   }
-  std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " COMPLETE val_loss "
-            << last.val_loss << "\n";
+  std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " COMPLETE " << metric << " "
+            << value << "\n";
   return absl::OkStatus();
 }
 

@@ -249,13 +249,14 @@ TEST(SpecParserTest, UnknownFieldsInEverySection) {
   };
   const Case cases[] = {
       {"nme: x\n",
-       "s.yaml:1: nme: unknown field (expected one of: name, direction, sampler, "
+       "s.yaml:1: nme: unknown field (expected one of: name, direction, objective, sampler, "
        "pruner, max_trials, params, task, lease_seconds, max_retries)"},
       {"sampler:\n  type: random\n  sed: 1\n",
        "s.yaml:3: sampler.sed: unknown field (expected one of: type, seed, n_startup_trials, "
        "n_ei_candidates, gamma, prior_weight, multivariate, constant_liar, "
        "consider_magic_clip, consider_endpoints)"},
-      {"pruner: {kind: none}\n", "s.yaml:1: pruner.kind: unknown field (expected one of: type, n_startup_trials, "
+      {"pruner: {kind: none}\n",
+       "s.yaml:1: pruner.kind: unknown field (expected one of: type, n_startup_trials, "
        "n_warmup_steps, interval_steps, n_min_trials, min_resource, reduction_factor, "
        "min_early_stopping_rate, max_resource)"},
       {"params:\n  c: {type: categorical, choices: [a], low: 1}\n",

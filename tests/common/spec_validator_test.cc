@@ -140,6 +140,7 @@ TEST(ApplyStudySpecDefaultsTest, SyntheticRegressionSizes) {
 TEST(ApplyStudySpecDefaultsTest, KeepsWhatIsSetIncludingExplicitZeros) {
   v1::StudySpec spec = TextProto(R"pb(
     direction: MAXIMIZE
+    objective { metric: "val_accuracy" direction: MAXIMIZE }
     sampler { type: "tpe" seed: 5 }
     pruner {
       type: "asha"

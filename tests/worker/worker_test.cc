@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/objective.h"
 #include "common/spec_parser.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -17,6 +18,7 @@
 #include "server/storage/sqlite_storage.h"
 #include "tests/status_matchers.h"
 #include "tests/temp_dir.h"
+#include "worker/task_plan.h"
 
 namespace hpo::worker {
 namespace {
@@ -135,6 +137,37 @@ TEST_F(WorkerTest, RunsAStudyToTheEndAndReportsEveryEpoch) {
     EXPECT_EQ(trial.value(), trial.user_attrs().at("val_loss"));
     EXPECT_EQ(trial.worker_id(), "w1");
   }
+}
+
+TEST_F(WorkerTest, TheObjectiveMetricIsWhatIsReportedAndTheTrialsValue) {
+  v1::StudySpec spec = Study("s", 2, 3);
+  spec.mutable_objective()->set_metric("train_loss");
+  ASSERT_OK(coordinator_->CreateStudy(spec, false));
+  Start(Options());
+  ASSERT_OK(Join());
+  for (const v1::Trial& trial : Trials("s")) {
+    ASSERT_EQ(trial.state(), v1::Trial::COMPLETE);
+    EXPECT_EQ(trial.value(), trial.user_attrs().at("train_loss"));
+    EXPECT_NE(trial.value(), trial.user_attrs().at("val_loss"));
+    ASSERT_EQ(trial.intermediate_values_size(), 3);
+    EXPECT_EQ(trial.intermediate_values(2).value(), trial.value());
+  }
+}
+
+// Every metric the spec validator accepts for a task, the worker can read.
+TEST(MetricValueTest, EveryEngineMetricHasAValue) {
+  engine::EpochReport report{};
+  report.val_loss = 1;
+  report.val_accuracy = 2;
+  report.train_loss = 3;
+  for (const EngineMetric& metric : kEngineMetrics) {
+    absl::StatusOr<double> value = MetricValue(report, metric.name);
+    ASSERT_OK(value) << metric.name;
+  }
+  EXPECT_EQ(*MetricValue(report, "val_accuracy"), 2);
+  EXPECT_EQ(*MetricValue(report, "train_loss"), 3);
+  EXPECT_THAT(MetricValue(report, "f1").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"f1\"")));
 }
 
 TEST_F(WorkerTest, AStoppedWorkerGivesItsTrialBack) {
