@@ -8,6 +8,7 @@
 #include "common/spec_parser.h"
 #include "common/spec_validator.h"
 #include "common/status_macros.h"
+#include "common/string_view_compat.h"
 
 namespace hpo {
 namespace {
@@ -29,6 +30,10 @@ std::optional<int> FindLine(const ParsedSpec& parsed, std::string field_path) {
 
 absl::StatusOr<v1::StudySpec> LoadStudySpecFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string yaml, ReadFileToString(path, "spec file"));
+  return LoadStudySpecYaml(yaml, path);
+}
+
+absl::StatusOr<v1::StudySpec> LoadStudySpecYaml(std::string_view yaml, std::string_view path) {
   ASSIGN_OR_RETURN(ParsedSpec parsed, ParseStudySpecYaml(yaml, path));
   v1::StudySpec spec = parsed.spec;
   ApplyStudySpecDefaults(&spec);
@@ -43,7 +48,8 @@ absl::StatusOr<v1::StudySpec> LoadStudySpecFile(const std::string& path) {
   std::optional<int> line;
   if (std::optional<std::string> field = SpecErrorFieldPath(status))
     line = FindLine(parsed, *field);
-  const std::string where = line ? absl::StrCat(path, ":", *line, ": ") : absl::StrCat(path, ": ");
+  const std::string where =
+      line ? absl::StrCat(ToAbsl(path), ":", *line, ": ") : absl::StrCat(ToAbsl(path), ": ");
   absl::Status located(status.code(), absl::StrCat(where, status.message()));
   status.ForEachPayload([&located](absl::string_view type_url, const absl::Cord& payload) {
     located.SetPayload(type_url, payload);

@@ -4,6 +4,7 @@
 #define HPO_COMMON_SPEC_LOADER_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "hpo/v1/study.pb.h"
@@ -20,6 +21,9 @@ namespace hpo {
 // (ValidateWrittenZeros): `spec.yaml:7: task.epochs: must be in [1, 10000]
 // (got 0)`.
 absl::StatusOr<v1::StudySpec> LoadStudySpecFile(const std::string& path);
+
+// The same for the text of a spec file; `filename` names it in messages.
+absl::StatusOr<v1::StudySpec> LoadStudySpecYaml(std::string_view yaml, std::string_view filename);
 
 }  // namespace hpo
 

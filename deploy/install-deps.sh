@@ -7,4 +7,5 @@ exec "$(dirname "$0")/install-packages.sh" \
   libabsl-dev libeigen3-dev libsqlite3-dev zlib1g-dev libopenblas0-pthread \
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev \
   libgtest-dev libgmock-dev \
+  python3 python3-grpcio python3-protobuf \
   dataset-fashion-mnist sqlite3 openssl

@@ -1,6 +1,11 @@
 #include "server/coordinator_service.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/api_limits.h"
 #include "common/connection.h"
+#include "common/spec_loader.h"
 #include "common/status_macros.h"
 
 namespace hpo::server {
@@ -13,6 +18,28 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
   unsigned char diff = 0;
   for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
+}
+
+constexpr size_t kMaxSpecFileBytes = 256;
+
+// The spec a CreateStudyRequest gives as the text of a YAML file.
+absl::StatusOr<v1::StudySpec> SpecFromYaml(const v1::CreateStudyRequest& request) {
+  if (request.has_spec()) {
+    return absl::InvalidArgumentError("spec_yaml: give spec or spec_yaml, not both");
+  }
+  if (static_cast<int64_t>(request.spec_yaml().size()) > kMaxSpecBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "spec_yaml: at most ", kMaxSpecBytes, " bytes (got ", request.spec_yaml().size(), ")"));
+  }
+  const std::string& file = request.spec_file();
+  const bool printable = std::all_of(file.begin(), file.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+  });
+  if (file.size() > kMaxSpecFileBytes || !printable) {
+    return absl::InvalidArgumentError(absl::StrCat("spec_file: at most ", kMaxSpecFileBytes,
+                                                   " bytes, without control characters"));
+  }
+  return LoadStudySpecYaml(request.spec_yaml(), file.empty() ? "spec.yaml" : file);
 }
 
 }  // namespace
@@ -50,7 +77,15 @@ grpc::Status CoordinatorService::CreateStudy(grpc::ServerContext* context,
                                              const v1::CreateStudyRequest* request,
                                              v1::Study* response) {
   return Handle(
-      context, [&] { return coordinator_->CreateStudy(request->spec(), request->load_if_exists()); }, response);
+      context,
+      [&]() -> absl::StatusOr<v1::Study> {
+        if (request->spec_yaml().empty()) {
+          return coordinator_->CreateStudy(request->spec(), request->load_if_exists());
+        }
+        ASSIGN_OR_RETURN(v1::StudySpec spec, SpecFromYaml(*request));
+        return coordinator_->CreateStudy(std::move(spec), request->load_if_exists());
+      },
+      response);
 }
 
 grpc::Status CoordinatorService::GetStudy(grpc::ServerContext* context,

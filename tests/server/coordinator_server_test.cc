@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/api_limits.h"
 #include "common/spec_parser.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
@@ -37,6 +38,51 @@ ServerOptions Options(const hpo::testing::TempDir& dir, Clock* clock) {
 absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(const ServerOptions& options) {
   ASSIGN_OR_RETURN(ServerSecurity security, LoadServerSecurity(options));
   return CoordinatorServer::Start(options, std::move(security));
+}
+
+// Clients in any language send the spec file's text; the coordinator reads
+// it as the CLI reads a file.
+TEST(CoordinatorServerTest, CreatesAStudyFromTheTextOfASpecFile) {
+  hpo::testing::TempDir dir;
+  FakeClock clock;
+  absl::StatusOr<std::unique_ptr<CoordinatorServer>> server = Start(Options(dir, &clock));
+  ASSERT_OK(server);
+  auto stub = v1::Coordinator::NewStub(
+      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  auto create = [&](const std::string& yaml, const std::string& file, v1::Study* study) {
+    v1::CreateStudyRequest request;
+    request.set_spec_yaml(yaml);
+    request.set_spec_file(file);
+    grpc::ClientContext context;
+    return stub->CreateStudy(&context, request, study);
+  };
+  v1::Study study;
+  grpc::Status status = create(
+      "name: s\nobjective: {metric: f1, direction: maximize}\nparams:\n"
+      "  x: {type: int, low: 0, high: 3}\n",
+      "mine.yaml", &study);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(study.spec().name(), "s");
+  EXPECT_EQ(study.spec().direction(), v1::MAXIMIZE);
+  EXPECT_EQ(study.spec().params(0).int_distribution().step(), 1);  // defaults applied
+
+  status = create("name: t\nparams:\n  x: {type: float, low: 2, high: 1}\n", "mine.yaml", &study);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("mine.yaml:3: params.x"));
+  status = create("name: t\nparams: [", "", &study);
+  EXPECT_THAT(status.error_message(), HasSubstr("spec.yaml:"));
+  EXPECT_THAT(status.error_message(), HasSubstr("YAML syntax error"));
+  status = create("name: t\n", "bad\nname", &study);
+  EXPECT_THAT(status.error_message(), HasSubstr("spec_file: at most 256 bytes"));
+  status = create(std::string(kMaxSpecBytes + 1, ' '), "", &study);
+  EXPECT_THAT(status.error_message(), HasSubstr("spec_yaml: at most"));
+
+  v1::CreateStudyRequest both;
+  both.set_spec_yaml("name: u\n");
+  both.mutable_spec()->set_name("u");
+  grpc::ClientContext context;
+  status = stub->CreateStudy(&context, both, &study);
+  EXPECT_THAT(status.error_message(), HasSubstr("give spec or spec_yaml, not both"));
 }
 
 TEST(CoordinatorServerTest, ServesWritesItsPortAndReapsExpiredLeases) {
