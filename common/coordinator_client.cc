@@ -187,6 +187,10 @@ absl::StatusOr<v1::Trial> CoordinatorClient::Tell(const v1::TellRequest& request
   return Call(&v1::Coordinator::Stub::Tell, request);
 }
 
+absl::StatusOr<v1::Trial> CoordinatorClient::EnqueueTrial(const v1::EnqueueTrialRequest& request) {
+  return Call(&v1::Coordinator::Stub::EnqueueTrial, request);
+}
+
 absl::StatusOr<v1::ReportIntermediateResponse> CoordinatorClient::Report(const v1::TrialRef& trial,
                                                                          int64_t step,
                                                                          double value) {

@@ -82,6 +82,7 @@ class CoordinatorClient {
   // A trial to evaluate, under a lease if `lease` (see AskRequest).
   absl::StatusOr<v1::AskResponse> Ask(const std::string& name, bool lease);
   absl::StatusOr<v1::Trial> Tell(const v1::TellRequest& request);
+  absl::StatusOr<v1::Trial> EnqueueTrial(const v1::EnqueueTrialRequest& request);
   // Reports a trial's value at `step`; the answer says whether to prune.
   absl::StatusOr<v1::ReportIntermediateResponse> Report(const v1::TrialRef& trial, int64_t step,
                                                         double value);

@@ -414,11 +414,17 @@ absl::StatusOr<v1::Trial*> Coordinator::NewTrial(StudyState& study, absl::string
   return &study.trials.back();
 }
 
-v1::Trial* Coordinator::StartWaitingTrial(StudyState& study, absl::string_view worker_id,
-                                          bool leased) {
+absl::StatusOr<v1::Trial*> Coordinator::StartWaitingTrial(StudyState& study,
+                                                          absl::string_view worker_id,
+                                                          bool leased) {
   const int64_t number = study.waiting.front();
-  study.waiting.pop_front();
   v1::Trial updated = study.trials[number];
+  const v1::StudySpec& spec = study.study.spec();
+  if (updated.params_size() < spec.params_size()) {
+    ASSIGN_OR_RETURN(ParamMap sampled, study.sampler->Sample(spec, study.trials, number));
+    for (auto& [name, value] : sampled) updated.mutable_params()->insert({name, value});
+  }
+  study.waiting.pop_front();
   const int64_t now = clock_->NowMs();
   updated.set_state(v1::Trial::RUNNING);
   updated.set_worker_id(std::string(worker_id));
@@ -753,6 +759,41 @@ absl::StatusOr<v1::Trial> Coordinator::Tell(const v1::TellRequest& request) {
     std::string reason = request.fail_reason();
     if (state == v1::Trial::FAILED && reason.empty()) reason = "told failed";
     return Finish(*study, **trial, state, value, std::move(reason), request.user_attrs());
+  });
+}
+
+absl::StatusOr<v1::Trial> Coordinator::EnqueueTrial(const v1::EnqueueTrialRequest& request) {
+  return TransactStudy(request.study_name(), [&](StudyState* study) -> absl::StatusOr<v1::Trial> {
+    const v1::StudySpec& spec = study->study.spec();
+    for (const auto& [name, value] : request.params()) {
+      const v1::ParamSpec* param = nullptr;
+      for (const v1::ParamSpec& p : spec.params()) {
+        if (p.name() == name) param = &p;
+      }
+      if (param == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "params: \"", name, "\" is not a parameter of study \"", spec.name(), "\""));
+      }
+      if (absl::Status status = CheckParamValue(*param, value); !status.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("params.", name, ": ", status.message()));
+      }
+    }
+    RETURN_IF_ERROR(CheckUserAttrs(*study, request.user_attrs()));
+    if (!study->HasRoomForTrials()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("study \"", spec.name(), "\" has reached max_trials (", spec.max_trials(),
+                       "); raise max_trials (UpdateStudy) to enqueue more"));
+    }
+    v1::Trial trial;
+    trial.set_study_name(spec.name());
+    trial.set_number(static_cast<int64_t>(study->trials.size()));
+    trial.set_state(v1::Trial::WAITING);
+    *trial.mutable_params() = request.params();
+    *trial.mutable_user_attrs() = request.user_attrs();
+    study->waiting.push_back(trial.number());
+    ++study->sampled_trials;
+    Store(*study, trial, "");
+    return trial;
   });
 }
 

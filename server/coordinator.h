@@ -101,6 +101,9 @@ class Coordinator {
   // Finishes an asked trial: COMPLETE (needs a finite value), FAILED or PRUNED.
   // Telling PRUNED about a trial the pruner already stopped is not an error.
   absl::StatusOr<v1::Trial> Tell(const v1::TellRequest& request);
+  // A WAITING trial with the request's params (checked against the space;
+  // the rest are sampled when it starts), queued after the waiting retries.
+  absl::StatusOr<v1::Trial> EnqueueTrial(const v1::EnqueueTrialRequest& request);
 
   absl::StatusOr<v1::ListTrialsResponse> ListTrials(const v1::ListTrialsRequest& request);
   // NOT_FOUND when the study has no COMPLETE trial yet.
@@ -150,9 +153,10 @@ class Coordinator {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
   absl::StatusOr<v1::Trial*> NewTrial(StudyState& study, absl::string_view worker_id, bool leased)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
-  // Hands the oldest WAITING retry to `worker_id`, under a new lease if `leased`.
-  v1::Trial* StartWaitingTrial(StudyState& study, absl::string_view worker_id, bool leased)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
+  // Hands the oldest WAITING trial (a retry or an enqueued one, whose missing
+  // params are sampled now) to `worker_id`, under a new lease if `leased`.
+  absl::StatusOr<v1::Trial*> StartWaitingTrial(StudyState& study, absl::string_view worker_id,
+                                               bool leased) ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
   // A waiting retry or a new trial of `study`, or nullptr when it may not
   // have one now.
   absl::StatusOr<v1::Trial*> StartTrial(StudyState& study, absl::string_view worker_id, bool leased)

@@ -183,6 +183,13 @@ grpc::Status CoordinatorService::Tell(grpc::ServerContext* context, const v1::Te
       context, [&] { return coordinator_->Tell(*request); }, response);
 }
 
+grpc::Status CoordinatorService::EnqueueTrial(grpc::ServerContext* context,
+                                              const v1::EnqueueTrialRequest* request,
+                                              v1::Trial* response) {
+  return Handle(
+      context, [&] { return coordinator_->EnqueueTrial(*request); }, response);
+}
+
 grpc::Status CoordinatorService::ListTrials(grpc::ServerContext* context,
                                             const v1::ListTrialsRequest* request,
                                             v1::ListTrialsResponse* response) {

@@ -49,6 +49,8 @@ class CoordinatorService final : public v1::Coordinator::Service {
                    v1::AskResponse* response) override;
   grpc::Status Tell(grpc::ServerContext*, const v1::TellRequest* request,
                     v1::Trial* response) override;
+  grpc::Status EnqueueTrial(grpc::ServerContext*, const v1::EnqueueTrialRequest* request,
+                            v1::Trial* response) override;
   grpc::Status ListTrials(grpc::ServerContext*, const v1::ListTrialsRequest* request,
                           v1::ListTrialsResponse* response) override;
   grpc::Status GetBestTrial(grpc::ServerContext*, const v1::GetBestTrialRequest* request,

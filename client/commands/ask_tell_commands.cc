@@ -3,6 +3,8 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -10,6 +12,7 @@
 #include "client/trial_format.h"
 #include "common/command_line.h"
 #include "common/coordinator_client.h"
+#include "common/param_assignment.h"
 #include "common/status_macros.h"
 
 namespace hpo::client {
@@ -27,7 +30,28 @@ struct AskTellOptions {
   std::string reason;
   bool lease = false;    // ask
   std::string lease_id;  // tell, report, heartbeat
+  std::vector<std::string> attrs;  // tell, enqueue: KEY=NUMBER
+  std::vector<std::string> sets;   // enqueue: NAME=VALUE
 };
+
+// --attr KEY=NUMBER, repeated, as user attributes.
+absl::Status ParseAttrs(const std::vector<std::string>& attrs,
+                        google::protobuf::Map<std::string, double>* out) {
+  for (const std::string& attr : attrs) {
+    const size_t eq = attr.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--attr: expected KEY=NUMBER (got \"", attr, "\")"));
+    }
+    absl::StatusOr<double> value = ParseNumber(absl::string_view(attr).substr(eq + 1));
+    if (!value.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--attr ", attr.substr(0, eq), ": ", value.status().message()));
+    }
+    (*out)[attr.substr(0, eq)] = *value;
+  }
+  return absl::OkStatus();
+}
 
 v1::TrialRef Ref(const AskTellOptions& options) {
   v1::TrialRef ref;
@@ -77,10 +101,29 @@ absl::Status Tell(const GlobalOptions& global, const AskTellOptions& options) {
   if (options.has_value) request.set_value(options.value);
   request.set_fail_reason(options.reason);
   request.set_lease_id(options.lease_id);
+  RETURN_IF_ERROR(ParseAttrs(options.attrs, request.mutable_user_attrs()));
   ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
   ASSIGN_OR_RETURN(v1::Trial trial, client.Tell(request));
   std::cout << "trial " << trial.number() << " of study \"" << trial.study_name() << "\" is "
             << v1::Trial::State_Name(trial.state()) << "\n";
+  return absl::OkStatus();
+}
+
+// A trial with the given params, handed out before sampled ones.
+absl::Status Enqueue(const GlobalOptions& global, const AskTellOptions& options) {
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
+  ASSIGN_OR_RETURN(v1::Study study, client.GetStudy(options.study));
+  v1::EnqueueTrialRequest request;
+  request.set_study_name(options.study);
+  ASSIGN_OR_RETURN(*request.mutable_params(), ParseParamAssignments(study.spec(), options.sets));
+  RETURN_IF_ERROR(ParseAttrs(options.attrs, request.mutable_user_attrs()));
+  ASSIGN_OR_RETURN(v1::Trial trial, client.EnqueueTrial(request));
+  std::cout << "trial " << trial.number() << " of study \"" << trial.study_name()
+            << "\" is WAITING: the next trial handed out"
+            << (trial.params_size() < study.spec().params_size()
+                    ? " (the parameters not set are sampled then)"
+                    : "")
+            << "\n";
   return absl::OkStatus();
 }
 
@@ -141,6 +184,18 @@ void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* acti
   tell->add_option("--state", options->state, "complete, fail or pruned")->capture_default_str();
   tell->add_option("--reason", options->reason, "Why the trial failed");
   tell->add_option("--lease-id", options->lease_id, "The lease_id of a trial asked with --lease");
+  tell->add_option("--attr", options->attrs,
+                   "KEY=NUMBER: a user attribute to record with the trial (repeatable)");
+  CLI::App* enqueue = app.add_subcommand(
+      "enqueue", "Queue a trial with given parameters, handed out before sampled ones");
+  enqueue->add_option("study", options->study, "Study name")->required();
+  enqueue->add_option("--set", options->sets,
+                      "NAME=VALUE for a parameter (repeatable); the others are sampled");
+  enqueue->add_option("--attr", options->attrs,
+                      "KEY=NUMBER: a user attribute to record with the trial (repeatable)");
+  enqueue->callback([&global, options, action] {
+    *action = [&global, options] { return Enqueue(global, *options); };
+  });
   CLI::App* report = app.add_subcommand(
       "report", "Report an asked trial's value at a step; prints prune or continue");
   report->add_option("study", options->study, "Study name")->required();

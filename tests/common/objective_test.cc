@@ -23,7 +23,7 @@ v1::StudySpec Spec(const std::string& extra, const std::string& task = "fashion-
                          float_distribution { low: 1e-4 high: 0.1 log: true }
                        }
                      )pb" +
-                     extra;
+                     extra + "\n";
   if (task == "regression")
     text += R"pb(task {
                    dataset { name: "synthetic-regression" }

@@ -413,10 +413,14 @@ params:
     std::ostringstream text;
     text.precision(17);
     text << value;
-    CommandResult told =
-        cluster.Cli({"tell", "quadratic", "--trial", std::to_string(i), "--value", text.str()});
+    CommandResult told = cluster.Cli({"tell", "quadratic", "--trial", std::to_string(i), "--value",
+                                      text.str(), "--attr", "n_used=" + text.str()});
     ASSERT_EQ(told.exit_code, 0) << told.err;
   }
+  CommandResult bad_attr =
+      cluster.Cli({"tell", "quadratic", "--trial", "0", "--value", "1", "--attr", "n_used"});
+  EXPECT_EQ(bad_attr.exit_code, 1);
+  EXPECT_THAT(bad_attr.err, HasSubstr("--attr: expected KEY=NUMBER (got \"n_used\")"));
   CommandResult exhausted = cluster.Cli({"ask", "quadratic"});
   EXPECT_EQ(exhausted.exit_code, 1);
   EXPECT_THAT(exhausted.err, HasSubstr("max_trials"));
@@ -427,9 +431,45 @@ params:
   CommandResult result = cluster.Cli({"best", "quadratic", "--format", "json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_DOUBLE_EQ(Json::parse(result.out)["value"].get<double>(), best);
+  EXPECT_DOUBLE_EQ(Json::parse(result.out)["user_attrs"]["n_used"].get<double>(), best);
   CommandResult csv = cluster.Cli({"trials", "quadratic", "--format", "csv"});
   ASSERT_EQ(csv.exit_code, 0);
   EXPECT_THAT(csv.out, HasSubstr("number,state,value,x,n,kind"));
+}
+
+TEST(EndToEndTest, AnEnqueuedTrialIsTheNextOneAsked) {
+  LocalCluster cluster;
+  ASSERT_OK(cluster.StartCoordinator());
+  const std::string spec_path = cluster.WriteFile("spec.yaml", R"yaml(
+name: quadratic
+params:
+  x: {type: float, low: -10, high: 10}
+  kind: {type: categorical, choices: [a, b]}
+)yaml");
+  ASSERT_EQ(cluster.Cli({"study", "create", "--spec", spec_path}).exit_code, 0);
+  CommandResult enqueued = cluster.Cli(
+      {"enqueue", "quadratic", "--set", "x=2.5", "--set", "kind=b", "--attr", "source=1"});
+  ASSERT_EQ(enqueued.exit_code, 0) << enqueued.err;
+  EXPECT_EQ(enqueued.out, "trial 0 of study \"quadratic\" is WAITING: the next trial handed out\n");
+  CommandResult partial = cluster.Cli({"enqueue", "quadratic", "--set", "x=-1"});
+  EXPECT_THAT(partial.out, HasSubstr("(the parameters not set are sampled then)"));
+  CommandResult asked = cluster.Cli({"ask", "quadratic"});
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  Json trial = Json::parse(asked.out);
+  EXPECT_EQ(trial["number"], 0);
+  EXPECT_EQ(trial["params"]["x"], 2.5);
+  EXPECT_EQ(trial["params"]["kind"], "b");
+  trial = Json::parse(cluster.Cli({"ask", "quadratic"}).out);
+  EXPECT_EQ(trial["params"]["x"], -1);
+  EXPECT_TRUE(trial["params"]["kind"] == "a" || trial["params"]["kind"] == "b");
+
+  CommandResult bad = cluster.Cli({"enqueue", "quadratic", "--set", "x=far"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("--set x=far: x is a float; \"far\" is not a number"));
+  bad = cluster.Cli({"enqueue", "quadratic", "--set", "x=11"});
+  EXPECT_THAT(bad.err, HasSubstr("--set x=11: "));
+  bad = cluster.Cli({"enqueue", "quadratic", "--set", "y=1"});
+  EXPECT_THAT(bad.err, HasSubstr("the spec has no parameter \"y\" (parameters: x, kind)"));
 }
 
 TEST(EndToEndTest, TheCliSaysWhichCoordinatorItCannotReach) {

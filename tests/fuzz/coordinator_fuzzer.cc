@@ -135,7 +135,7 @@ std::string Snapshot(Harness& h) {
 void Run(Harness& h, uint8_t op, const uint8_t* data, size_t size) {
   const bool at_last = (op & 0x80) != 0;
   Coordinator& c = *h.coordinator;
-  switch (op % 18) {
+  switch (op % 19) {
     case 0: {
       hpo::v1::CreateStudyRequest r;
       if (!Decode(data, size, &r)) return;
@@ -265,6 +265,12 @@ void Run(Harness& h, uint8_t op, const uint8_t* data, size_t size) {
       if (!Decode(data, size, &r)) return;
       DefaultStudy(h, &r);
       return CheckStatus(c.DeleteStudy(r.study_name(), r.force()));
+    }
+    case 18: {
+      hpo::v1::EnqueueTrialRequest r;
+      if (!Decode(data, size, &r)) return;
+      DefaultStudy(h, &r);
+      return Check(c.EnqueueTrial(r));
     }
   }
 }

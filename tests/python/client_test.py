@@ -152,6 +152,35 @@ class ClientTest(unittest.TestCase):
         study.optimize(broken, n_trials=2, catch=(ZeroDivisionError,))
         self.assertEqual(len(study.get_trials(states=["failed"])), 3)
 
+    def test_enqueued_trials_come_first_with_their_params(self):
+        study = self.client.create_study(spec("enqueued", max_trials=4))
+        first = study.enqueue({"x": 1.5, "n": 2, "width": 64, "act": "tanh"}, attrs={"mine": 1})
+        self.assertEqual(first.state, "WAITING")
+        partial = study.enqueue({"x": -2.0})
+        trial = study.ask()
+        self.assertEqual(trial.number, first.number)
+        self.assertEqual(trial.params, {"x": 1.5, "n": 2, "width": 64, "act": "tanh"})
+        study.tell(trial, 1.0)
+        trial = study.ask()
+        self.assertEqual(trial.number, partial.number)
+        self.assertEqual(trial.params["x"], -2.0)
+        self.assertEqual(set(trial.params), {"x", "n", "width", "act"})  # the rest sampled
+        study.tell(trial, 2.0)
+        self.assertEqual(study.trials[first.number].user_attrs, {"mine": 1.0})
+        with self.assertRaises(hpo.HpoError) as raised:
+            study.enqueue({"x": 7.0})  # outside [-5, 5]
+        self.assertEqual(raised.exception.code, "INVALID_ARGUMENT")
+        self.assertIn("params.x", raised.exception.message)
+        with self.assertRaises(ValueError):
+            study.enqueue({"width": 48})
+        with self.assertRaises(ValueError):
+            study.enqueue({"y": 1})
+        study.enqueue({"n": 3})
+        study.enqueue({"n": 4})  # max_trials (4) reached
+        with self.assertRaises(hpo.HpoError) as raised:
+            study.enqueue({"n": 1})
+        self.assertEqual(raised.exception.code, "FAILED_PRECONDITION")
+
     def test_create_study_takes_a_path_a_dict_and_reports_errors_by_line(self):
         path = os.path.join(self.tmp.name, "spec.yaml")
         with open(path, "w") as f:

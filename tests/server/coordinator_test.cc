@@ -950,3 +950,84 @@ TEST_F(CoordinatorTest, PagesAreBoundedInBytes) {
 
 }  // namespace
 }  // namespace hpo::server
+
+namespace hpo::server {
+namespace {
+
+v1::EnqueueTrialRequest Enqueued(const std::string& study,
+                                 const std::map<std::string, v1::ParamValue>& params) {
+  v1::EnqueueTrialRequest request;
+  request.set_study_name(study);
+  for (const auto& [name, value] : params) (*request.mutable_params())[name] = value;
+  return request;
+}
+
+v1::ParamValue Float(double v) {
+  v1::ParamValue value;
+  value.set_float_value(v);
+  return value;
+}
+
+v1::ParamValue Int(int64_t v) {
+  v1::ParamValue value;
+  value.set_int_value(v);
+  return value;
+}
+
+v1::ParamValue Choice(const std::string& v) {
+  v1::ParamValue value;
+  value.set_categorical_value(v);
+  return value;
+}
+
+TEST_F(CoordinatorTest, EnqueuedTrialsGoFirstKeepTheirParamsAndSurviveARestart) {
+  ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));  // max_trials 3
+  auto full = coordinator_->EnqueueTrial(Enqueued(
+      "fmnist", {{"lr", Float(0.01)}, {"batch_size", Int(64)}, {"activation", Choice("tanh")}}));
+  ASSERT_OK(full);
+  EXPECT_EQ(full->state(), v1::Trial::WAITING);
+  ASSERT_OK(coordinator_->EnqueueTrial(Enqueued("fmnist", {{"batch_size", Int(128)}})));
+  Reopen();  // stored: both still waiting, in order
+
+  v1::AcquireTrialResponse first = Acquire();
+  EXPECT_EQ(first.trial().number(), 0);
+  EXPECT_EQ(first.trial().params().at("lr").float_value(), 0.01);
+  EXPECT_EQ(first.trial().params().at("activation").categorical_value(), "tanh");
+  v1::AcquireTrialResponse second = Acquire();
+  EXPECT_EQ(second.trial().number(), 1);
+  EXPECT_EQ(second.trial().params().at("batch_size").int_value(), 128);
+  ASSERT_EQ(second.trial().params_size(), 3);  // lr and activation sampled at hand-out
+  const v1::StudySpec spec = Spec(kTaskSpec);
+  for (const auto& [name, value] : second.trial().params()) {
+    for (const v1::ParamSpec& param : spec.params()) {
+      if (param.name() == name) {
+        EXPECT_OK(CheckParamValue(param, value)) << name;
+      }
+    }
+  }
+  // Enqueued trials count towards max_trials: one sampled trial is left.
+  ASSERT_OK(coordinator_->EnqueueTrial(Enqueued("fmnist", {})));
+  EXPECT_THAT(coordinator_->EnqueueTrial(Enqueued("fmnist", {})),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("max_trials (3)")));
+}
+
+TEST_F(CoordinatorTest, EnqueueChecksParamsAgainstTheSpace) {
+  ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));
+  EXPECT_THAT(coordinator_->EnqueueTrial(Enqueued("fmnist", {{"momentum", Float(0.9)}})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "params: \"momentum\" is not a parameter of study \"fmnist\""));
+  EXPECT_THAT(coordinator_->EnqueueTrial(Enqueued("fmnist", {{"batch_size", Int(33)}})),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.batch_size: ")));
+  EXPECT_THAT(coordinator_->EnqueueTrial(Enqueued("fmnist", {{"lr", Int(1)}})),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.lr: ")));
+  EXPECT_THAT(coordinator_->EnqueueTrial(Enqueued("fmnist", {{"activation", Choice("gelu")}})),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.activation: ")));
+  EXPECT_THAT(coordinator_->EnqueueTrial(Enqueued("nope", {})),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  auto trials = ListAll("fmnist");
+  ASSERT_OK(trials);
+  EXPECT_EQ(trials->trials_size(), 0);  // nothing was stored
+}
+
+}  // namespace
+}  // namespace hpo::server

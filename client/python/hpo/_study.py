@@ -37,8 +37,27 @@ class _Space:
     """Converts parameter values between the API's messages and Python."""
 
     def __init__(self, spec: study_pb2.StudySpec) -> None:
+        self._params = {p.name: p for p in spec.params}
         self._categorical = {p.name: _categorical_values(p) for p in spec.params
                              if p.HasField("categorical_distribution")}
+
+    def to_message(self, name: str, value: ParamValue) -> trial_pb2.ParamValue:
+        """``value`` as the parameter's kind (the coordinator checks the range)."""
+        param = self._params.get(name)
+        if param is None:
+            raise ValueError(f"{name!r} is not a parameter of the study "
+                             f"(parameters: {', '.join(self._params)})")
+        if param.HasField("float_distribution"):
+            return trial_pb2.ParamValue(float_value=float(value))
+        if param.HasField("int_distribution"):
+            if isinstance(value, bool) or int(value) != value:
+                raise ValueError(f"{name} is an int; {value!r} is not an integer")
+            return trial_pb2.ParamValue(int_value=int(value))
+        for text, python in self._categorical[name].items():
+            if python == value and type(python) is type(value) or text == value:
+                return trial_pb2.ParamValue(categorical_value=text)
+        raise ValueError(f"{name}: {value!r} is not one of the choices "
+                         f"{list(self._categorical[name].values())}")
 
     def to_python(self, params: Mapping[str, trial_pb2.ParamValue]) -> Dict[str, ParamValue]:
         out: Dict[str, ParamValue] = {}
@@ -281,6 +300,18 @@ class Study:
         with ThreadPoolExecutor(max_workers=n_jobs) as pool:
             for future in [pool.submit(run) for _ in range(n_jobs)]:
                 future.result()
+
+    def enqueue(self, params: Mapping[str, ParamValue],
+                attrs: Optional[Mapping[str, float]] = None) -> FrozenTrial:
+        """Queues a trial with these params (Optuna's enqueue_trial).
+
+        It is handed out before new trials are sampled; parameters not given
+        are sampled then. It counts towards max_trials.
+        """
+        request = pb.EnqueueTrialRequest(study_name=self.name, user_attrs=dict(attrs or {}))
+        for name, value in params.items():
+            request.params[name].CopyFrom(self._space.to_message(name, value))
+        return FrozenTrial._from(self._client.call("EnqueueTrial", request), self._space)
 
     def get_trials(self, states: Optional[Sequence[str]] = None) -> List[FrozenTrial]:
         """Every trial in number order (fetched page by page), or those in ``states``."""
