@@ -101,6 +101,8 @@ class ClientTest(unittest.TestCase):
             if trial.report(value + 1, step=0):  # the pruner stopped it already
                 self.assertEqual(study.tell(trial, state="pruned").state, "PRUNED")
                 continue
+            with self.assertRaises(ValueError):
+                study.tell(trial)  # neither a value nor a state
             told = study.tell(trial, value, attrs={"width_used": p["width"]})
             self.assertEqual(told.state, "COMPLETE")
             self.assertEqual(told.value, value)

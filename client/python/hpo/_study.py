@@ -211,7 +211,9 @@ class Study:
         attributes to record with it (numbers).
         """
         if state is None:
-            state = "complete" if value is not None else "failed"
+            if value is None:
+                raise ValueError("tell needs a value (to complete the trial) or a state")
+            state = "complete"
         if state.lower() not in _STATES:
             raise ValueError(f"state must be one of {sorted(_STATES)} (got {state!r})")
         request = pb.TellRequest(study_name=self.name, state=_STATES[state.lower()],
