@@ -4,13 +4,10 @@
 #include <cstdlib>
 #include <limits>
 
+#include "common/objective.h"
+
 namespace hpo::client {
 namespace {
-
-bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-' || c == '/';
-}
 
 bool IsSeparator(char c) { return c == ' ' || c == '\t' || c == ',' || c == '\r'; }
 
@@ -43,7 +40,7 @@ std::optional<MetricLine> ParseMetricLine(std::string_view line) {
     while (i < line.size() && IsSeparator(line[i])) ++i;
     if (i == line.size()) break;
     const size_t name_start = i;
-    while (i < line.size() && IsNameChar(line[i])) ++i;
+    while (i < line.size() && IsMetricNameChar(line[i])) ++i;
     if (i == name_start || i == line.size() || line[i] != '=') return std::nullopt;
     const std::string_view name = line.substr(name_start, i - name_start);
     const size_t value_start = ++i;

@@ -21,7 +21,7 @@ struct MetricLine {
 };
 
 // The pairs of a metrics line, or nullopt for any other line. Names are
-// metric names (letters, digits, . _ - /); numbers are decimal, with nan and
+// metric names (IsMetricNameChar in common/objective.h); numbers are decimal, with nan and
 // inf as numbers (a diverged run's report).
 std::optional<MetricLine> ParseMetricLine(std::string_view line);
 

@@ -1,7 +1,6 @@
 #include "common/coordinator_client.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -37,14 +36,12 @@ absl::StatusOr<CoordinatorClient> CoordinatorClient::Connect(const ConnectionFla
 absl::Status CoordinatorClient::Convert(const grpc::Status& status, bool from_coordinator) const {
   if (status.ok()) return absl::OkStatus();
   const auto code = static_cast<absl::StatusCode>(status.error_code());
-  if (!from_coordinator && (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                            status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
-    return absl::Status(code, absl::StrCat("cannot reach the coordinator at ", address_, " (",
-                                           status.error_message(),
-                                           "); is hpo-coordinator running? Set --coordinator "
-                                           "or HPO_COORDINATOR"));
-  }
-  return absl::Status(code, status.error_message());
+  absl::Status converted(code, status.error_message());
+  if (from_coordinator || !IsNoAnswer(converted)) return converted;
+  return absl::Status(
+      code, absl::StrCat("cannot reach the coordinator at ", address_, " (", status.error_message(),
+                         "); is hpo-coordinator running? Set --coordinator "
+                         "or HPO_COORDINATOR"));
 }
 
 void CoordinatorClient::WaitForChannel(std::chrono::milliseconds duration) const {

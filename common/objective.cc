@@ -1,5 +1,6 @@
 #include "common/objective.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -63,13 +64,9 @@ absl::Status ValidateObjective(const v1::StudySpec& spec) {
     return SpecFieldError("objective.metric",
                           absl::StrCat("must be 1 to ", kMaxMetricBytes, " characters"));
   }
-  for (char c : metric) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-' || c == '/';
-    if (!ok) {
-      return SpecFieldError("objective.metric",
-                            "may only contain letters, digits, '.', '_', '-' and '/'");
-    }
+  if (!std::all_of(metric.begin(), metric.end(), IsMetricNameChar)) {
+    return SpecFieldError("objective.metric",
+                          "may only contain letters, digits, '.', '_', '-' and '/'");
   }
   if (!spec.has_task()) return absl::OkStatus();
 

@@ -30,6 +30,13 @@ inline constexpr std::array<EngineMetric, 3> kEngineMetrics = {{
     {"train_loss", v1::MINIMIZE, false, "mean training loss over each epoch"},
 }};
 
+// Whether `c` may be part of a metric name: letters, digits, '.', '_', '-'
+// and '/' (W&B's `val/loss`).
+constexpr bool IsMetricNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-' || c == '/';
+}
+
 // The engine metric called `name`, or nullptr.
 const EngineMetric* FindEngineMetric(std::string_view name);
 

@@ -57,13 +57,10 @@ absl::StatusOr<google::protobuf::Map<std::string, v1::ParamValue>> ParseParamAss
     }
     const std::string name = assignment.substr(0, equals);
     const std::string text = assignment.substr(equals + 1);
-    const v1::ParamSpec* param = nullptr;
-    std::vector<std::string> names;
-    for (const v1::ParamSpec& p : spec.params()) {
-      names.push_back(p.name());
-      if (p.name() == name) param = &p;
-    }
+    const v1::ParamSpec* param = FindParam(spec, name);
     if (param == nullptr) {
+      std::vector<std::string> names;
+      for (const v1::ParamSpec& p : spec.params()) names.push_back(p.name());
       return BadAssignment(assignment,
                            absl::StrCat("the spec has no parameter \"", name,
                                         "\" (parameters: ", absl::StrJoin(names, ", "), ")"));

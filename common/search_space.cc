@@ -242,6 +242,13 @@ int64_t FloatGridMaxIndex(const v1::FloatDistribution& dist) {
   return static_cast<int64_t>(std::floor(ratio));
 }
 
+const v1::ParamSpec* FindParam(const v1::StudySpec& spec, std::string_view name) {
+  for (const v1::ParamSpec& param : spec.params()) {
+    if (param.name() == name) return &param;
+  }
+  return nullptr;
+}
+
 absl::Status CheckParamValue(const v1::ParamSpec& param, const v1::ParamValue& value) {
   switch (param.distribution_case()) {
     case v1::ParamSpec::kFloatDistribution:

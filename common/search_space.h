@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "hpo/v1/study.pb.h"
@@ -48,6 +49,9 @@ int64_t FloatGridMaxIndex(const v1::FloatDistribution& dist);
 // one of the choices. Otherwise INVALID_ARGUMENT naming the parameter, e.g.
 // `param "lr": 0.5 is above high (0.1)`. `param` is assumed valid.
 absl::Status CheckParamValue(const v1::ParamSpec& param, const v1::ParamValue& value);
+
+// The parameter of `spec` called `name`, or nullptr.
+const v1::ParamSpec* FindParam(const v1::StudySpec& spec, std::string_view name);
 
 // The value as a number: floats as they are, ints converted, categorical and
 // unset values NaN.

@@ -766,10 +766,7 @@ absl::StatusOr<v1::Trial> Coordinator::EnqueueTrial(const v1::EnqueueTrialReques
   return TransactStudy(request.study_name(), [&](StudyState* study) -> absl::StatusOr<v1::Trial> {
     const v1::StudySpec& spec = study->study.spec();
     for (const auto& [name, value] : request.params()) {
-      const v1::ParamSpec* param = nullptr;
-      for (const v1::ParamSpec& p : spec.params()) {
-        if (p.name() == name) param = &p;
-      }
+      const v1::ParamSpec* param = FindParam(spec, name);
       if (param == nullptr) {
         return absl::InvalidArgumentError(absl::StrCat(
             "params: \"", name, "\" is not a parameter of study \"", spec.name(), "\""));

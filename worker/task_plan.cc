@@ -68,10 +68,10 @@ absl::StatusOr<TaskPlan> PlanTask(
   return plan;
 }
 
-absl::StatusOr<double> MetricValue(const engine::EpochReport& report, std::string_view metric) {
-  if (metric == "val_loss") return report.val_loss;
-  if (metric == "val_accuracy") return report.val_accuracy;
-  if (metric == "train_loss") return report.train_loss;
+absl::StatusOr<double engine::EpochReport::*> EngineMetricField(std::string_view metric) {
+  if (metric == "val_loss") return &engine::EpochReport::val_loss;
+  if (metric == "val_accuracy") return &engine::EpochReport::val_accuracy;
+  if (metric == "train_loss") return &engine::EpochReport::train_loss;
   return absl::InvalidArgumentError(
       absl::StrCat("objective.metric: the engine does not report \"", ToAbsl(metric), "\""));
 }

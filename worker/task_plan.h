@@ -23,9 +23,10 @@ struct TaskPlan {
 absl::StatusOr<TaskPlan> PlanTask(v1::TaskSpec task,
                                   const google::protobuf::Map<std::string, v1::ParamValue>& params);
 
-// The value of engine metric `metric` (kEngineMetrics in common/objective.h)
-// in an epoch's report; INVALID_ARGUMENT for a name the engine does not report.
-absl::StatusOr<double> MetricValue(const engine::EpochReport& report, std::string_view metric);
+// The field of an epoch's report that holds engine metric `metric`
+// (kEngineMetrics in common/objective.h); INVALID_ARGUMENT for a name the
+// engine does not report.
+absl::StatusOr<double engine::EpochReport::*> EngineMetricField(std::string_view metric);
 
 }  // namespace hpo::worker
 

@@ -156,9 +156,9 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
 
   absl::StatusOr<TaskPlan> plan = PlanTask(acquired.spec().task(), trial.params());
   const std::string metric = ObjectiveMetric(acquired.spec());
-  absl::Status metric_known = MetricValue(engine::EpochReport{}, metric).status();
-  if (!plan.ok() || !metric_known.ok()) {
-    fail(plan.ok() ? metric_known.message() : plan.status().message(), /*retry=*/false,
+  const absl::StatusOr<double engine::EpochReport::*> metric_field = EngineMetricField(metric);
+  if (!plan.ok() || !metric_field.ok()) {
+    fail(plan.ok() ? metric_field.status().message() : plan.status().message(), /*retry=*/false,
          /*task_error=*/true);
     return absl::OkStatus();
   }
@@ -195,7 +195,7 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
     if (std::isfinite(report.val_accuracy)) std::cerr << " val_accuracy " << report.val_accuracy;
     std::cerr << " (" << static_cast<int64_t>(report.samples_per_s) << " samples/s)\n";
     absl::StatusOr<v1::ReportIntermediateResponse> reply =
-        client.Report(ref, report.epoch, *MetricValue(report, metric));
+        client.Report(ref, report.epoch, report.**metric_field);
     if (stop) {
       stop_reason = {TrialStop::kWorkerStopped, "worker stopped"};
     } else if (!reply.ok()) {
@@ -232,7 +232,7 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
   const engine::EpochReport& last = summary->epochs.back();
   v1::CompleteTrialRequest request;
   *request.mutable_trial() = ref;
-  const double value = *MetricValue(last, metric);
+  const double value = last.**metric_field;
   request.set_value(value);
   auto& attrs = *request.mutable_user_attrs();
   attrs["val_loss"] = last.val_loss;

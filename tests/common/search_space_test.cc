@@ -8,11 +8,15 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/param_values.h"
 #include "tests/status_matchers.h"
 
 namespace hpo {
 namespace {
 
+using ::hpo::testing::Cat;
+using ::hpo::testing::Float;
+using ::hpo::testing::Int;
 using ::hpo::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -22,24 +26,6 @@ v1::ParamSpec ParamFromText(const std::string& text) {
   v1::ParamSpec param;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &param)) << text;
   return param;
-}
-
-v1::ParamValue Float(double v) {
-  v1::ParamValue value;
-  value.set_float_value(v);
-  return value;
-}
-
-v1::ParamValue Int(int64_t v) {
-  v1::ParamValue value;
-  value.set_int_value(v);
-  return value;
-}
-
-v1::ParamValue Cat(const std::string& v) {
-  v1::ParamValue value;
-  value.set_categorical_value(v);
-  return value;
 }
 
 TEST(CheckParamValueTest, FloatBoundsAndKind) {

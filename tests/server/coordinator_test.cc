@@ -14,6 +14,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "server/storage/sqlite_storage.h"
+#include "tests/param_values.h"
 #include "tests/status_matchers.h"
 #include "tests/temp_dir.h"
 
@@ -954,6 +955,10 @@ TEST_F(CoordinatorTest, PagesAreBoundedInBytes) {
 namespace hpo::server {
 namespace {
 
+using ::hpo::testing::Cat;
+using ::hpo::testing::Float;
+using ::hpo::testing::Int;
+
 v1::EnqueueTrialRequest Enqueued(const std::string& study,
                                  const std::map<std::string, v1::ParamValue>& params) {
   v1::EnqueueTrialRequest request;
@@ -962,28 +967,10 @@ v1::EnqueueTrialRequest Enqueued(const std::string& study,
   return request;
 }
 
-v1::ParamValue Float(double v) {
-  v1::ParamValue value;
-  value.set_float_value(v);
-  return value;
-}
-
-v1::ParamValue Int(int64_t v) {
-  v1::ParamValue value;
-  value.set_int_value(v);
-  return value;
-}
-
-v1::ParamValue Choice(const std::string& v) {
-  v1::ParamValue value;
-  value.set_categorical_value(v);
-  return value;
-}
-
 TEST_F(CoordinatorTest, EnqueuedTrialsGoFirstKeepTheirParamsAndSurviveARestart) {
   ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));  // max_trials 3
   auto full = coordinator_->EnqueueTrial(Enqueued(
-      "fmnist", {{"lr", Float(0.01)}, {"batch_size", Int(64)}, {"activation", Choice("tanh")}}));
+      "fmnist", {{"lr", Float(0.01)}, {"batch_size", Int(64)}, {"activation", Cat("tanh")}}));
   ASSERT_OK(full);
   EXPECT_EQ(full->state(), v1::Trial::WAITING);
   ASSERT_OK(coordinator_->EnqueueTrial(Enqueued("fmnist", {{"batch_size", Int(128)}})));
@@ -1020,7 +1007,7 @@ TEST_F(CoordinatorTest, EnqueueChecksParamsAgainstTheSpace) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.batch_size: ")));
   EXPECT_THAT(coordinator_->EnqueueTrial(Enqueued("fmnist", {{"lr", Int(1)}})),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.lr: ")));
-  EXPECT_THAT(coordinator_->EnqueueTrial(Enqueued("fmnist", {{"activation", Choice("gelu")}})),
+  EXPECT_THAT(coordinator_->EnqueueTrial(Enqueued("fmnist", {{"activation", Cat("gelu")}})),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.activation: ")));
   EXPECT_THAT(coordinator_->EnqueueTrial(Enqueued("nope", {})),
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));

@@ -155,18 +155,18 @@ TEST_F(WorkerTest, TheObjectiveMetricIsWhatIsReportedAndTheTrialsValue) {
 }
 
 // Every metric the spec validator accepts for a task, the worker can read.
-TEST(MetricValueTest, EveryEngineMetricHasAValue) {
+TEST(EngineMetricFieldTest, EveryEngineMetricHasAValue) {
   engine::EpochReport report{};
   report.val_loss = 1;
   report.val_accuracy = 2;
   report.train_loss = 3;
   for (const EngineMetric& metric : kEngineMetrics) {
-    absl::StatusOr<double> value = MetricValue(report, metric.name);
-    ASSERT_OK(value) << metric.name;
+    ASSERT_OK(EngineMetricField(metric.name)) << metric.name;
   }
-  EXPECT_EQ(*MetricValue(report, "val_accuracy"), 2);
-  EXPECT_EQ(*MetricValue(report, "train_loss"), 3);
-  EXPECT_THAT(MetricValue(report, "f1").status(),
+  EXPECT_EQ(report.**EngineMetricField("val_loss"), 1);
+  EXPECT_EQ(report.**EngineMetricField("val_accuracy"), 2);
+  EXPECT_EQ(report.**EngineMetricField("train_loss"), 3);
+  EXPECT_THAT(EngineMetricField("f1").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"f1\"")));
 }
 
