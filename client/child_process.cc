@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,96 +22,237 @@ namespace hpo::client {
 
 namespace {
 
-// In the child, between fork and exec: only async-signal-safe calls. On
-// failure, writes errno to `error_fd` and exits.
-[[noreturn]] void ExecChild(char* const* args, const char* log_path, pid_t parent, int error_fd) {
-  setpgid(0, 0);                        // a process group of its own, led by the child
-  prctl(PR_SET_PDEATHSIG, SIGTERM);     // stopped when its parent dies, even by SIGKILL
-  if (getppid() != parent) _exit(127);  // the parent died before prctl
-  const int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log >= 0 && dup2(log, STDOUT_FILENO) >= 0 && dup2(log, STDERR_FILENO) >= 0) {
-    execve(args[0], args, environ);
+// What the child does between fork and exec, prepared by the parent so that
+// the child makes only async-signal-safe calls.
+struct ExecPlan {
+  char* const* args;
+  char* const* env;
+  int stdin_fd;   // /dev/null
+  int output_fd;  // the log, or -1 for the pipes
+  int stdout_fd;  // the pipes' write ends, or -1
+  int stderr_fd;
+  pid_t parent;
+  int error_fd;  // written errno on failure
+};
+
+[[noreturn]] void ExecChild(const ExecPlan& plan) {
+  setpgid(0, 0);                             // a process group of its own, led by the child
+  prctl(PR_SET_PDEATHSIG, SIGTERM);          // stopped when its parent dies, even by SIGKILL
+  if (getppid() != plan.parent) _exit(127);  // the parent died before prctl
+  const int out = plan.output_fd >= 0 ? plan.output_fd : plan.stdout_fd;
+  const int err = plan.output_fd >= 0 ? plan.output_fd : plan.stderr_fd;
+  // dup2 leaves the new descriptors open across exec (no O_CLOEXEC).
+  if (dup2(plan.stdin_fd, STDIN_FILENO) >= 0 && dup2(out, STDOUT_FILENO) >= 0 &&
+      dup2(err, STDERR_FILENO) >= 0) {
+    execve(plan.args[0], plan.args, plan.env);
   }
   const int error = errno;
-  (void)!write(error_fd, &error, sizeof(error));
+  (void)!write(plan.error_fd, &error, sizeof(error));
   _exit(127);
+}
+
+bool IsExecutableFile(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
+// `name` looked up on PATH, as execvp would (done in the parent, to say
+// clearly what is missing before anything starts).
+std::optional<std::string> FindOnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  for (absl::string_view entry : absl::StrSplit(path != nullptr ? path : "", ':')) {
+    if (entry.empty()) continue;
+    const std::string candidate = absl::StrCat(entry, "/", name);
+    if (IsExecutableFile(candidate)) return candidate;
+  }
+  return std::nullopt;
+}
+
+// This process's environment with `overrides` (NAME=VALUE) set on top.
+std::vector<std::string> MergedEnvironment(const std::vector<std::string>& overrides) {
+  std::vector<std::string> merged;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const absl::string_view text(*entry);
+    const absl::string_view name = text.substr(0, text.find('='));
+    bool overridden = false;
+    for (const std::string& override : overrides) {
+      overridden |= absl::string_view(override).substr(0, override.find('=')) == name;
+    }
+    if (!overridden) merged.emplace_back(text);
+  }
+  merged.insert(merged.end(), overrides.begin(), overrides.end());
+  return merged;
+}
+
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (const std::string& text : strings) pointers.push_back(const_cast<char*>(text.c_str()));
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+void CloseIfOpen(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
 }
 
 }  // namespace
 
-absl::StatusOr<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
-                                                 const std::string& log_path) {
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  // The child writes errno here if it cannot open its log or exec; a
-  // successful exec closes it (O_CLOEXEC), and the parent reads end of file.
-  int error_pipe[2];
-  if (pipe2(error_pipe, O_CLOEXEC) != 0) {
-    return absl::InternalError(
-        absl::StrCat("cannot start ", argv[0], ": pipe: ", std::strerror(errno)));
+absl::StatusOr<ChildProcess> ChildProcess::Start(const ChildOptions& options) {
+  if (options.argv.empty() || options.argv[0].empty()) {
+    return absl::InvalidArgumentError("no command to start");
   }
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid == 0) ExecChild(args.data(), log_path.c_str(), parent, error_pipe[1]);
-  close(error_pipe[1]);
-  if (pid < 0) {
-    close(error_pipe[0]);
+  std::vector<std::string> argv = options.argv;
+  if (argv[0].find('/') == std::string::npos) {
+    std::optional<std::string> found = FindOnPath(argv[0]);
+    if (!found) return absl::NotFoundError(absl::StrCat(argv[0], ": command not found on PATH"));
+    argv[0] = *found;
+  }
+  const std::vector<std::string> env = MergedEnvironment(options.env);
+  std::vector<char*> args = CStrings(argv);
+  std::vector<char*> envp = CStrings(env);
+
+  // Every descriptor made here is O_CLOEXEC, so that no child inherits
+  // another's; dup2 in the child gives it its own three.
+  int fds[6] = {-1, -1, -1, -1, -1, -1};  // error pipe, stdout pipe, stderr pipe
+  auto close_all = [&fds] {
+    for (int& fd : fds) CloseIfOpen(fd);
+  };
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int output_fd = -1;
+  // The child writes errno to the error pipe if it cannot exec; a successful
+  // exec closes it (O_CLOEXEC), and the parent reads end of file.
+  bool ok = null_fd >= 0 && pipe2(fds, O_CLOEXEC) == 0;
+  if (ok && options.log_path.empty()) {
+    ok = pipe2(fds + 2, O_CLOEXEC) == 0 && pipe2(fds + 4, O_CLOEXEC) == 0;
+  } else if (ok) {
+    output_fd = open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (output_fd < 0) {
+      const int error = errno;
+      close_all();
+      CloseIfOpen(null_fd);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot start ", argv[0], ": its log ", options.log_path, ": ", std::strerror(error)));
+    }
+  }
+  if (!ok) {
+    const int error = errno;
+    close_all();
+    CloseIfOpen(null_fd);
     return absl::InternalError(
-        absl::StrCat("cannot start ", argv[0], ": fork: ", std::strerror(errno)));
+        absl::StrCat("cannot start ", argv[0], ": pipe: ", std::strerror(error)));
+  }
+  const ExecPlan plan{args.data(), envp.data(), null_fd,  output_fd,
+                      fds[3],      fds[5],      getpid(), fds[1]};
+  const pid_t pid = fork();
+  if (pid == 0) ExecChild(plan);
+  const int fork_error = errno;
+  CloseIfOpen(fds[1]);
+  CloseIfOpen(fds[3]);
+  CloseIfOpen(fds[5]);
+  CloseIfOpen(null_fd);
+  CloseIfOpen(output_fd);
+  if (pid < 0) {
+    close_all();
+    return absl::InternalError(
+        absl::StrCat("cannot start ", argv[0], ": fork: ", std::strerror(fork_error)));
   }
   setpgid(pid, pid);  // as the child does, so that either order works
   int error = 0;
   ssize_t n;
   do {
-    n = read(error_pipe[0], &error, sizeof(error));
+    n = read(fds[0], &error, sizeof(error));
   } while (n < 0 && errno == EINTR);
-  close(error_pipe[0]);
+  CloseIfOpen(fds[0]);
   if (n == sizeof(error)) {
     waitpid(pid, nullptr, 0);
+    close_all();
     return absl::FailedPreconditionError(
-        absl::StrCat("cannot start ", argv[0], " (log ", log_path, "): ", std::strerror(error)));
+        absl::StrCat("cannot start ", argv[0], ": ", std::strerror(error)));
   }
-  return ChildProcess(pid);
+  ChildProcess child;
+  child.pid_ = pid;
+  for (int* read_end : {&fds[2], &fds[4]}) {
+    if (*read_end >= 0) fcntl(*read_end, F_SETFL, fcntl(*read_end, F_GETFL) | O_NONBLOCK);
+  }
+  std::swap(child.stdout_fd_, fds[2]);
+  std::swap(child.stderr_fd_, fds[4]);
+  return child;
+}
+
+ChildProcess::~ChildProcess() {
+  Stop(std::chrono::seconds(5));
+  CloseIfOpen(stdout_fd_);
+  CloseIfOpen(stderr_fd_);
+}
+
+void ChildProcess::Reap(bool block) {
+  if (pid_ <= 0 || wait_status_) return;
+  int status = 0;
+  pid_t reaped;
+  do {
+    reaped = waitpid(pid_, &status, block ? 0 : WNOHANG);
+  } while (reaped < 0 && errno == EINTR);
+  if (reaped == pid_) {
+    wait_status_ = status;
+  } else if (reaped < 0) {
+    wait_status_ = -1;  // not our child any more: nothing to wait for
+  }
 }
 
 bool ChildProcess::Running() {
-  if (pid_ <= 0) return false;
-  int status = 0;
-  if (waitpid(pid_, &status, WNOHANG) == pid_) {
-    pid_ = -1;
-    return false;
-  }
-  return true;
+  Reap(/*block=*/false);
+  return pid_ > 0 && !wait_status_;
 }
 
-void ChildProcess::Stop(std::chrono::milliseconds grace) {
+void ChildProcess::Signal(int signal) {
+  if (Running()) kill(-pid_, signal);
+}
+
+void ChildProcess::Stop(std::chrono::milliseconds grace, const std::function<bool()>& hurry) {
   if (!Running()) return;
   std::vector<ChildProcess> one;
   one.push_back(std::move(*this));
-  StopAll(one, grace);
+  StopAll(one, grace, hurry);
+  *this = std::move(one[0]);
 }
 
 void ChildProcess::StopAll(std::vector<ChildProcess>& processes, std::chrono::milliseconds grace,
                            const std::function<bool()>& hurry) {
+  std::vector<bool> signalled;
   for (ChildProcess& process : processes) {
-    if (process.Running()) kill(process.pid_, SIGTERM);
+    signalled.push_back(process.Running());
+    process.Signal(SIGTERM);
   }
   const auto deadline = std::chrono::steady_clock::now() + grace;
-  for (ChildProcess& process : processes) {
+  for (size_t i = 0; i < processes.size(); ++i) {
+    ChildProcess& process = processes[i];
     while (process.Running() && std::chrono::steady_clock::now() < deadline &&
            !(hurry && hurry())) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     process.Kill();
+    // What the leader started and left behind, in its group, goes too.
+    if (signalled[i]) kill(-process.pid_, SIGKILL);
   }
 }
 
 void ChildProcess::Kill() {
   if (!Running()) return;
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  kill(-pid_, SIGKILL);
+  Reap(/*block=*/true);
+}
+
+std::optional<std::string> ChildProcess::ExitDescription() const {
+  if (!wait_status_) return std::nullopt;
+  const int status = *wait_status_;
+  if (status == -1) return "exited";
+  if (WIFEXITED(status)) return absl::StrCat("exited with status ", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    return absl::StrCat("was killed by signal ", WTERMSIG(status), " (",
+                        strsignal(WTERMSIG(status)), ")");
+  }
+  return "exited";
 }
 
 absl::StatusOr<std::string> FindProgram(const std::string& name) {
@@ -124,11 +266,7 @@ absl::StatusOr<std::string> FindProgram(const std::string& name) {
       if (access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
     }
   }
-  const char* path = std::getenv("PATH");
-  for (absl::string_view entry : absl::StrSplit(path != nullptr ? path : "", ':')) {
-    fs::path candidate = fs::path(std::string(entry)) / name;
-    if (!entry.empty() && access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
+  if (std::optional<std::string> found = FindOnPath(name)) return *found;
   return absl::NotFoundError(
       absl::StrCat("cannot find the program ", name, " next to hpo or on PATH"));
 }

@@ -4,6 +4,7 @@
 
 #include "CLI/CLI.hpp"
 #include "client/commands/commands.h"
+#include "client/interrupts.h"
 #include "common/command_line.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   hpo::client::AddAskTellCommands(app, global, &action);
   hpo::client::AddWatchCommand(app, global, &action);
   hpo::client::AddRunCommand(app, global, &action);
+  hpo::client::AddAgentCommand(app, global, &action);
   if (std::optional<int> exit_code = hpo::ParseCommandLine(app, argc, argv, "hpo")) {
     return *exit_code;
   }
@@ -26,7 +28,9 @@ int main(int argc, char** argv) {
   absl::Status status = action();
   if (!status.ok()) {
     std::cerr << "hpo: " << status.message() << "\n";
-    return hpo::client::RunWasInterrupted() ? 130 : 1;
+    // After Ctrl-C (hpo run, hpo agent), 130, as a shell reports a program
+    // that Ctrl-C stopped.
+    return hpo::client::Interrupts() > 0 ? 130 : 1;
   }
   return 0;
 }

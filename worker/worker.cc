@@ -13,12 +13,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/api_limits.h"
+#include "common/bounded_text.h"
 #include "common/connection.h"
+#include "common/lease_keeper.h"
 #include "common/objective.h"
 #include "common/status_macros.h"
 #include "worker/engine/trainer.h"
-#include "worker/lease_keeper.h"
 #include "worker/task_plan.h"
 
 namespace hpo::worker {
@@ -38,15 +38,6 @@ void SleepUnlessStopped(std::chrono::milliseconds duration, const std::atomic<bo
 std::string DataKey(const engine::DataConfig& c) {
   return absl::StrCat(c.name, "|", c.path, "|", c.test_path, "|", c.train_examples, "|",
                       c.validation_examples, "|", c.seed);
-}
-
-// A message that leaves the worker fits what the coordinator stores, cut at
-// a character boundary (a proto string must be valid UTF-8).
-std::string Bounded(absl::string_view reason) {
-  if (static_cast<int64_t>(reason.size()) <= kMaxFailReasonBytes) return std::string(reason);
-  size_t cut = kMaxFailReasonBytes - 3;
-  while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80) --cut;
-  return absl::StrCat(reason.substr(0, cut), "...");
 }
 
 // `f()`, with an allocation failure turned into RESOURCE_EXHAUSTED: a study
@@ -144,7 +135,7 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
               << "\n";
     v1::FailTrialRequest request;
     *request.mutable_trial() = ref;
-    request.set_reason(Bounded(reason));
+    request.set_reason(BoundedText(reason));
     request.set_retry(retry);
     request.set_task_error(task_error);
     absl::Status status = client.FailTrial(request).status();

@@ -24,10 +24,7 @@ void AddTrialCommands(CLI::App& app, const GlobalOptions& global, Action* action
 void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* action);
 void AddWatchCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void AddRunCommand(CLI::App& app, const GlobalOptions& global, Action* action);
-
-// True once `hpo run` has been interrupted (Ctrl-C, SIGTERM, SIGHUP): main()
-// then exits 130, as a shell reports a program that Ctrl-C stopped.
-bool RunWasInterrupted();
+void AddAgentCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 
 }  // namespace hpo::client
 

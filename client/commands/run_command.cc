@@ -1,9 +1,6 @@
 // hpo run --spec FILE --workers N: the quickstart. Starts a coordinator on a
 // free loopback port and N workers, runs the study to the end, prints the best
 // trial and stops them all.
-#include <signal.h>
-
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "client/child_process.h"
 #include "client/commands/commands.h"
+#include "client/interrupts.h"
 #include "client/study_watcher.h"
 #include "client/trial_format.h"
 #include "common/command_line.h"
@@ -31,26 +29,6 @@ namespace {
 // longer, or is still at it at a second Ctrl-C, is killed, and its trial comes
 // back when its lease expires.
 constexpr std::chrono::seconds kWorkerGrace(30);
-
-std::atomic<int> g_interrupts{0};  // signals received
-void OnInterrupt(int) { ++g_interrupts; }
-
-// The children are in process groups of their own (ChildProcess), so Ctrl-C,
-// a closed terminal or a kill reaches hpo alone: it stops watching and, on the
-// way out, stops the workers (which give their trials back) while the
-// coordinator is still up to take them. Installed before the first child
-// starts, or an early Ctrl-C would end hpo and leave its children running.
-// A SIGHUP that is ignored (nohup) stays ignored.
-void InstallSignalHandlers() {
-  struct sigaction action = {};
-  action.sa_handler = OnInterrupt;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-  struct sigaction hangup = {};
-  if (sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN) {
-    sigaction(SIGHUP, &action, nullptr);
-  }
-}
 
 struct RunOptions {
   std::string spec_path;
@@ -86,7 +64,7 @@ absl::StatusOr<std::string> WaitForAddress(const std::string& port_file, ChildPr
                                                         LastLogLine(log_path, log_offset),
                                                         " (log: ", log_path, ")"));
     }
-    if (g_interrupts > 0) return absl::CancelledError("interrupted while the coordinator started");
+    if (Interrupts() > 0) return absl::CancelledError("interrupted while the coordinator started");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return absl::DeadlineExceededError(
@@ -115,7 +93,7 @@ absl::Status Run(const RunOptions& options) {
   const std::string coordinator_log = (fs::path(options.log_dir) / "coordinator.log").string();
   const uintmax_t log_offset =
       fs::exists(coordinator_log, error) ? fs::file_size(coordinator_log, error) : 0;
-  InstallSignalHandlers();  // before any child starts: see InstallSignalHandlers
+  InstallInterruptHandlers();  // before any child starts: see interrupts.h
   ASSIGN_OR_RETURN(ChildProcess coordinator,
                    ChildProcess::Start({coordinator_bin, "--listen", "127.0.0.1:0", "--db",
                                         options.db_path, "--port-file", port_file},
@@ -142,7 +120,7 @@ absl::Status Run(const RunOptions& options) {
   }
 
   auto keep_going = [&] {
-    if (g_interrupts > 0) return false;
+    if (Interrupts() > 0) return false;
     for (ChildProcess& worker : workers) {
       if (worker.Running()) return true;
     }
@@ -150,9 +128,9 @@ absl::Status Run(const RunOptions& options) {
   };
   ASSIGN_OR_RETURN(study, WatchStudy(client, spec.name(), std::cout, keep_going,
                                      std::chrono::milliseconds(500)));
-  if (g_interrupts > 0) {
+  if (Interrupts() > 0) {
     std::cout << "interrupted: stopping the workers (Ctrl-C again to kill them)" << std::endl;
-    ChildProcess::StopAll(workers, kWorkerGrace, [] { return g_interrupts > 1; });
+    ChildProcess::StopAll(workers, kWorkerGrace, [] { return Interrupts() > 1; });
     ASSIGN_OR_RETURN(study, client.GetStudy(spec.name()));
   }
   // An unfinished study is an error (exit 130 after Ctrl-C, else 1), so that
@@ -161,7 +139,7 @@ absl::Status Run(const RunOptions& options) {
   if (study.state() == v1::Study::RUNNING) {
     constexpr absl::string_view kGoOn =
         ": the study is not finished; run the same command again to go on";
-    unfinished = g_interrupts > 0
+    unfinished = Interrupts() > 0
                      ? absl::CancelledError(absl::StrCat("interrupted", kGoOn))
                      : absl::AbortedError(absl::StrCat("every worker exited (see the logs in ",
                                                        options.log_dir, ")", kGoOn));
@@ -177,8 +155,6 @@ absl::Status Run(const RunOptions& options) {
 }
 
 }  // namespace
-
-bool RunWasInterrupted() { return g_interrupts > 0; }
 
 void AddRunCommand(CLI::App& app, const GlobalOptions&, Action* action) {
   auto options = std::make_shared<RunOptions>();

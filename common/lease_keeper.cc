@@ -1,6 +1,6 @@
-#include "worker/lease_keeper.h"
+#include "common/lease_keeper.h"
 
-namespace hpo::worker {
+namespace hpo {
 
 LeaseKeeper::LeaseKeeper(CoordinatorClient* client, v1::TrialRef ref,
                          std::chrono::milliseconds period)
@@ -40,4 +40,4 @@ void LeaseKeeper::Loop() {
   }
 }
 
-}  // namespace hpo::worker
+}  // namespace hpo

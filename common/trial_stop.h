@@ -1,16 +1,16 @@
-// Why a worker stops training a trial before its last epoch, and what it then
-// tells the coordinator.
-#ifndef HPO_WORKER_TRIAL_STOP_H_
-#define HPO_WORKER_TRIAL_STOP_H_
+// Why a trial stops before its end (a worker's training, hpo agent's command),
+// and what is then told to the coordinator.
+#ifndef HPO_COMMON_TRIAL_STOP_H_
+#define HPO_COMMON_TRIAL_STOP_H_
 
 #include <string>
 
-namespace hpo::worker {
+namespace hpo {
 
 struct TrialStop {
   enum Reason {
     kNone,           // train on
-    kWorkerStopped,  // the worker is shutting down: the trial is given back (retried)
+    kWorkerStopped,  // the worker (or agent) is shutting down: the trial is given back (retried)
     kPruned,         // the coordinator has already marked it PRUNED
     kStudyStopped,   // the study was stopped: the trial fails, not retried
     kLeaseLost,      // the coordinator no longer holds the trial for this worker
@@ -22,6 +22,6 @@ struct TrialStop {
   bool stopping() const { return reason != kNone; }
 };
 
-}  // namespace hpo::worker
+}  // namespace hpo
 
-#endif  // HPO_WORKER_TRIAL_STOP_H_
+#endif  // HPO_COMMON_TRIAL_STOP_H_

@@ -1,8 +1,8 @@
-// Keeps a worker's lease on its trial alive: heartbeats from a background
-// thread while the trial trains, and remembers whether the coordinator said the
-// lease is lost or the study stopped. Thread-safe.
-#ifndef HPO_WORKER_LEASE_KEEPER_H_
-#define HPO_WORKER_LEASE_KEEPER_H_
+// Keeps the lease on a trial alive (a worker's, or hpo agent's): heartbeats
+// from a background thread while the trial runs, and remembers whether the
+// coordinator said the lease is lost or the study stopped. Thread-safe.
+#ifndef HPO_COMMON_LEASE_KEEPER_H_
+#define HPO_COMMON_LEASE_KEEPER_H_
 
 #include <atomic>
 #include <chrono>
@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "common/coordinator_client.h"
+#include "common/trial_stop.h"
 #include "hpo/v1/coordinator.pb.h"
-#include "worker/trial_stop.h"
 
-namespace hpo::worker {
+namespace hpo {
 
 class LeaseKeeper {
  public:
@@ -41,6 +41,6 @@ class LeaseKeeper {
   std::thread thread_;
 };
 
-}  // namespace hpo::worker
+}  // namespace hpo
 
-#endif  // HPO_WORKER_LEASE_KEEPER_H_
+#endif  // HPO_COMMON_LEASE_KEEPER_H_
