@@ -79,6 +79,10 @@ absl::Status Agent::Run() {
         "without one"));
   }
   spec_ = study.spec();
+  // A command that cannot start would fail every trial: say so before any.
+  if (options_.command[0].find('{') == std::string::npos) {
+    RETURN_IF_ERROR(FindExecutable(options_.command[0]).status());
+  }
   for (const std::string& name : ParamsNotInCommand(options_.command, spec_)) {
     log_ << "hpo agent: the command has no {" << name << "}: parameter " << name
          << " reaches it in HPO_PARAMS only\n";

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 
 extern char** environ;
 
@@ -103,11 +104,7 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const ChildOptions& options) {
     return absl::InvalidArgumentError("no command to start");
   }
   std::vector<std::string> argv = options.argv;
-  if (argv[0].find('/') == std::string::npos) {
-    std::optional<std::string> found = FindOnPath(argv[0]);
-    if (!found) return absl::NotFoundError(absl::StrCat(argv[0], ": command not found on PATH"));
-    argv[0] = *found;
-  }
+  ASSIGN_OR_RETURN(argv[0], FindExecutable(argv[0]));
   const std::vector<std::string> env = MergedEnvironment(options.env);
   std::vector<char*> args = CStrings(argv);
   std::vector<char*> envp = CStrings(env);
@@ -253,6 +250,18 @@ std::optional<std::string> ChildProcess::ExitDescription() const {
                         strsignal(WTERMSIG(status)), ")");
   }
   return "exited";
+}
+
+absl::StatusOr<std::string> FindExecutable(const std::string& name) {
+  if (name.find('/') == std::string::npos) {
+    std::optional<std::string> found = FindOnPath(name);
+    if (!found) return absl::NotFoundError(absl::StrCat(name, ": command not found on PATH"));
+    return *found;
+  }
+  if (!IsExecutableFile(name)) {
+    return absl::NotFoundError(absl::StrCat(name, ": no such executable file"));
+  }
+  return name;
 }
 
 absl::StatusOr<std::string> FindProgram(const std::string& name) {

@@ -93,6 +93,10 @@ class ChildProcess {
   int stderr_fd_ = -1;
 };
 
+// `name` as ChildProcess runs it: a path (it has a '/') to an executable
+// file, or the first one of that name on PATH, as a shell finds commands.
+absl::StatusOr<std::string> FindExecutable(const std::string& name);
+
 // The path of a program that ships with hpo: next to this executable, in the
 // build tree's server/ or worker/ directory, or on PATH.
 absl::StatusOr<std::string> FindProgram(const std::string& name);

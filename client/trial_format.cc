@@ -31,11 +31,34 @@ std::string IsoTime(int64_t ms) {
 
 std::string FormatNumber(double value) { return absl::StrFormat("%.6g", value); }
 
-Json ParamToJson(const v1::ParamValue& value) {
+// A categorical's value: a number when every choice of `param` is one (as
+// the Python client gives it), else its text.
+Json CategoricalToJson(const std::string& text, const v1::ParamSpec* param) {
+  if (param == nullptr || !param->has_categorical_distribution()) return text;
+  const auto& choices = param->categorical_distribution().choices();
+  int64_t integer;
+  if (std::all_of(choices.begin(), choices.end(),
+                  [&](const std::string& c) { return absl::SimpleAtoi(c, &integer); }) &&
+      absl::SimpleAtoi(text, &integer)) {
+    return integer;
+  }
+  double number;
+  if (std::all_of(choices.begin(), choices.end(),
+                  [&](const std::string& c) {
+                    return absl::SimpleAtod(c, &number) && std::isfinite(number);
+                  }) &&
+      absl::SimpleAtod(text, &number)) {
+    return number;
+  }
+  return text;
+}
+
+Json ParamToJson(const v1::ParamValue& value, const v1::ParamSpec* param) {
   switch (value.kind_case()) {
     case v1::ParamValue::kFloatValue: return value.float_value();
     case v1::ParamValue::kIntValue: return value.int_value();
-    case v1::ParamValue::kCategoricalValue: return value.categorical_value();
+    case v1::ParamValue::kCategoricalValue:
+      return CategoricalToJson(value.categorical_value(), param);
     case v1::ParamValue::KIND_NOT_SET: break;
   }
   return nullptr;
@@ -205,7 +228,7 @@ Json TrialToJson(const v1::Trial& trial, const v1::StudySpec& spec) {
   Json params = Json::object();
   for (const std::string& name : ParamNames(spec, {trial})) {
     auto it = trial.params().find(name);
-    if (it != trial.params().end()) params[name] = ParamToJson(it->second);
+    if (it != trial.params().end()) params[name] = ParamToJson(it->second, FindParam(spec, name));
   }
   json["params"] = params;
   Json attrs = Json::object();

@@ -26,6 +26,7 @@ std::string EscapeControl(absl::string_view text, bool keep_newlines = false);
 
 // {"number", "state", "value", "params", "user_attrs", "intermediate_values",
 //  "worker_id", "fail_reason", "datetime_start", "datetime_complete", "duration_s"}
+// A categorical whose choices are all numbers is a number in "params".
 nlohmann::ordered_json TrialToJson(const v1::Trial& trial, const v1::StudySpec& spec);
 nlohmann::ordered_json StudyToJson(const v1::Study& study);
 

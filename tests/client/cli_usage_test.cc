@@ -105,9 +105,10 @@ TEST(CliUsageTest, NumbersAreReadStrictly) {
 TEST(CliUsageTest, UnknownCommandListsTheCommands) {
   Outcome outcome = RunProgram("client/hpo", {"frobnicate"});
   EXPECT_EQ(outcome.exit_code, 2);
-  EXPECT_EQ(outcome.err,
-            "hpo: unknown command \"frobnicate\" (commands: study, trials, best, ask, tell, enqueue, "
-            "report, heartbeat, watch, run)\n");
+  EXPECT_EQ(
+      outcome.err,
+      "hpo: unknown command \"frobnicate\" (commands: study, trials, best, ask, tell, enqueue, "
+      "report, heartbeat, watch, run, agent)\n");
   outcome = RunProgram("client/hpo", {"study", "frobnicate"});
   EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_EQ(outcome.err,
