@@ -115,6 +115,16 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(study.best_params, best.params)
         self.assertEqual(best.user_attrs["width_used"], best.params["width"])
         self.assertIsNotNone(best.datetime_complete)
+        # Optuna's columns (pandas is installed by the test command).
+        frame = study.trials_dataframe()
+        self.assertEqual(len(frame), 8)
+        for column in ("number", "value", "state", "datetime_start", "params_x", "params_width",
+                       "user_attrs_width_used"):
+            self.assertIn(column, frame.columns)
+        row = frame[frame["number"] == best.number].iloc[0]
+        self.assertEqual(row["value"], best.value)
+        self.assertEqual(row["params_width"], best.params["width"])
+        self.assertEqual(row["state"], "COMPLETE")
 
     def test_pruning_through_report_and_optimize(self):
         study = self.client.create_study(spec("pruned", max_trials=10))
