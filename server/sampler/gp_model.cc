@@ -1,0 +1,282 @@
+#include "server/sampler/gp_model.h"
+
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <utility>
+
+#include "Eigen/Cholesky"
+#include "LBFGSB.h"
+
+namespace hpo::server {
+namespace {
+
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+constexpr double kSqrt5 = 2.2360679774997896964;
+constexpr double kLog2Pi = 1.8378770664093454836;
+
+// Bounds of the logs the fit searches: lengthscales from 1e-2 to 1e2 of the
+// unit cube's side, kernel scale and noise within a few orders of the
+// standardised values' unit variance.
+constexpr double kLogThetaBounds[2] = {-9.3, 9.3};
+constexpr double kLogScaleBounds[2] = {-7, 5};
+constexpr double kLogNoiseBounds[2] = {-16, 2};
+
+// Matérn 5/2 with unit scale at squared distance r2, and its derivative
+// with respect to r2 (finite at 0).
+inline void Matern52(double r2, double* k, double* dk_dr2) {
+  const double r = std::sqrt(r2);
+  const double e = std::exp(-kSqrt5 * r);
+  *k = (1 + kSqrt5 * r + 5.0 / 3.0 * r2) * e;
+  *dk_dr2 = -5.0 / 6.0 * (1 + kSqrt5 * r) * e;
+}
+
+// Coordinate i's contribution to the distance, before theta.
+inline double SquaredDifference(double a, double b, bool categorical) {
+  if (categorical) return a == b ? 0.0 : 1.0;
+  const double diff = a - b;
+  return diff * diff;
+}
+
+inline double ScaledDistance(const double* a, const double* b, const VectorXd& theta,
+                             const std::vector<bool>& categorical) {
+  double r2 = 0;
+  for (int i = 0; i < theta.size(); ++i) {
+    r2 += theta[i] * SquaredDifference(a[i], b[i], categorical[i]);
+  }
+  return r2;
+}
+
+// The unit-scale kernel matrix of `points` (one column each) and its
+// derivative with respect to r2, both symmetric.
+void KernelMatrices(const MatrixXd& points, const VectorXd& theta,
+                    const std::vector<bool>& categorical, MatrixXd* kernel, MatrixXd* d_kernel) {
+  const int n = static_cast<int>(points.cols());
+  kernel->resize(n, n);
+  if (d_kernel != nullptr) d_kernel->resize(n, n);
+  for (int a = 0; a < n; ++a) {
+    for (int b = 0; b <= a; ++b) {
+      double k, dk;
+      Matern52(ScaledDistance(points.col(a).data(), points.col(b).data(), theta, categorical), &k,
+               &dk);
+      (*kernel)(a, b) = (*kernel)(b, a) = k;
+      if (d_kernel != nullptr) (*d_kernel)(a, b) = (*d_kernel)(b, a) = dk;
+    }
+  }
+}
+
+// The negative log posterior of the parameters' logs
+// phi = [log theta_1..d, log kernel_scale, log(noise_var - kMinNoiseVar)]
+// (the last one absent for a deterministic objective), for L-BFGS-B. It keeps
+// the best point it has seen: a line search that fails throws, and the fit
+// then ends there.
+class MapObjective {
+ public:
+  MapObjective(const MatrixXd& points, const VectorXd& y, const std::vector<bool>& categorical,
+               bool deterministic)
+      : points_(points), y_(y), categorical_(categorical), deterministic_(deterministic) {}
+
+  int size() const { return static_cast<int>(points_.rows()) + (deterministic_ ? 1 : 2); }
+
+  VectorXd ToPhi(const GpParams& params) const {
+    const int d = static_cast<int>(points_.rows());
+    VectorXd phi(size());
+    phi.head(d) = params.inverse_squared_lengthscales.array().log();
+    phi[d] = std::log(params.kernel_scale);
+    if (!deterministic_) phi[d + 1] = std::log(std::max(params.noise_var - kMinNoiseVar, 1e-12));
+    return phi;
+  }
+
+  GpParams ToParams(const VectorXd& phi) const {
+    const int d = static_cast<int>(points_.rows());
+    GpParams params;
+    params.inverse_squared_lengthscales = phi.head(d).array().exp();
+    params.kernel_scale = std::exp(phi[d]);
+    params.noise_var = deterministic_ ? kMinNoiseVar : kMinNoiseVar + std::exp(phi[d + 1]);
+    return params;
+  }
+
+  void Bounds(VectorXd* lower, VectorXd* upper) const {
+    const int d = static_cast<int>(points_.rows());
+    lower->resize(size());
+    upper->resize(size());
+    lower->head(d).setConstant(kLogThetaBounds[0]);
+    upper->head(d).setConstant(kLogThetaBounds[1]);
+    (*lower)[d] = kLogScaleBounds[0];
+    (*upper)[d] = kLogScaleBounds[1];
+    if (!deterministic_) {
+      (*lower)[d + 1] = kLogNoiseBounds[0];
+      (*upper)[d + 1] = kLogNoiseBounds[1];
+    }
+  }
+
+  double operator()(const VectorXd& phi, VectorXd& grad) {
+    const int d = static_cast<int>(points_.rows());
+    const int n = static_cast<int>(points_.cols());
+    const GpParams params = ToParams(phi);
+    const VectorXd& theta = params.inverse_squared_lengthscales;
+    const double scale = params.kernel_scale;
+    const double noise = params.noise_var;
+    MatrixXd unit, d_unit;
+    KernelMatrices(points_, theta, categorical_, &unit, &d_unit);
+    MatrixXd k = scale * unit;
+    k.diagonal().array() += noise;
+    Eigen::LLT<MatrixXd> llt(k);
+    grad.setZero(size());
+    if (llt.info() != Eigen::Success) return kFailed;
+    const VectorXd alpha = llt.solve(y_);
+    // W = alpha alpha^T - K^-1: d LML / d p = tr(W dK/dp) / 2.
+    MatrixXd w = -llt.solve(MatrixXd::Identity(n, n));
+    w.noalias() += alpha * alpha.transpose();
+    const double log_det = 2 * llt.matrixLLT().diagonal().array().log().sum();
+    const double lml = -0.5 * y_.dot(alpha) - 0.5 * log_det - 0.5 * n * kLog2Pi;
+
+    VectorXd d_theta = VectorXd::Zero(d);  // d LML / d log theta_i
+    for (int a = 0; a < n; ++a) {
+      for (int b = 0; b < a; ++b) {
+        // Both (a, b) and (b, a); dK/dr2 = scale * d_unit.
+        const double weight = w(a, b) * scale * d_unit(a, b);
+        for (int i = 0; i < d; ++i) {
+          d_theta[i] +=
+              weight * theta[i] * SquaredDifference(points_(i, a), points_(i, b), categorical_[i]);
+        }
+      }
+    }
+    const double d_log_scale = 0.5 * scale * (w.array() * unit.array()).sum();
+
+    double log_prior = GpLogPrior(params);
+    grad.head(d) = -(d_theta.array() + (0.1 / theta.array() - 0.1 * theta.array())).matrix();
+    grad[d] = -(d_log_scale + 1 - scale);
+    if (!deterministic_) {
+      const double raw = noise - kMinNoiseVar;  // d noise / d phi
+      const double d_noise = 0.5 * w.trace() * raw;
+      grad[d + 1] = -(d_noise + (0.1 / noise - 30) * raw);
+    }
+    const double value = -(lml + log_prior);
+    if (std::isfinite(value) && grad.allFinite() && value < best_value_) {
+      best_value_ = value;
+      best_phi_ = phi;
+    }
+    return std::isfinite(value) ? value : kFailed;
+  }
+
+  bool found() const { return best_phi_.size() > 0; }
+  const VectorXd& best_phi() const { return best_phi_; }
+
+ private:
+  // What a point without a finite posterior scores: worse than any other.
+  static constexpr double kFailed = 1e100;
+
+  const MatrixXd& points_;
+  const VectorXd& y_;
+  const std::vector<bool>& categorical_;
+  const bool deterministic_;
+  double best_value_ = std::numeric_limits<double>::infinity();
+  VectorXd best_phi_;
+};
+
+}  // namespace
+
+GpParams GpParams::Default(int dims) {
+  GpParams params;
+  params.inverse_squared_lengthscales = VectorXd::Ones(dims);
+  return params;
+}
+
+double GpLogPrior(const GpParams& params) {
+  const Eigen::ArrayXd& theta = params.inverse_squared_lengthscales.array();
+  double log_prior = -(0.1 / theta + 0.1 * theta).sum();
+  log_prior += std::log(params.kernel_scale) - params.kernel_scale;       // Gamma(2, 1)
+  log_prior += 0.1 * std::log(params.noise_var) - 30 * params.noise_var;  // Gamma(1.1, 30)
+  return log_prior;
+}
+
+std::optional<GpModel> GpModel::Make(MatrixXd x, VectorXd y, std::vector<bool> categorical,
+                                     GpParams params) {
+  GpModel model;
+  model.x_ = x.transpose();  // one column per observation
+  model.y_ = std::move(y);
+  model.categorical_ = std::move(categorical);
+  model.params_ = std::move(params);
+  MatrixXd k;
+  KernelMatrices(model.x_, model.params_.inverse_squared_lengthscales, model.categorical_, &k,
+                 nullptr);
+  k *= model.params_.kernel_scale;
+  k.diagonal().array() += model.params_.noise_var;
+  model.llt_.compute(k);
+  if (model.llt_.info() != Eigen::Success) return std::nullopt;
+  model.alpha_ = model.llt_.solve(model.y_);
+  if (!model.alpha_.allFinite()) return std::nullopt;
+  return model;
+}
+
+void GpModel::Posterior(const VectorXd& point, double* mean, double* var, VectorXd* d_mean,
+                        VectorXd* d_var) const {
+  const int n = size();
+  const int d = static_cast<int>(x_.rows());
+  const VectorXd& theta = params_.inverse_squared_lengthscales;
+  const double scale = params_.kernel_scale;
+  VectorXd k(n), dk(n);
+  for (int a = 0; a < n; ++a) {
+    double value, derivative;
+    Matern52(ScaledDistance(point.data(), x_.col(a).data(), theta, categorical_), &value,
+             &derivative);
+    k[a] = scale * value;
+    dk[a] = scale * derivative;
+  }
+  *mean = k.dot(alpha_);
+  const VectorXd v = llt_.matrixL().solve(k);
+  *var = std::max(scale - v.squaredNorm(), 0.0);
+  if (d_mean == nullptr && d_var == nullptr) return;
+  VectorXd u;  // K^-1 k
+  if (d_var != nullptr) u = llt_.matrixU().solve(v);
+  if (d_mean != nullptr) d_mean->setZero(d);
+  if (d_var != nullptr) d_var->setZero(d);
+  for (int j = 0; j < d; ++j) {
+    if (categorical_[j]) continue;
+    // d k_a / d point_j = dk_a * 2 theta_j (point_j - x_aj)
+    const Eigen::ArrayXd dkj =
+        dk.array() * 2 * theta[j] * (point[j] - x_.row(j).transpose().array());
+    if (d_mean != nullptr) (*d_mean)[j] = (dkj * alpha_.array()).sum();
+    if (d_var != nullptr) (*d_var)[j] = -2 * (dkj * u.array()).sum();
+  }
+}
+
+double GpModel::LogMarginalLikelihood() const {
+  const double log_det = 2 * llt_.matrixLLT().diagonal().array().log().sum();
+  return -0.5 * y_.dot(alpha_) - 0.5 * log_det - 0.5 * size() * kLog2Pi;
+}
+
+double GpNegativeLogPosterior(const MatrixXd& x, const VectorXd& y,
+                              const std::vector<bool>& categorical, bool deterministic_objective,
+                              const VectorXd& phi, VectorXd* gradient) {
+  const MatrixXd points = x.transpose();
+  MapObjective objective(points, y, categorical, deterministic_objective);
+  return objective(phi, *gradient);
+}
+
+GpParams FitGpParams(const MatrixXd& x, const VectorXd& y, const std::vector<bool>& categorical,
+                     const GpParams& start, bool deterministic_objective) {
+  const MatrixXd points = x.transpose();
+  MapObjective objective(points, y, categorical, deterministic_objective);
+  VectorXd lower, upper;
+  objective.Bounds(&lower, &upper);
+  VectorXd phi = objective.ToPhi(start).cwiseMax(lower).cwiseMin(upper);
+  LBFGSpp::LBFGSBParam<double> settings;
+  settings.epsilon = 1e-2;  // on the projected gradient, as Optuna's gtol
+  settings.epsilon_rel = 0;
+  settings.max_iterations = 200;
+  LBFGSpp::LBFGSBSolver<double> solver(settings);
+  double value;
+  try {
+    solver.minimize(objective, phi, value, lower, upper);
+  } catch (const std::exception&) {
+    // A line search that cannot go on: the best point seen stands.
+  }
+  if (!objective.found()) return start;
+  return objective.ToParams(objective.best_phi());
+}
+
+}  // namespace hpo::server
