@@ -41,6 +41,8 @@ const std::vector<SamplerType>& SamplerTypes() {
         {"constant_liar"},
         {"consider_magic_clip"},
         {"consider_endpoints"}}},
+      // Optuna's GPSampler settings (server/sampler/gp_sampler.h has the defaults).
+      {"gp", {{"n_startup_trials", 0, false, 1e9}, {"deterministic_objective"}}},
   };
   return *types;
 }

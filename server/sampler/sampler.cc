@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/sampler_spec.h"
 #include "common/spec_error.h"
+#include "server/sampler/gp_sampler.h"
 #include "server/sampler/random_sampler.h"
 #include "server/sampler/tpe_sampler.h"
 
@@ -25,6 +26,10 @@ constexpr struct {
     {"tpe",
      [](const v1::SamplerSpec& spec) -> std::unique_ptr<Sampler> {
        return std::make_unique<TpeSampler>(spec.seed(), TpeOptionsFromSpec(spec));
+     }},
+    {"gp",
+     [](const v1::SamplerSpec& spec) -> std::unique_ptr<Sampler> {
+       return std::make_unique<GpSampler>(spec.seed(), GpOptionsFromSpec(spec));
      }},
 };
 
