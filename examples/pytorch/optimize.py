@@ -29,6 +29,7 @@ def objective(trial: hpo.Trial) -> float:
                           on_epoch=on_epoch)
     if trial.should_prune():
         raise hpo.TrialPruned()
+    trial.set_user_attr("test_accuracy", metrics["test_accuracy"])
     return metrics["val_accuracy"]
 
 
@@ -48,7 +49,8 @@ def main() -> int:
     study = client.create_study(spec, load_if_exists=True)
     study.optimize(objective, n_trials=args.trials, n_jobs=args.jobs)
     best = study.best_trial
-    print(f"best trial {best.number}: val_accuracy {best.value:.4f}, params {best.params}")
+    print(f"best trial {best.number}: val_accuracy {best.value:.4f} "
+          f"(test_accuracy {best.user_attrs['test_accuracy']:.4f}), params {best.params}")
     counts = {}
     for t in study.trials:
         counts[t.state] = counts.get(t.state, 0) + 1

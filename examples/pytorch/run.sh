@@ -21,8 +21,10 @@ rm -f "$work/address"
 coordinator=$!
 agents=()
 stop() {
-  for pid in "${agents[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait "${agents[@]}" 2>/dev/null || true
+  if [ ${#agents[@]} -gt 0 ]; then  # (a bare `wait` would wait for the coordinator)
+    kill "${agents[@]}" 2>/dev/null || true
+    wait "${agents[@]}" 2>/dev/null || true
+  fi
   kill "$coordinator" 2>/dev/null || true
   wait "$coordinator" 2>/dev/null || true
 }

@@ -103,7 +103,9 @@ class ClientTest(unittest.TestCase):
                 continue
             with self.assertRaises(ValueError):
                 study.tell(trial)  # neither a value nor a state
+            trial.set_user_attr("x_used", p["x"])
             told = study.tell(trial, value, attrs={"width_used": p["width"]})
+            self.assertEqual(told.user_attrs["x_used"], p["x"])
             self.assertEqual(told.state, "COMPLETE")
             self.assertEqual(told.value, value)
             self.assertEqual(told.intermediate_values, {0: value + 1})

@@ -114,6 +114,7 @@ class Trial:
         self._lease_id = lease_id
         self._should_prune = False
         self._told = False
+        self._user_attrs: Dict[str, float] = {}
         self.stopped = False  # the study was stopped: end the trial soon
 
     def _ref(self) -> pb.TrialRef:
@@ -131,6 +132,10 @@ class Trial:
     def should_prune(self) -> bool:
         """What the pruner said at the last report."""
         return self._should_prune
+
+    def set_user_attr(self, key: str, value: float) -> None:
+        """A number recorded with the trial when it is told (as Optuna's set_user_attr)."""
+        self._user_attrs[key] = float(value)
 
     def __repr__(self) -> str:
         return f"Trial(study={self.study.name!r}, number={self.number}, params={self.params})"
@@ -208,7 +213,8 @@ class Study:
         """Finishes a trial: COMPLETE with ``value``, or ``state="pruned"``/``"failed"``.
 
         ``trial`` is a :class:`Trial` or a trial number. ``attrs`` are user
-        attributes to record with it (numbers).
+        attributes to record with it (numbers), on top of those the trial was
+        given with :meth:`Trial.set_user_attr`.
         """
         if state is None:
             if value is None:
@@ -217,13 +223,15 @@ class Study:
         if state.lower() not in _STATES:
             raise ValueError(f"state must be one of {sorted(_STATES)} (got {state!r})")
         request = pb.TellRequest(study_name=self.name, state=_STATES[state.lower()],
-                                 fail_reason=fail_reason, user_attrs=dict(attrs or {}))
+                                 fail_reason=fail_reason)
         if isinstance(trial, Trial):
+            request.user_attrs.update(trial._user_attrs)
             request.trial_number = trial.number
             request.lease_id = trial._lease_id
             trial._told = True
         else:
             request.trial_number = trial
+        request.user_attrs.update(dict(attrs or {}))
         if value is not None:
             request.value = float(value)
         return FrozenTrial._from(self._client.call("Tell", request), self._space)

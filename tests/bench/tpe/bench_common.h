@@ -1,4 +1,4 @@
-// Shared by the TPE benchmarks: the function suite of
+// Shared by the TPE and GP benchmarks: the function suite of
 // /work/shared/reference/benchmarks.md, the study specs that search it, a
 // path of the real hpo-coordinator, and quartiles.
 #ifndef HPO_TESTS_BENCH_TPE_BENCH_COMMON_H_
@@ -104,6 +104,20 @@ inline v1::StudySpec TpeStudy(const Problem& problem, const std::string& name, u
   spec.mutable_sampler()->set_type("tpe");
   spec.mutable_sampler()->set_seed(seed);
   if (multivariate) spec.mutable_sampler()->set_multivariate(true);
+  return spec;
+}
+
+// A GP ask/tell study over `problem`, the sampler's defaults otherwise
+// (n_startup_trials 10, deterministic_objective false), as Optuna's
+// GPSampler(seed=seed).
+inline v1::StudySpec GpStudy(const Problem& problem, const std::string& name, uint64_t seed,
+                             int max_trials) {
+  v1::StudySpec spec = problem.space;
+  spec.set_name(name);
+  spec.set_direction(v1::MINIMIZE);
+  spec.set_max_trials(max_trials);
+  spec.mutable_sampler()->set_type("gp");
+  spec.mutable_sampler()->set_seed(seed);
   return spec;
 }
 
