@@ -144,9 +144,18 @@ VectorXd MaximizeLogEi(const GpModel& model, const GpSpace& space, double best,
     }
     candidates.push_back(std::move(point));
   }
-  std::vector<double> values;
-  values.reserve(candidates.size());
-  for (const VectorXd& point : candidates) values.push_back(LogEiAt(model, point, best));
+  Eigen::MatrixXd points(dims, static_cast<Eigen::Index>(candidates.size()));
+  for (size_t c = 0; c < candidates.size(); ++c)
+    points.col(static_cast<Eigen::Index>(c)) = candidates[c];
+  VectorXd means, vars;
+  model.PosteriorBatch(points, &means, &vars);
+  std::vector<double> values(candidates.size());
+  for (size_t c = 0; c < candidates.size(); ++c) {
+    values[c] = LogExpectedImprovement(
+                    means[static_cast<Eigen::Index>(c)],
+                    std::sqrt(std::max(vars[static_cast<Eigen::Index>(c)], kMinVariance)), best)
+                    .value;
+  }
 
   // Starts: the best candidate, then roulette on EI (weights exp(log EI - max)).
   const size_t first = std::max_element(values.begin(), values.end()) - values.begin();

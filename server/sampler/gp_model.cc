@@ -244,6 +244,24 @@ void GpModel::Posterior(const VectorXd& point, double* mean, double* var, Vector
   }
 }
 
+void GpModel::PosteriorBatch(const MatrixXd& points, VectorXd* mean, VectorXd* var) const {
+  const int n = size();
+  const auto m = static_cast<int>(points.cols());
+  const VectorXd& theta = params_.inverse_squared_lengthscales;
+  MatrixXd k(n, m);  // k(x_a, point_c)
+  for (int c = 0; c < m; ++c) {
+    for (int a = 0; a < n; ++a) {
+      double value, ignored;
+      Matern52(ScaledDistance(points.col(c).data(), x_.col(a).data(), theta, categorical_), &value,
+               &ignored);
+      k(a, c) = params_.kernel_scale * value;
+    }
+  }
+  *mean = k.transpose() * alpha_;
+  llt_.matrixL().solveInPlace(k);  // V = L^-1 K*
+  *var = (params_.kernel_scale - k.colwise().squaredNorm().array()).max(0.0).matrix().transpose();
+}
+
 double GpModel::LogMarginalLikelihood() const {
   const double log_det = 2 * llt_.matrixLLT().diagonal().array().log().sum();
   return -0.5 * y_.dot(alpha_) - 0.5 * log_det - 0.5 * size() * kLog2Pi;

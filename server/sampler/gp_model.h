@@ -45,6 +45,11 @@ class GpModel {
   void Posterior(const Eigen::VectorXd& point, double* mean, double* var,
                  Eigen::VectorXd* d_mean = nullptr, Eigen::VectorXd* d_var = nullptr) const;
 
+  // Posterior() for many points at once (one column each), mean and
+  // variance only: the kernel products as matrix operations.
+  void PosteriorBatch(const Eigen::MatrixXd& points, Eigen::VectorXd* mean,
+                      Eigen::VectorXd* var) const;
+
   double LogMarginalLikelihood() const;
   const GpParams& params() const { return params_; }
   int size() const { return static_cast<int>(y_.size()); }

@@ -155,5 +155,24 @@ TEST(GpModelTest, APosteriorInterpolatesAndItsGradientsMatchFiniteDifferences) {
   }
 }
 
+TEST(GpModelTest, ABatchPosteriorIsTheSameAsOneAtATime) {
+  const Data data = MakeData(20);
+  std::optional<GpModel> model =
+      GpModel::Make(data.x, data.y, data.categorical, GpParams::Default(3));
+  ASSERT_TRUE(model.has_value());
+  Eigen::MatrixXd points(3, 4);
+  points << 0.1, 0.5, 0.9, data.x(0, 0),  //
+      0.2, 0.4, 0.7, data.x(0, 1),        //
+      0, 2, 1, data.x(0, 2);
+  Eigen::VectorXd means, vars;
+  model->PosteriorBatch(points, &means, &vars);
+  for (int c = 0; c < 4; ++c) {
+    double mean, var;
+    model->Posterior(points.col(c), &mean, &var);
+    EXPECT_NEAR(means[c], mean, 1e-12);
+    EXPECT_NEAR(vars[c], var, 1e-12);
+  }
+}
+
 }  // namespace
 }  // namespace hpo::server
