@@ -1,8 +1,46 @@
 #!/usr/bin/python3
+"""Optuna's samplers on the suite of benchmarks.md.
+
+Writes {"function/mode": [best value per seed], ...} as JSON to --out.
+Run with /usr/bin/python3: Debian's Optuna 3.1, or another Optuna put first
+on PYTHONPATH (run.sh runs Optuna 4.9.0's source tree that way).
+
+--sampler tpe (default): TPESampler(seed=seed, multivariate=...), modes
+"independent" and "multivariate". --sampler gp: GPSampler(seed=seed), mode
+"gp" (needs Optuna >= 3.6, torch and scipy). Under Optuna 4.9 --sampler tpe
+gives the Optuna 4.9 TPE columns of benchmarks.md.
+
+--expect-version 4.9.0 stops before any study unless that Optuna was
+imported: an older Optuna earlier on sys.path would otherwise be measured
+silently under the wrong name.
+
+--density-fix runs Optuna 3.1 with the one-line fix Optuna 3.5 made
+(optuna/optuna#5109): 3.1's truncated-normal log density lacks the
+-log(sigma) term, so its Parzen estimators are not normalised densities.
+Our sampler keeps the term; this run shows what the term alone changes.
 """Optuna's TPE (Debian's python3-optuna) on the suite of benchmarks.md.
 
 Writes {"function/mode": [best value per seed], ...} as JSON to --out.
 Run with /usr/bin/python3 (Debian's Optuna 3.1).
+
+--density-fix runs Optuna 3.1 with the one-line fix Optuna 3.5 made
+(optuna/optuna#5109): 3.1's truncated-normal log density lacks the
+-log(sigma) term, so its Parzen estimators are not normalised densities.
+Our sampler keeps the term; this run shows what the term alone changes.
+"""Optuna's samplers on the suite of benchmarks.md.
+
+Writes {"function/mode": [best value per seed], ...} as JSON to --out.
+Run with /usr/bin/python3: Debian's Optuna 3.1, or another Optuna put first
+on PYTHONPATH (run.sh runs Optuna 4.9.0's source tree that way).
+
+--sampler tpe (default): TPESampler(seed=seed, multivariate=...), modes
+"independent" and "multivariate". --sampler gp: GPSampler(seed=seed), mode
+"gp" (needs Optuna >= 3.6, torch and scipy). Under Optuna 4.9 --sampler tpe
+gives the Optuna 4.9 TPE columns of benchmarks.md.
+
+--expect-version 4.9.0 stops before any study unless that Optuna was
+imported: an older Optuna earlier on sys.path would otherwise be measured
+silently under the wrong name.
 
 --density-fix runs Optuna 3.1 with the one-line fix Optuna 3.5 made
 (optuna/optuna#5109): 3.1's truncated-normal log density lacks the
@@ -66,28 +104,48 @@ SUITE = {"branin": branin, "styblinski_tang4": styblinski_tang4, "rosenbrock4": 
          "mixed": mixed}
 
 
+def make_sampler(kind, mode, seed):
+    if kind == "gp":
+        # The defaults, as our gp mode: n_startup_trials=10,
+        # deterministic_objective=False.
+        return optuna.samplers.GPSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, multivariate=mode == "multivariate")
+
+
+MODES = {"tpe": ("independent", "multivariate"), "gp": ("gp",)}
+
+
+def check_version(expected):
+    if expected and optuna.__version__ != expected:
+        sys.exit(f"optuna_suite.py: expected Optuna {expected}, imported Optuna "
+                 f"{optuna.__version__} from {optuna.__file__} (is PYTHONPATH set?)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--sampler", choices=sorted(MODES), default="tpe")
+    parser.add_argument("--expect-version", default="")
     parser.add_argument("--density-fix", action="store_true")
     args = parser.parse_args()
-    label = f"optuna {optuna.__version__}"
+    check_version(args.expect_version)
+    label = f"optuna {optuna.__version__} {args.sampler}"
     if args.density_fix:
         apply_density_fix()
         label += " + 3.5 density fix"
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    warnings.simplefilter("ignore")  # multivariate is "experimental" in 3.1
+    # multivariate is "experimental" in 3.1, GPSampler in 4.9.
+    warnings.simplefilter("ignore")
     results = {}
     start = time.time()
     for name, f in SUITE.items():
-        for multivariate in (False, True):
-            key = f"{name}/{'multivariate' if multivariate else 'independent'}"
+        for mode in MODES[args.sampler]:
+            key = f"{name}/{mode}"
             bests = []
             for seed in range(args.seeds):
-                sampler = optuna.samplers.TPESampler(seed=seed, multivariate=multivariate)
-                study = optuna.create_study(sampler=sampler)
+                study = optuna.create_study(sampler=make_sampler(args.sampler, mode, seed))
                 study.optimize(f, n_trials=args.trials)
                 bests.append(study.best_value)
             results[key] = bests
