@@ -1,12 +1,15 @@
 #!/usr/bin/python3
-"""Prints the TPE benchmark tables side by side from the JSON files the
-benchmarks wrote: quality (ours through the service vs Optuna 3.1 run here,
-with and without Optuna 3.5's density fix, vs the Optuna 4.9 figures of
-benchmarks.md), parallel, latency.
+"""Prints the TPE and GP benchmark tables side by side from the JSON files
+the benchmarks wrote: TPE quality (ours through the service vs Optuna 3.1 run
+here, with and without Optuna 3.5's density fix, vs the Optuna 4.9 figures of
+benchmarks.md), GP quality (ours through the service vs Optuna 4.9.0's
+GPSampler run here and its figures in benchmarks.md), parallel, latency of
+both samplers.
 
   compare.py --dir DIR   (reads ours.json, optuna31.json, optuna31_fixed.json,
-                          parallel.json, latency.json, optuna_latency.json
-                          when present)
+                          ours_gp.json, optuna49_gp.json, parallel.json,
+                          latency.json, optuna_latency.json, latency_gp.json,
+                          optuna49_gp_latency.json when present)
 """
 import argparse
 import json
@@ -24,6 +27,13 @@ OPTUNA49 = {
     "rosenbrock4/multivariate": (64.8, 32.4, 96.1),
     "mixed/independent": (0.00072, 0.00023, 0.0021),
     "mixed/multivariate": (0.00048, 0.00033, 0.00085),
+}
+# Optuna 4.9.0 GPSampler, from the same table.
+OPTUNA49_GP = {
+    "branin/gp": (0.39791, 0.39790, 0.39796),
+    "styblinski_tang4/gp": (-142.3, -155.3, -130.1),
+    "rosenbrock4/gp": (25.7, 10.6, 51.4),
+    "mixed/gp": (7.3e-07, 2.6e-07, 1.4e-06),
 }
 ORDER = ["branin", "styblinski_tang4", "rosenbrock4", "mixed"]
 
@@ -53,9 +63,50 @@ def fmt(t):
     return f"{t[0]:.4g} [{t[1]:.4g}, {t[2]:.4g}]" if t else "-"
 
 
+def print_gp_quality(ours, theirs, trials):
+    """Ours GP vs Optuna 4.9.0's GPSampler, one row per function."""
+    n = len(next(iter(ours.values())))
+    print(f"\n## GP quality: best value after {trials} trials, median [q1, q3] over {n} seeds (minimise)")
+    print("Both with their defaults (10 random startup trials, noise modelled). P: the chance"
+          " that a seed of ours ends below a seed of Optuna's run here (ties half; 0.5: no"
+          " difference). 'ok' when our median is at most that of Optuna run here.\n")
+    print(f"| {'function':18} | {'hpo GP (service)':32} | {'Optuna 4.9 GP (run here)':32} "
+          f"| P ours better | {'Optuna 4.9 GP (benchmarks.md)':32} | vs run |")
+    print("|" + "---|" * 6)
+    for name in ORDER:
+        key = f"{name}/gp"
+        if key not in ours:
+            continue
+        a = quartiles(ours[key])
+        b = quartiles(theirs[key]) if theirs and key in theirs else None
+        p = f"{p_better(ours[key], theirs[key]):.2f}" if b else "-"
+        verdict = "-" if not b else ("ok" if a[0] <= b[0] else "worse")
+        print(f"| {name:18} | {fmt(a):32} | {fmt(b):32} | {p:>13} "
+              f"| {fmt(OPTUNA49_GP[key]):32} | {verdict:6} |")
+    if not theirs:
+        print("\n(no optuna49_gp.json: Optuna 4.9 was not run here; set OPTUNA49_SRC, see run.sh;"
+              " the benchmarks.md column is for 100 trials, 20 seeds)")
+
+
+def print_gp_latency(ours, theirs):
+    """Ours GP in process vs Optuna 4.9's GPSampler study.ask()."""
+    print("\n## GP latency of one suggestion, 4 parameters (ms; ours in process, warm = one more"
+          " trial finished since the previous call)\n")
+    print(f"| {'finished trials':15} | hpo cold | hpo warm | hpo warm CPU | Optuna 4.9 GP ask() "
+          f"| Optuna / hpo warm |")
+    print("|" + "---|" * 6)
+    for key, v in ours.items():
+        o = theirs.get(key, {}).get("ms") if theirs else None
+        ratio = f"{o / v['warm_ms']:.1f}x" if o else "-"
+        os_ = f"{o:.1f}" if o else "-"
+        print(f"| {key.split('/')[1]:15} | {v['cold_ms']:8.1f} | {v['warm_ms']:8.1f} "
+              f"| {v['warm_cpu_ms']:12.1f} | {os_:>19} | {ratio:>17} |")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", required=True)
+    parser.add_argument("--trials", type=int, default=100, help="of the quality runs")
     args = parser.parse_args()
     ours = load(args.dir, "ours.json")
     optuna31 = load(args.dir, "optuna31.json")
@@ -63,7 +114,7 @@ def main():
     parallel = load(args.dir, "parallel.json")
     if ours:
         n = len(next(iter(ours.values())))
-        print(f"\n## Quality: best value after 100 trials, median [q1, q3] over {n} seeds (minimise)")
+        print(f"\n## Quality: best value after {args.trials} trials, median [q1, q3] over {n} seeds (minimise)")
         print("'ok' when our median is at most Optuna's. P: the chance that a seed of ours ends"
               " below a seed of the peer's, from every pair in this run (0.5: no difference);"
               " medians of 20 seeds move a lot, P says whether a 'worse' is more than noise."
@@ -86,6 +137,9 @@ def main():
                 pf = f"{p_better(ours[key], fixed[key]):.2f}" if a and f else "-"
                 print(f"| {key:30} | {fmt(a):30} | {fmt(b):30} | {p:>8} | {fmt(f):30} | {pf:>8} "
                       f"| {fmt(c):30} | {vs31:6} | {vs49:6} |")
+    ours_gp = load(args.dir, "ours_gp.json")
+    if ours_gp:
+        print_gp_quality(ours_gp, load(args.dir, "optuna49_gp.json"), args.trials)
     if parallel and ours:
         print(f"\n## Parallel: 8 workers asking at once, 100 trials")
         print(f"trials asked: {parallel['asked']}; asked while an identical trial was RUNNING: "
@@ -115,6 +169,10 @@ def main():
             os_ = f"{o:.1f}" if o else "-"
             print(f"| {key:24} | {v['cold_ms']:8.3f} | {v['warm_ms']:8.3f} | {v['warm_p90_ms']:12.3f} "
                   f"| {v.get('warm_cpu_ms', float('nan')):12.3f} | {os_:>16} | {ratio:>17} |")
+
+    latency_gp = load(args.dir, "latency_gp.json")
+    if latency_gp:
+        print_gp_latency(latency_gp, load(args.dir, "optuna49_gp_latency.json"))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Time of one Optuna TPE suggestion (study.ask with the 4-parameter space of
-latency_bench.cc, in-memory storage) at 100, 1,000, 2,000 and 10,000
-finished trials. Writes {"mode/n": {"ms": median}} as JSON to --out.
+"""Time of one Optuna suggestion (study.ask with the 4-parameter space of
+latency_bench.cc, in-memory storage): TPE at 100, 1,000, 2,000 and 10,000
+finished trials, or with --sampler gp GPSampler (Optuna >= 3.6 first on
+PYTHONPATH, as run.sh does with Optuna 4.9.0) at 100, 200, 400 and 1,000.
+Writes {"mode/n": {"ms": median}} as JSON to --out.
 """
 import argparse
 import json
@@ -41,24 +43,41 @@ def history(n, rng):
     return trials
 
 
+# Per sampler: its modes, default sizes, and the suggestions timed at n
+# trials (few where each takes a while).
+SAMPLERS = {
+    "tpe": (("independent", "multivariate"), "100,1000,2000,10000",
+            lambda n: 3 if n >= 10000 else 10),
+    "gp": (("gp",), "100,200,400,1000", lambda n: 3 if n >= 400 else 5),
+}
+
+
+def make_sampler(mode):
+    if mode == "gp":
+        return optuna.samplers.GPSampler(seed=7)
+    return optuna.samplers.TPESampler(seed=7, multivariate=mode == "multivariate")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
-    parser.add_argument("--sizes", default="100,1000,2000,10000")
+    parser.add_argument("--sampler", choices=sorted(SAMPLERS), default="tpe")
+    parser.add_argument("--sizes", default="")
+    parser.add_argument("--expect-version", default="")
     args = parser.parse_args()
+    if args.expect_version and optuna.__version__ != args.expect_version:
+        sys.exit(f"optuna_latency.py: expected Optuna {args.expect_version}, imported Optuna "
+                 f"{optuna.__version__} from {optuna.__file__} (is PYTHONPATH set?)")
+    modes, default_sizes, rounds_at = SAMPLERS[args.sampler]
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.simplefilter("ignore")
     results = {}
-    for multivariate in (False, True):
-        mode = "multivariate" if multivariate else "independent"
-        for n in (int(s) for s in args.sizes.split(",")):
-            study = optuna.create_study(
-                sampler=optuna.samplers.TPESampler(seed=7, multivariate=multivariate))
+    for mode in modes:
+        for n in (int(s) for s in (args.sizes or default_sizes).split(",")):
+            study = optuna.create_study(sampler=make_sampler(mode))
             study.add_trials(history(n, random.Random(1)))
-            # Few suggestions at 10,000 trials: each takes a while.
-            rounds = 3 if n >= 10000 else 10
             times = []
-            for _ in range(rounds):
+            for _ in range(rounds_at(n)):
                 start = time.perf_counter()
                 trial = study.ask(SPACE)
                 times.append((time.perf_counter() - start) * 1000)

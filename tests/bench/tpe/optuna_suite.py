@@ -18,34 +18,6 @@ silently under the wrong name.
 (optuna/optuna#5109): 3.1's truncated-normal log density lacks the
 -log(sigma) term, so its Parzen estimators are not normalised densities.
 Our sampler keeps the term; this run shows what the term alone changes.
-"""Optuna's TPE (Debian's python3-optuna) on the suite of benchmarks.md.
-
-Writes {"function/mode": [best value per seed], ...} as JSON to --out.
-Run with /usr/bin/python3 (Debian's Optuna 3.1).
-
---density-fix runs Optuna 3.1 with the one-line fix Optuna 3.5 made
-(optuna/optuna#5109): 3.1's truncated-normal log density lacks the
--log(sigma) term, so its Parzen estimators are not normalised densities.
-Our sampler keeps the term; this run shows what the term alone changes.
-"""Optuna's samplers on the suite of benchmarks.md.
-
-Writes {"function/mode": [best value per seed], ...} as JSON to --out.
-Run with /usr/bin/python3: Debian's Optuna 3.1, or another Optuna put first
-on PYTHONPATH (run.sh runs Optuna 4.9.0's source tree that way).
-
---sampler tpe (default): TPESampler(seed=seed, multivariate=...), modes
-"independent" and "multivariate". --sampler gp: GPSampler(seed=seed), mode
-"gp" (needs Optuna >= 3.6, torch and scipy). Under Optuna 4.9 --sampler tpe
-gives the Optuna 4.9 TPE columns of benchmarks.md.
-
---expect-version 4.9.0 stops before any study unless that Optuna was
-imported: an older Optuna earlier on sys.path would otherwise be measured
-silently under the wrong name.
-
---density-fix runs Optuna 3.1 with the one-line fix Optuna 3.5 made
-(optuna/optuna#5109): 3.1's truncated-normal log density lacks the
--log(sigma) term, so its Parzen estimators are not normalised densities.
-Our sampler keeps the term; this run shows what the term alone changes.
 """
 import argparse
 import json

@@ -32,6 +32,7 @@ fi
 
 rm -rf "$dest/optuna"
 mkdir -p "$dest"
+dest="$(cd "$dest" && pwd)"  # absolute, for PYTHONPATH
 cp -r "$src/optuna" "$dest/optuna"
 sed -i -e 's/with torch\.device("cpu"):/with contextlib.nullcontext():  # torch 1.13: no device context/' \
   -e '0,/^import json$/s//import contextlib\nimport json/' "$dest/$sampler"
