@@ -254,7 +254,7 @@ TEST(SpecParserTest, UnknownFieldsInEverySection) {
       {"sampler:\n  type: random\n  sed: 1\n",
        "s.yaml:3: sampler.sed: unknown field (expected one of: type, seed, n_startup_trials, "
        "n_ei_candidates, gamma, prior_weight, multivariate, constant_liar, "
-       "consider_magic_clip, consider_endpoints)"},
+       "consider_magic_clip, consider_endpoints, deterministic_objective)"},
       {"pruner: {kind: none}\n",
        "s.yaml:1: pruner.kind: unknown field (expected one of: type, n_startup_trials, "
        "n_warmup_steps, interval_steps, n_min_trials, min_resource, reduction_factor, "

@@ -298,7 +298,7 @@ TEST(ValidateStudySpecTest, SizeLimits) {
 TEST(ValidateStudySpecTest, SamplerAndPrunerTypes) {
   EXPECT_THAT(
       ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("foo"); }),
-      StatusIs(kInvalid, "sampler.type: unknown sampler \"foo\" (expected one of: random, tpe)"));
+      StatusIs(kInvalid, "sampler.type: unknown sampler \"foo\" (expected one of: random, tpe, gp)"));
   EXPECT_OK(ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("tpe"); }));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_pruner()->set_type("eager"); }),
               StatusIs(kInvalid, "pruner.type: unknown pruner \"eager\" (expected one of: none, "

@@ -61,7 +61,7 @@ TEST(MakeSamplerTest, UnknownType) {
   spec.set_type("grid");
   EXPECT_THAT(MakeSampler(spec),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "sampler.type: unknown sampler \"grid\" (expected one of: random, tpe)"));
+                       "sampler.type: unknown sampler \"grid\" (expected one of: random, tpe, gp)"));
 }
 
 }  // namespace
