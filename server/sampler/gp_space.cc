@@ -62,7 +62,8 @@ bool GpSpace::Encode(const ParamMap& params, double* out) const {
     }
     const double x = ParamValueAsDouble(it->second);
     const double t = dim.log ? std::log(x) : x;
-    out[d] = std::clamp((t - dim.low) / (dim.high - dim.low), 0.0, 1.0);
+    // A float with low == high has one value: any coordinate decodes to it.
+    out[d] = dim.high > dim.low ? std::clamp((t - dim.low) / (dim.high - dim.low), 0.0, 1.0) : 0.5;
   }
   return true;
 }

@@ -103,6 +103,22 @@ TEST(GpSamplerTest, ValidDeterministicSuggestionsOnAMixedSpace) {
   }
 }
 
+TEST(GpSamplerTest, AParameterWithOneValueLeavesTheModelUsable) {
+  v1::StudySpec spec = Branin();
+  v1::ParamSpec* fixed = spec.add_params();
+  fixed->set_name("fixed");
+  fixed->mutable_float_distribution()->set_low(2);
+  fixed->mutable_float_distribution()->set_high(2);
+  GpSampler gp(4, GpOptions{});
+  RandomSampler random(4);
+  // Past the startup trials the GP's suggestions differ from random ones.
+  const std::vector<v1::Trial> trials = RunStudy(gp, spec, 12, BraninValue);
+  absl::StatusOr<ParamMap> random_draw = random.Sample(spec, {}, 11);
+  ASSERT_OK(random_draw);
+  EXPECT_NE(trials[11].params().at("x").float_value(), random_draw->at("x").float_value());
+  EXPECT_EQ(trials[11].params().at("fixed").float_value(), 2);
+}
+
 TEST(GpSamplerTest, BeatsRandomSearchOnASmoothFunction) {
   const v1::StudySpec spec = Branin();
   for (uint64_t seed : {1, 2, 3}) {
