@@ -66,7 +66,8 @@ class NegativeLogEi {
 // coordinate; true if it got better.
 bool LocalRound(const GpModel& model, const GpSpace& space, double best,
                 const std::vector<int>& gradient_dims, const std::vector<int>& exhaustive_dims,
-                VectorXd* point, double* value) {
+                const AcquisitionOptions& options, std::mt19937_64& engine, VectorXd* point,
+                double* value) {
   bool improved = false;
   if (!gradient_dims.empty()) {
     NegativeLogEi objective(model, best, *point, gradient_dims);
@@ -98,8 +99,11 @@ bool LocalRound(const GpModel& model, const GpSpace& space, double best,
   }
   for (int d : exhaustive_dims) {
     const int64_t levels = space.levels(d);
+    const bool sampled = levels > options.max_choices_per_round;
     VectorXd trial = *point;
-    for (int64_t level = 0; level < levels; ++level) {
+    for (int64_t i = 0; i < (sampled ? options.max_choices_per_round : levels); ++i) {
+      const int64_t level =
+          sampled ? static_cast<int64_t>(UniformUnit(engine) * static_cast<double>(levels)) : i;
       trial[d] = space.categorical()[d] ? static_cast<double>(level)
                                         : space.Snap(d, (level + 0.5) / levels);
       const double trial_value = LogEiAt(model, trial, best);
@@ -191,7 +195,10 @@ VectorXd MaximizeLogEi(const GpModel& model, const GpSpace& space, double best,
     VectorXd point = candidates[start];
     double value = values[start];
     for (int round = 0; round < 5; ++round) {
-      if (!LocalRound(model, space, best, gradient_dims, exhaustive_dims, &point, &value)) break;
+      if (!LocalRound(model, space, best, gradient_dims, exhaustive_dims, options, engine, &point,
+                      &value)) {
+        break;
+      }
     }
     if (value > best_value) {
       best_value = value;

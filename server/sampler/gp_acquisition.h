@@ -3,7 +3,8 @@
 // space, then local searches from the best candidate and others chosen by
 // roulette on the acquisition - L-BFGS-B over the continuous coordinates and
 // the discrete ones with many values (snapped to their grid afterwards),
-// every value tried for categoricals and discrete coordinates with few - in
+// every value tried for discrete coordinates with few and for categoricals
+// (a random 64 of them per round when there are more) - in
 // alternation until a round improves nothing.
 #ifndef HPO_SERVER_SAMPLER_GP_ACQUISITION_H_
 #define HPO_SERVER_SAMPLER_GP_ACQUISITION_H_
@@ -22,6 +23,10 @@ struct AcquisitionOptions {
   // Discrete coordinates with at most this many values are searched
   // exhaustively; others as continuous ones.
   int64_t max_exhaustive_levels = 16;
+  // A categorical with more choices than this has that many of them, drawn
+  // at random, tried per round: a suggestion's cost stays bounded however
+  // large a study's categoricals are.
+  int64_t max_choices_per_round = 64;
 };
 
 // log EI at `point` over `best` (standardised, larger is better).
