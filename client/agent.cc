@@ -11,7 +11,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "client/child_output.h"
 #include "client/child_process.h"
 #include "client/interrupts.h"
