@@ -88,9 +88,9 @@ Data MakeData(int n) {
 TEST(GpModelTest, TheFitsGradientMatchesFiniteDifferences) {
   const Data data = MakeData(25);
   for (bool deterministic : {false, true}) {
-    VectorXd phi(deterministic ? 4 : 5);
-    phi << 0.3, -1.0, 0.5, -0.2, -3.0;
-    if (deterministic) phi = phi.head(4).eval();
+    VectorXd all(5);
+    all << 0.3, -1.0, 0.5, -0.2, -3.0;  // log theta (3), log scale, log noise
+    const VectorXd phi = deterministic ? VectorXd(all.head(4)) : all;
     VectorXd gradient, ignored;
     GpNegativeLogPosterior(data.x, data.y, data.categorical, deterministic, phi, &gradient);
     for (int i = 0; i < phi.size(); ++i) {
