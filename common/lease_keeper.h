@@ -4,9 +4,11 @@
 #ifndef HPO_COMMON_LEASE_KEEPER_H_
 #define HPO_COMMON_LEASE_KEEPER_H_
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -21,6 +23,12 @@ class LeaseKeeper {
  public:
   // Starts heartbeating `ref` every `period`. `client` must outlive this.
   LeaseKeeper(CoordinatorClient* client, v1::TrialRef ref, std::chrono::milliseconds period);
+  // The heartbeat period for a study's lease_seconds: a third of the lease
+  // (two heartbeats may be lost before it lapses), at least 100 ms.
+  static std::chrono::milliseconds PeriodFor(double lease_seconds) {
+    return std::chrono::milliseconds(
+        std::max<int64_t>(100, static_cast<int64_t>(lease_seconds * 1000 / 3)));
+  }
   // Stops the thread.
   ~LeaseKeeper();
 

@@ -175,9 +175,7 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
                      "; data roots: ", absl::StrJoin(options_.data_roots.roots(), ", "), ")"));
   }
 
-  const auto period = std::chrono::milliseconds(std::max<int64_t>(
-      100, static_cast<int64_t>(acquired.spec().lease_seconds() * 1000 / 3)));
-  LeaseKeeper lease(&client, ref, period);
+  LeaseKeeper lease(&client, ref, LeaseKeeper::PeriodFor(acquired.spec().lease_seconds()));
   TrialStop stop_reason;
   auto on_epoch = [&](const engine::EpochReport& report) {
     std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " epoch "
