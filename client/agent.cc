@@ -64,6 +64,25 @@ google::protobuf::Map<std::string, double> UserAttrs(const TrialMetrics& metrics
   return attrs;
 }
 
+// A Tell of the leased trial `ref` in `state`.
+v1::TellRequest TellFor(const v1::TrialRef& ref, v1::Trial::State state) {
+  v1::TellRequest request;
+  request.set_study_name(ref.study_name());
+  request.set_trial_number(ref.trial_number());
+  request.set_lease_id(ref.lease_id());
+  request.set_state(state);
+  return request;
+}
+
+// A FailTrial of `ref`; with `retry`, the trial is queued again.
+v1::FailTrialRequest FailFor(const v1::TrialRef& ref, const std::string& reason, bool retry) {
+  v1::FailTrialRequest request;
+  *request.mutable_trial() = ref;
+  request.set_reason(reason);
+  request.set_retry(retry);
+  return request;
+}
+
 }  // namespace
 
 Agent::Agent(CoordinatorClient* client, AgentOptions options, std::ostream& log)
@@ -137,11 +156,7 @@ absl::StatusOr<std::optional<v1::AskResponse>> Agent::NextTrial() {
 }
 
 Agent::Result Agent::Fail(const v1::TrialRef& ref, const std::string& reason) {
-  v1::TellRequest request;
-  request.set_study_name(ref.study_name());
-  request.set_trial_number(ref.trial_number());
-  request.set_lease_id(ref.lease_id());
-  request.set_state(v1::Trial::FAILED);
+  v1::TellRequest request = TellFor(ref, v1::Trial::FAILED);
   request.set_fail_reason(BoundedText(reason));
   absl::Status status = client_->Tell(request).status();
   if (!status.ok()) {
@@ -164,10 +179,9 @@ Agent::Result Agent::RunTrial(const v1::AskResponse& asked) {
   absl::StatusOr<ChildProcess> child = ChildProcess::Start({command.argv, "", command.env});
   if (!child.ok()) return Fail(ref, std::string(child.status().message()));
 
-  const auto period = std::chrono::milliseconds(
-      std::max<int64_t>(100, static_cast<int64_t>(spec_.lease_seconds() * 1000 / 3)));
-  LeaseKeeper lease(client_, ref, period);
-  TrialMetrics metrics(ObjectiveMetric(spec_));
+  LeaseKeeper lease(client_, ref, LeaseKeeper::PeriodFor(spec_.lease_seconds()));
+  const std::string metric = ObjectiveMetric(spec_);
+  TrialMetrics metrics(metric);
   LineSplitter lines;
   OutputTail stderr_tail(kStderrTailBytes);
   TrialStop stop;
@@ -241,23 +255,15 @@ Agent::Result Agent::RunTrial(const v1::AskResponse& asked) {
     case TrialStop::kPruned:
       return {Outcome::kOver, stop.detail};
     case TrialStop::kWorkerStopped: {
-      v1::FailTrialRequest request;
-      *request.mutable_trial() = ref;
-      request.set_reason(stop.detail);
-      request.set_retry(true);
-      absl::Status status = client_->FailTrial(request).status();
+      absl::Status status = client_->FailTrial(FailFor(ref, stop.detail, /*retry=*/true)).status();
       return {Outcome::kGivenBack, status.ok()
                                        ? "given back"
                                        : absl::StrCat("not given back (", status.message(),
                                                       "): it runs again when its lease expires")};
     }
-    case TrialStop::kStudyStopped: {
-      v1::FailTrialRequest request;
-      *request.mutable_trial() = ref;
-      request.set_reason(stop.detail);
-      (void)client_->FailTrial(request);
+    case TrialStop::kStudyStopped:
+      (void)client_->FailTrial(FailFor(ref, stop.detail, /*retry=*/false));
       return {Outcome::kOver, "stopped: study stopped"};
-    }
     case TrialStop::kLeaseLost:
     case TrialStop::kCallFailed:
       return {Outcome::kOver, absl::StrCat("stopped: ", stop.detail)};
@@ -273,7 +279,6 @@ Agent::Result Agent::RunTrial(const v1::AskResponse& asked) {
     if (!tail.empty()) absl::StrAppend(&reason, "; the end of its stderr:\n", tail);
     return Fail(ref, reason);
   }
-  const std::string metric = ObjectiveMetric(spec_);
   const std::optional<double> value = metrics.objective();
   if (!value) {
     return Fail(ref, absl::StrCat(program, " exited with status 0 without reporting the objective ",
@@ -282,11 +287,7 @@ Agent::Result Agent::RunTrial(const v1::AskResponse& asked) {
   if (!std::isfinite(*value)) {
     return Fail(ref, absl::StrCat("its objective ", metric, " was ", *value));
   }
-  v1::TellRequest request;
-  request.set_study_name(ref.study_name());
-  request.set_trial_number(ref.trial_number());
-  request.set_lease_id(ref.lease_id());
-  request.set_state(v1::Trial::COMPLETE);
+  v1::TellRequest request = TellFor(ref, v1::Trial::COMPLETE);
   request.set_value(*value);
   *request.mutable_user_attrs() = UserAttrs(metrics);
   absl::StatusOr<v1::Trial> told = client_->Tell(request);
