@@ -97,6 +97,26 @@ void CloseIfOpen(int& fd) {
   fd = -1;
 }
 
+// The descriptors Start() makes, each O_CLOEXEC so that no child inherits
+// another's (dup2 in the child gives it its own three); those not handed on
+// are closed when Start() returns.
+struct StartFds {
+  int error[2] = {-1, -1};  // the child writes errno here if it cannot exec
+  int out[2] = {-1, -1};    // stdout and stderr pipes, when piped
+  int err[2] = {-1, -1};
+  int null = -1;  // the child's stdin
+  int log = -1;   // the child's stdout and stderr, when logged
+
+  StartFds() = default;
+  StartFds(const StartFds&) = delete;
+  StartFds& operator=(const StartFds&) = delete;
+  ~StartFds() {
+    for (int* fd : {&error[0], &error[1], &out[0], &out[1], &err[0], &err[1], &null, &log}) {
+      CloseIfOpen(*fd);
+    }
+  }
+};
+
 }  // namespace
 
 absl::StatusOr<ChildProcess> ChildProcess::Start(const ChildOptions& options) {
@@ -109,48 +129,30 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const ChildOptions& options) {
   std::vector<char*> args = CStrings(argv);
   std::vector<char*> envp = CStrings(env);
 
-  // Every descriptor made here is O_CLOEXEC, so that no child inherits
-  // another's; dup2 in the child gives it its own three.
-  int fds[6] = {-1, -1, -1, -1, -1, -1};  // error pipe, stdout pipe, stderr pipe
-  auto close_all = [&fds] {
-    for (int& fd : fds) CloseIfOpen(fd);
-  };
-  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int output_fd = -1;
-  // The child writes errno to the error pipe if it cannot exec; a successful
-  // exec closes it (O_CLOEXEC), and the parent reads end of file.
-  bool ok = null_fd >= 0 && pipe2(fds, O_CLOEXEC) == 0;
-  if (ok && options.log_path.empty()) {
-    ok = pipe2(fds + 2, O_CLOEXEC) == 0 && pipe2(fds + 4, O_CLOEXEC) == 0;
-  } else if (ok) {
-    output_fd = open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (output_fd < 0) {
-      const int error = errno;
-      close_all();
-      CloseIfOpen(null_fd);
+  StartFds fds;
+  fds.null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const bool piped = options.log_path.empty();
+  if (fds.null < 0 || pipe2(fds.error, O_CLOEXEC) != 0 ||
+      (piped && (pipe2(fds.out, O_CLOEXEC) != 0 || pipe2(fds.err, O_CLOEXEC) != 0))) {
+    return absl::InternalError(
+        absl::StrCat("cannot start ", argv[0], ": pipe: ", std::strerror(errno)));
+  }
+  if (!piped) {
+    fds.log = open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fds.log < 0) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "cannot start ", argv[0], ": its log ", options.log_path, ": ", std::strerror(error)));
+          "cannot start ", argv[0], ": its log ", options.log_path, ": ", std::strerror(errno)));
     }
   }
-  if (!ok) {
-    const int error = errno;
-    close_all();
-    CloseIfOpen(null_fd);
-    return absl::InternalError(
-        absl::StrCat("cannot start ", argv[0], ": pipe: ", std::strerror(error)));
-  }
-  const ExecPlan plan{args.data(), envp.data(), null_fd,  output_fd,
-                      fds[3],      fds[5],      getpid(), fds[1]};
+  const ExecPlan plan{args.data(), envp.data(), fds.null,  fds.log,
+                      fds.out[1],  fds.err[1],  getpid(), fds.error[1]};
   const pid_t pid = fork();
   if (pid == 0) ExecChild(plan);
   const int fork_error = errno;
-  CloseIfOpen(fds[1]);
-  CloseIfOpen(fds[3]);
-  CloseIfOpen(fds[5]);
-  CloseIfOpen(null_fd);
-  CloseIfOpen(output_fd);
+  // The child's ends: while the parent holds them, it would never read end
+  // of file on the error pipe or on the output.
+  for (int* fd : {&fds.error[1], &fds.out[1], &fds.err[1]}) CloseIfOpen(*fd);
   if (pid < 0) {
-    close_all();
     return absl::InternalError(
         absl::StrCat("cannot start ", argv[0], ": fork: ", std::strerror(fork_error)));
   }
@@ -158,22 +160,20 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const ChildOptions& options) {
   int error = 0;
   ssize_t n;
   do {
-    n = read(fds[0], &error, sizeof(error));
+    n = read(fds.error[0], &error, sizeof(error));
   } while (n < 0 && errno == EINTR);
-  CloseIfOpen(fds[0]);
   if (n == sizeof(error)) {
     waitpid(pid, nullptr, 0);
-    close_all();
     return absl::FailedPreconditionError(
         absl::StrCat("cannot start ", argv[0], ": ", std::strerror(error)));
   }
   ChildProcess child;
   child.pid_ = pid;
-  for (int* read_end : {&fds[2], &fds[4]}) {
-    if (*read_end >= 0) fcntl(*read_end, F_SETFL, fcntl(*read_end, F_GETFL) | O_NONBLOCK);
+  for (int read_end : {fds.out[0], fds.err[0]}) {
+    if (read_end >= 0) fcntl(read_end, F_SETFL, fcntl(read_end, F_GETFL) | O_NONBLOCK);
   }
-  std::swap(child.stdout_fd_, fds[2]);
-  std::swap(child.stderr_fd_, fds[4]);
+  std::swap(child.stdout_fd_, fds.out[0]);
+  std::swap(child.stderr_fd_, fds.err[0]);
   return child;
 }
 
