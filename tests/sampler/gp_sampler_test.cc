@@ -73,20 +73,8 @@ TEST(GpSpaceTest, EncodesAndDecodesEveryKindOnItsGrid) {
 }
 
 TEST(GpSamplerTest, StartupTrialsAreTheRandomSamplersDraws) {
-  const v1::StudySpec spec = MixedSpec();
-  GpSampler gp(42, GpOptions{});
-  RandomSampler random(42);
-  std::vector<v1::Trial> history;
-  for (int i = 0; i < 10; ++i) {
-    absl::StatusOr<ParamMap> a = gp.Sample(spec, history, i);
-    absl::StatusOr<ParamMap> b = random.Sample(spec, history, i);
-    ASSERT_OK(a);
-    ASSERT_OK(b);
-    for (const v1::ParamSpec& p : spec.params()) {
-      EXPECT_EQ(a->at(p.name()).SerializeAsString(), b->at(p.name()).SerializeAsString());
-    }
-    history.push_back(Finished(i, *a, MixedObjective(*a)));
-  }
+  GpSampler sampler(42, GpOptions{});
+  ExpectStartupIsRandom(sampler, 42, 10);
 }
 
 TEST(GpSamplerTest, ValidDeterministicSuggestionsOnAMixedSpace) {
@@ -98,9 +86,7 @@ TEST(GpSamplerTest, ValidDeterministicSuggestionsOnAMixedSpace) {
   absl::StatusOr<ParamMap> b = fresh.Sample(spec, history, 30);
   ASSERT_OK(a);
   ASSERT_OK(b);
-  for (const v1::ParamSpec& p : spec.params()) {
-    EXPECT_EQ(a->at(p.name()).SerializeAsString(), b->at(p.name()).SerializeAsString());
-  }
+  ExpectSameParams(spec, *a, *b);
 }
 
 TEST(GpSamplerTest, AParameterWithOneValueLeavesTheModelUsable) {

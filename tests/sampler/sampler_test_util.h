@@ -6,10 +6,12 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "common/search_space.h"
 #include "gtest/gtest.h"
+#include "server/sampler/random_sampler.h"
 #include "server/sampler/sampler.h"
 #include "tests/status_matchers.h"
 
@@ -89,6 +91,31 @@ inline std::vector<v1::Trial> RunStudy(Sampler& sampler, const v1::StudySpec& sp
     history.push_back(Finished(i, *params, f(*params)));
   }
   return history;
+}
+
+// Each parameter of `spec` has the same value in `a` and `b`.
+inline void ExpectSameParams(const v1::StudySpec& spec, const ParamMap& a, const ParamMap& b,
+                             const std::string& context = "") {
+  for (const v1::ParamSpec& p : spec.params()) {
+    EXPECT_EQ(a.at(p.name()).SerializeAsString(), b.at(p.name()).SerializeAsString())
+        << p.name() << context;
+  }
+}
+
+// The first `n` suggestions of `sampler` on MixedSpec(), told MixedObjective,
+// are exactly RandomSampler(seed)'s draws.
+inline void ExpectStartupIsRandom(Sampler& sampler, uint64_t seed, int n) {
+  const v1::StudySpec spec = MixedSpec();
+  RandomSampler random(seed);
+  std::vector<v1::Trial> history;
+  for (int i = 0; i < n; ++i) {
+    absl::StatusOr<ParamMap> a = sampler.Sample(spec, history, i);
+    absl::StatusOr<ParamMap> b = random.Sample(spec, history, i);
+    ASSERT_OK(a);
+    ASSERT_OK(b);
+    ExpectSameParams(spec, *a, *b);
+    history.push_back(Finished(i, *a, MixedObjective(*a)));
+  }
 }
 
 }  // namespace hpo::server

@@ -23,20 +23,8 @@ TpeOptions Options(bool multivariate) {
 }
 
 TEST(TpeSamplerTest, StartupTrialsAreTheRandomSamplersDraws) {
-  const v1::StudySpec spec = MixedSpec();
-  TpeSampler tpe(42, TpeOptions{});
-  RandomSampler random(42);
-  std::vector<v1::Trial> history;
-  for (int i = 0; i < 10; ++i) {
-    absl::StatusOr<ParamMap> a = tpe.Sample(spec, history, i);
-    absl::StatusOr<ParamMap> b = random.Sample(spec, history, i);
-    ASSERT_OK(a);
-    ASSERT_OK(b);
-    for (const v1::ParamSpec& p : spec.params()) {
-      EXPECT_EQ(a->at(p.name()).SerializeAsString(), b->at(p.name()).SerializeAsString());
-    }
-    history.push_back(Finished(i, *a, MixedObjective(*a)));
-  }
+  TpeSampler sampler(42, TpeOptions{});
+  ExpectStartupIsRandom(sampler, 42, 10);
 }
 
 // The cache is an exact summary: a sampler that has followed the study call
@@ -62,11 +50,8 @@ TEST(TpeSamplerTest, DeterministicAndCacheIndependent) {
     ASSERT_OK(a);
     ASSERT_OK(b);
     ASSERT_OK(c);
-    for (const v1::ParamSpec& p : spec.params()) {
-      EXPECT_EQ(a->at(p.name()).SerializeAsString(), b->at(p.name()).SerializeAsString())
-          << p.name() << " multivariate=" << multivariate;
-      EXPECT_EQ(b->at(p.name()).SerializeAsString(), c->at(p.name()).SerializeAsString());
-    }
+    ExpectSameParams(spec, *a, *b, multivariate ? " multivariate" : " independent");
+    ExpectSameParams(spec, *b, *c);
     // Another seed gives another suggestion.
     TpeSampler other(8, Options(multivariate));
     absl::StatusOr<ParamMap> d = other.Sample(spec, history, 62);
