@@ -1,11 +1,12 @@
 // The GP sampler's next point: where log expected improvement is highest.
 // As Optuna 4.9's GPSampler does it: quasi-random (Sobol) candidates over the
-// space, then local searches from the best candidate and others chosen by
-// roulette on the acquisition - L-BFGS-B over the continuous coordinates and
-// the discrete ones with many values (snapped to their grid afterwards),
-// every value tried for discrete coordinates with few and for categoricals
-// (a random 64 of them per round when there are more) - in
-// alternation until a round improves nothing.
+// space, then local searches from the extra starts (the best trial), the
+// best candidate and others chosen by roulette on the acquisition. Each
+// round moves the continuous coordinates by L-BFGS-B (preconditioned by the
+// model's lengthscales), tries every level of a categorical or a discrete
+// coordinate with few levels (a random 64 per round when a categorical has
+// more), and line-searches a discrete coordinate with many levels (golden
+// section over the levels); rounds go on until one improves nothing.
 #ifndef HPO_SERVER_SAMPLER_GP_ACQUISITION_H_
 #define HPO_SERVER_SAMPLER_GP_ACQUISITION_H_
 
@@ -33,8 +34,8 @@ struct AcquisitionOptions {
 double LogEiAt(const GpModel& model, const Eigen::VectorXd& point, double best);
 
 // The point (on the space's grid) that maximises log EI over `best`;
-// `extra_starts` (e.g. the best trial so far) join the candidates. The
-// candidates and roulette depend on `seed` alone.
+// every one of `extra_starts` (e.g. the best trial so far) starts a local
+// search. The candidates and roulette depend on `seed` alone.
 Eigen::VectorXd MaximizeLogEi(const GpModel& model, const GpSpace& space, double best,
                               const std::vector<Eigen::VectorXd>& extra_starts, uint64_t seed,
                               const AcquisitionOptions& options = {});

@@ -24,47 +24,43 @@ constexpr double kLogThetaBounds[2] = {-9.3, 9.3};
 constexpr double kLogScaleBounds[2] = {-7, 5};
 constexpr double kLogNoiseBounds[2] = {-16, 2};
 
-// Matérn 5/2 with unit scale at squared distance r2, and its derivative
-// with respect to r2 (finite at 0).
-inline void Matern52(double r2, double* k, double* dk_dr2) {
-  const double r = std::sqrt(r2);
-  const double e = std::exp(-kSqrt5 * r);
-  *k = (1 + kSqrt5 * r + 5.0 / 3.0 * r2) * e;
-  *dk_dr2 = -5.0 / 6.0 * (1 + kSqrt5 * r) * e;
+// Coordinate i's contribution to the squared distance between x_a and a
+// point whose coordinate i is `p`, for every a at once (`x_i`: the x_a's
+// coordinate i), before theta: (x_ai - p)^2, or for a categorical 0 (same
+// choice) or 1.
+template <typename Column>
+auto SquaredDifferences(const Column& x_i, double p, bool categorical) {
+  return categorical ? (x_i.array() != p).template cast<double>().eval()
+                     : (x_i.array() - p).square().eval();
 }
 
-// Coordinate i's contribution to the distance, before theta.
-inline double SquaredDifference(double a, double b, bool categorical) {
-  if (categorical) return a == b ? 0.0 : 1.0;
-  const double diff = a - b;
-  return diff * diff;
-}
-
-inline double ScaledDistance(const double* a, const double* b, const VectorXd& theta,
-                             const std::vector<bool>& categorical) {
-  double r2 = 0;
-  for (int i = 0; i < theta.size(); ++i) {
-    r2 += theta[i] * SquaredDifference(a[i], b[i], categorical[i]);
+// The theta-weighted squared distances between the columns of `a` and of `b`.
+Eigen::ArrayXXd ScaledSquaredDistances(const MatrixXd& a, const MatrixXd& b, const VectorXd& theta,
+                                       const std::vector<bool>& categorical) {
+  const MatrixXd a_rows = a.transpose();  // a's coordinate i: a_rows.col(i), contiguous
+  Eigen::ArrayXXd r2 = Eigen::ArrayXXd::Zero(a.cols(), b.cols());
+  for (Eigen::Index c = 0; c < b.cols(); ++c) {
+    for (int i = 0; i < theta.size(); ++i) {
+      r2.col(c) += theta[i] * SquaredDifferences(a_rows.col(i), b(i, c), categorical[i]);
+    }
   }
   return r2;
 }
 
-// The unit-scale kernel matrix of `points` (one column each) and its
-// derivative with respect to r2, both symmetric.
-void KernelMatrices(const MatrixXd& points, const VectorXd& theta,
+// Matérn 5/2 with unit scale at squared distances r2, elementwise, and when
+// asked its derivative with respect to r2 (finite at 0).
+void Matern52(const Eigen::ArrayXXd& r2, MatrixXd* k, MatrixXd* dk_dr2) {
+  const Eigen::ArrayXXd r = r2.sqrt();
+  const Eigen::ArrayXXd e = (-kSqrt5 * r).exp();
+  *k = ((1 + kSqrt5 * r + 5.0 / 3.0 * r2) * e).matrix();
+  if (dk_dr2 != nullptr) *dk_dr2 = (-5.0 / 6.0 * (1 + kSqrt5 * r) * e).matrix();
+}
+
+// The unit-scale kernel matrix between the columns of `a` and of `b`, and
+// when asked its derivative with respect to r2.
+void KernelMatrices(const MatrixXd& a, const MatrixXd& b, const VectorXd& theta,
                     const std::vector<bool>& categorical, MatrixXd* kernel, MatrixXd* d_kernel) {
-  const int n = static_cast<int>(points.cols());
-  kernel->resize(n, n);
-  if (d_kernel != nullptr) d_kernel->resize(n, n);
-  for (int a = 0; a < n; ++a) {
-    for (int b = 0; b <= a; ++b) {
-      double k, dk;
-      Matern52(ScaledDistance(points.col(a).data(), points.col(b).data(), theta, categorical), &k,
-               &dk);
-      (*kernel)(a, b) = (*kernel)(b, a) = k;
-      if (d_kernel != nullptr) (*d_kernel)(a, b) = (*d_kernel)(b, a) = dk;
-    }
-  }
+  Matern52(ScaledSquaredDistances(a, b, theta, categorical), kernel, d_kernel);
 }
 
 // The negative log posterior of the parameters' logs
@@ -120,7 +116,7 @@ class MapObjective {
     const double scale = params.kernel_scale;
     const double noise = params.noise_var;
     MatrixXd unit, d_unit;
-    KernelMatrices(points_, theta, categorical_, &unit, &d_unit);
+    KernelMatrices(points_, points_, theta, categorical_, &unit, &d_unit);
     MatrixXd k = scale * unit;
     k.diagonal().array() += noise;
     Eigen::LLT<MatrixXd> llt(k);
@@ -133,17 +129,18 @@ class MapObjective {
     const double log_det = 2 * llt.matrixLLT().diagonal().array().log().sum();
     const double lml = -0.5 * y_.dot(alpha) - 0.5 * log_det - 0.5 * n * kLog2Pi;
 
-    VectorXd d_theta = VectorXd::Zero(d);  // d LML / d log theta_i
-    for (int a = 0; a < n; ++a) {
-      for (int b = 0; b < a; ++b) {
-        // Both (a, b) and (b, a); dK/dr2 = scale * d_unit.
-        const double weight = w(a, b) * scale * d_unit(a, b);
-        for (int i = 0; i < d; ++i) {
-          d_theta[i] +=
-              weight * theta[i] * SquaredDifference(points_(i, a), points_(i, b), categorical_[i]);
-        }
+    // d LML / d log theta_i = tr(W dK/dr2 * theta_i D_i) / 2, where D_i
+    // holds coordinate i's squared differences and dK/dr2 = scale * d_unit.
+    const Eigen::ArrayXXd weight = w.array() * (scale * d_unit.array());
+    const MatrixXd rows = points_.transpose();  // coordinate i: rows.col(i)
+    VectorXd d_theta = VectorXd::Zero(d);
+    for (int c = 0; c < n; ++c) {
+      for (int i = 0; i < d; ++i) {
+        d_theta[i] +=
+            (weight.col(c) * SquaredDifferences(rows.col(i), points_(i, c), categorical_[i])).sum();
       }
     }
+    d_theta = 0.5 * (d_theta.array() * theta.array()).matrix();
     const double d_log_scale = 0.5 * scale * (w.array() * unit.array()).sum();
 
     double log_prior = GpLogPrior(params);
@@ -201,8 +198,8 @@ std::optional<GpModel> GpModel::Make(MatrixXd x, VectorXd y, std::vector<bool> c
   model.categorical_ = std::move(categorical);
   model.params_ = std::move(params);
   MatrixXd k;
-  KernelMatrices(model.x_, model.params_.inverse_squared_lengthscales, model.categorical_, &k,
-                 nullptr);
+  KernelMatrices(model.x_, model.x_, model.params_.inverse_squared_lengthscales, model.categorical_,
+                 &k, nullptr);
   k *= model.params_.kernel_scale;
   k.diagonal().array() += model.params_.noise_var;
   model.llt_.compute(k);
@@ -214,20 +211,15 @@ std::optional<GpModel> GpModel::Make(MatrixXd x, VectorXd y, std::vector<bool> c
 
 void GpModel::Posterior(const VectorXd& point, double* mean, double* var, VectorXd* d_mean,
                         VectorXd* d_var) const {
-  const int n = size();
   const int d = static_cast<int>(x_.rows());
   const VectorXd& theta = params_.inverse_squared_lengthscales;
   const double scale = params_.kernel_scale;
-  VectorXd k(n), dk(n);
-  for (int a = 0; a < n; ++a) {
-    double value, derivative;
-    Matern52(ScaledDistance(point.data(), x_.col(a).data(), theta, categorical_), &value,
-             &derivative);
-    k[a] = scale * value;
-    dk[a] = scale * derivative;
-  }
-  *mean = k.dot(alpha_);
-  const VectorXd v = llt_.matrixL().solve(k);
+  MatrixXd k, dk;  // n x 1: k(x_a, point) and its derivative with respect to r2
+  KernelMatrices(x_, point, theta, categorical_, &k,
+                 d_mean != nullptr || d_var != nullptr ? &dk : nullptr);
+  k *= scale;
+  *mean = k.col(0).dot(alpha_);
+  const VectorXd v = llt_.matrixL().solve(k.col(0));
   *var = std::max(scale - v.squaredNorm(), 0.0);
   if (d_mean == nullptr && d_var == nullptr) return;
   VectorXd u;  // K^-1 k
@@ -236,27 +228,18 @@ void GpModel::Posterior(const VectorXd& point, double* mean, double* var, Vector
   if (d_var != nullptr) d_var->setZero(d);
   for (int j = 0; j < d; ++j) {
     if (categorical_[j]) continue;
-    // d k_a / d point_j = dk_a * 2 theta_j (point_j - x_aj)
+    // d k_a / d point_j = scale * dk_a * 2 theta_j (point_j - x_aj)
     const Eigen::ArrayXd dkj =
-        dk.array() * 2 * theta[j] * (point[j] - x_.row(j).transpose().array());
+        scale * dk.col(0).array() * 2 * theta[j] * (point[j] - x_.row(j).transpose().array());
     if (d_mean != nullptr) (*d_mean)[j] = (dkj * alpha_.array()).sum();
     if (d_var != nullptr) (*d_var)[j] = -2 * (dkj * u.array()).sum();
   }
 }
 
 void GpModel::PosteriorBatch(const MatrixXd& points, VectorXd* mean, VectorXd* var) const {
-  const int n = size();
-  const auto m = static_cast<int>(points.cols());
-  const VectorXd& theta = params_.inverse_squared_lengthscales;
-  MatrixXd k(n, m);  // k(x_a, point_c)
-  for (int c = 0; c < m; ++c) {
-    for (int a = 0; a < n; ++a) {
-      double value, ignored;
-      Matern52(ScaledDistance(points.col(c).data(), x_.col(a).data(), theta, categorical_), &value,
-               &ignored);
-      k(a, c) = params_.kernel_scale * value;
-    }
-  }
+  MatrixXd k;  // k(x_a, point_c)
+  KernelMatrices(x_, points, params_.inverse_squared_lengthscales, categorical_, &k, nullptr);
+  k *= params_.kernel_scale;
   *mean = k.transpose() * alpha_;
   llt_.matrixL().solveInPlace(k);  // V = L^-1 K*
   *var = (params_.kernel_scale - k.colwise().squaredNorm().array()).max(0.0).matrix().transpose();

@@ -22,7 +22,10 @@ GpOptions GpOptionsFromSpec(const v1::SamplerSpec& spec) {
 }
 
 GpSampler::GpSampler(uint64_t seed, GpOptions options)
-    : seed_(seed), options_(options), random_(seed) {}
+    : seed_(seed),
+      options_(options),
+      random_(seed),
+      fits_(options.n_startup_trials, options.max_model_trials, options.deterministic_objective) {}
 
 absl::StatusOr<ParamMap> GpSampler::Sample(const v1::StudySpec& spec,
                                            absl::Span<const v1::Trial> history,
@@ -53,37 +56,37 @@ absl::StatusOr<ParamMap> GpSampler::Sample(const v1::StudySpec& spec,
     return random_.Sample(spec, history, trial_number);
   }
 
-  // Standardised values; a constant objective has no scale to learn.
-  Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXd>(values.data(), n);
-  const double mean = y.mean();
-  const double std_dev = std::sqrt((y.array() - mean).square().mean());
-  y = (y.array() - mean) / (std_dev > 0 ? std_dev : 1.0);
   const Eigen::MatrixXd x =
       Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
           complete.data(), n, dims);
-  const GpParams params = FitGpParams(x, y, space.categorical(), GpParams::Default(dims),
-                                      options_.deterministic_objective);
+  GpData data;
+  const GpParams params = fits_.Fit(x, Eigen::Map<const Eigen::VectorXd>(values.data(), n),
+                                    space.categorical(), n, &data);
   Eigen::Index best_index;
-  const double best = y.maxCoeff(&best_index);
+  const double best = data.y.maxCoeff(&best_index);
 
-  // The running trials as if they had the best value (constant liar).
-  const int pending = static_cast<int>(running.size()) / dims;
-  Eigen::MatrixXd x_all(n + pending, dims);
-  x_all.topRows(n) = x;
-  Eigen::VectorXd y_all(n + pending);
-  y_all.head(n) = y;
+  // The running trials (the latest, as many as the model's COMPLETE ones) as
+  // if they had the best value (constant liar).
+  const int pending =
+      std::min(static_cast<int>(running.size()) / dims, static_cast<int>(data.y.size()));
+  const int first_pending = static_cast<int>(running.size()) / dims - pending;
+  const Eigen::Index kept = data.y.size();
+  Eigen::MatrixXd x_all(kept + pending, dims);
+  x_all.topRows(kept) = data.x;
+  Eigen::VectorXd y_all(kept + pending);
+  y_all.head(kept) = data.y;
   for (int r = 0; r < pending; ++r) {
-    for (int d = 0; d < dims; ++d) x_all(n + r, d) = running[r * dims + d];
-    y_all[n + r] = best;
+    for (int d = 0; d < dims; ++d) x_all(kept + r, d) = running[(first_pending + r) * dims + d];
+    y_all[kept + r] = best;
   }
   std::optional<GpModel> model =
       GpModel::Make(std::move(x_all), std::move(y_all), space.categorical(), params);
-  if (!model) model = GpModel::Make(x, y, space.categorical(), GpParams::Default(dims));
+  if (!model) model = GpModel::Make(data.x, data.y, space.categorical(), GpParams::Default(dims));
   if (!model) return random_.Sample(spec, history, trial_number);
 
   const uint64_t stream = SplitMix64(SplitMix64(seed_) + static_cast<uint64_t>(trial_number));
-  const Eigen::VectorXd next = MaximizeLogEi(*model, space, best, {x.row(best_index).transpose()},
-                                             stream, options_.acquisition);
+  const Eigen::VectorXd next = MaximizeLogEi(
+      *model, space, best, {data.x.row(best_index).transpose()}, stream, options_.acquisition);
   return space.Decode(next.data());
 }
 

@@ -7,7 +7,10 @@
 //
 // Startup trials are RandomSampler's, with the same seed. After that a
 // trial's values depend only on (seed, trial number, the COMPLETE and RUNNING
-// trials of `history`): every fit starts from the same defaults.
+// trials of `history`): each fit warm-starts from an earlier one chosen by
+// the history alone (GpFitChain), and the model holds at most
+// max_model_trials COMPLETE trials (and as many RUNNING ones), so that a
+// suggestion's cost is bounded however long the study runs.
 //
 // Thread-compatible.
 #ifndef HPO_SERVER_SAMPLER_GP_SAMPLER_H_
@@ -16,6 +19,7 @@
 #include <cstdint>
 
 #include "server/sampler/gp_acquisition.h"
+#include "server/sampler/gp_fit_chain.h"
 #include "server/sampler/random_sampler.h"
 #include "server/sampler/sampler.h"
 
@@ -25,6 +29,8 @@ struct GpOptions {
   int32_t n_startup_trials = 10;
   // The objective has no noise: the GP interpolates (noise at its minimum).
   bool deterministic_objective = false;
+  // The most COMPLETE trials the model is fitted to (SelectGpData).
+  int max_model_trials = 300;
   AcquisitionOptions acquisition;
 };
 
@@ -42,6 +48,7 @@ class GpSampler : public Sampler {
   const uint64_t seed_;
   const GpOptions options_;
   RandomSampler random_;
+  GpFitChain fits_;
 };
 
 }  // namespace hpo::server

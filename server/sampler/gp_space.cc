@@ -94,6 +94,27 @@ double GpSpace::Snap(int d, double u) const {
   return ((dim.log ? std::log(x) : x) - dim.low) / (dim.high - dim.low);
 }
 
+double GpSpace::Coordinate(int d, int64_t level) const {
+  const Dim& dim = dims_[d];
+  if (categorical_[d]) return static_cast<double>(level);
+  const v1::ParamSpec& param = spec_.params(dim.index);
+  const double low = param.has_float_distribution()
+                         ? param.float_distribution().low()
+                         : static_cast<double>(param.int_distribution().low());
+  const double x = low + static_cast<double>(level) * dim.step;
+  return ((dim.log ? std::log(x) : x) - dim.low) / (dim.high - dim.low);
+}
+
+int64_t GpSpace::Level(int d, double u) const {
+  const Dim& dim = dims_[d];
+  if (categorical_[d]) return static_cast<int64_t>(std::clamp(std::round(u), 0.0, dim.high));
+  const v1::ParamSpec& param = spec_.params(dim.index);
+  const double low = param.has_float_distribution()
+                         ? param.float_distribution().low()
+                         : static_cast<double>(param.int_distribution().low());
+  return static_cast<int64_t>(std::round((Value(dim, u) - low) / dim.step));
+}
+
 ParamMap GpSpace::Decode(const double* point) const {
   ParamMap params;
   for (size_t d = 0; d < dims_.size(); ++d) {

@@ -33,6 +33,11 @@ class GpSpace {
   // Coordinate d on its grid: a discrete dimension's value snapped to the
   // centre of its cell, a categorical's index rounded; others unchanged.
   double Snap(int d, double u) const;
+  // A discrete or categorical dimension's levels, numbered from 0 in
+  // increasing order of value (a categorical's: its choices): the coordinate
+  // of level `level`, and the level nearest coordinate `u`.
+  double Coordinate(int d, int64_t level) const;
+  int64_t Level(int d, double u) const;
   // The parameters at `point`, each rounded to its grid and kept in bounds.
   ParamMap Decode(const double* point) const;
 

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -55,13 +57,77 @@ inline double Mixed(const Params& p) {
          0.08 * std::pow(std::log10(lr) + 3, 2) + 0.5 * std::pow(dropout - 0.2, 2);
 }
 
+// Functions outside benchmarks.md's suite (ExtraSuite), the same as
+// optuna_suite.py's EXTRA.
+inline double SixHumpCamel(const Params& p) {
+  const double x1 = p.at("x1").float_value(), x2 = p.at("x2").float_value();
+  return (4 - 2.1 * x1 * x1 + std::pow(x1, 4) / 3) * x1 * x1 + x1 * x2 +
+         (-4 + 4 * x2 * x2) * x2 * x2;
+}
+
+inline double Hartmann3(const Params& p) {
+  static constexpr double kA[4][3] = {{3, 10, 30}, {0.1, 10, 35}, {3, 10, 30}, {0.1, 10, 35}};
+  static constexpr double kP[4][3] = {{0.3689, 0.1170, 0.2673},
+                                      {0.4699, 0.4387, 0.7470},
+                                      {0.1091, 0.8732, 0.5547},
+                                      {0.0381, 0.5743, 0.8828}};
+  static constexpr double kAlpha[4] = {1.0, 1.2, 3.0, 3.2};
+  double sum = 0;
+  for (int i = 0; i < 4; ++i) {
+    double inner = 0;
+    for (int j = 0; j < 3; ++j) {
+      inner += kA[i][j] * std::pow(p.at("x" + std::to_string(j)).float_value() - kP[i][j], 2);
+    }
+    sum += kAlpha[i] * std::exp(-inner);
+  }
+  return -sum;
+}
+
+inline double Levy4(const Params& p) {
+  double w[4];
+  for (int i = 0; i < 4; ++i) w[i] = 1 + (p.at("x" + std::to_string(i)).float_value() - 1) / 4;
+  double total = std::pow(std::sin(M_PI * w[0]), 2) +
+                 std::pow(w[3] - 1, 2) * (1 + std::pow(std::sin(2 * M_PI * w[3]), 2));
+  for (int i = 0; i < 3; ++i) {
+    total += std::pow(w[i] - 1, 2) * (1 + 10 * std::pow(std::sin(M_PI * w[i] + 1), 2));
+  }
+  return total;
+}
+
+inline double Trainer(const Params& p) {
+  const std::string& opt = p.at("optimizer").categorical_value();
+  const double opt_cost = opt == "adamw" ? 0 : opt == "adam" ? 0.02 : opt == "sgd" ? 0.1 : 0.06;
+  const double layers = static_cast<double>(p.at("layers").int_value());
+  const double batch = static_cast<double>(p.at("batch_size").int_value());
+  return opt_cost + 0.03 * std::pow(layers - 3, 2) + 0.02 * std::pow(std::log2(batch) - 6.5, 2) +
+         0.05 * std::pow(std::log10(p.at("weight_decay").float_value()) + 4, 2) +
+         std::pow(p.at("momentum").float_value() - 0.9, 2);
+}
+
 inline void AddFloat(v1::StudySpec* spec, const std::string& name, double low, double high,
-                     bool log = false) {
+                     bool log = false, double step = 0) {
   v1::ParamSpec* p = spec->add_params();
   p->set_name(name);
   p->mutable_float_distribution()->set_low(low);
   p->mutable_float_distribution()->set_high(high);
   p->mutable_float_distribution()->set_log(log);
+  if (step > 0) p->mutable_float_distribution()->set_step(step);
+}
+
+inline void AddInt(v1::StudySpec* spec, const std::string& name, int64_t low, int64_t high,
+                   bool log = false) {
+  v1::ParamSpec* p = spec->add_params();
+  p->set_name(name);
+  p->mutable_int_distribution()->set_low(low);
+  p->mutable_int_distribution()->set_high(high);
+  p->mutable_int_distribution()->set_log(log);
+}
+
+inline void AddCategorical(v1::StudySpec* spec, const std::string& name,
+                           std::initializer_list<const char*> choices) {
+  v1::ParamSpec* p = spec->add_params();
+  p->set_name(name);
+  for (const char* c : choices) p->mutable_categorical_distribution()->add_choices(c);
 }
 
 struct Problem {
@@ -80,17 +146,29 @@ inline std::vector<Problem> Suite() {
   suite[2] = {"rosenbrock4", Rosenbrock4, {}};
   for (int i = 0; i < 4; ++i) AddFloat(&suite[2].space, "x" + std::to_string(i), -5, 10);
   suite[3] = {"mixed", Mixed, {}};
-  v1::ParamSpec* act = suite[3].space.add_params();
-  act->set_name("act");
-  for (const char* c : {"relu", "tanh", "sigmoid"})
-    act->mutable_categorical_distribution()->add_choices(c);
-  v1::ParamSpec* units = suite[3].space.add_params();
-  units->set_name("units");
-  units->mutable_int_distribution()->set_low(16);
-  units->mutable_int_distribution()->set_high(512);
-  units->mutable_int_distribution()->set_log(true);
+  AddCategorical(&suite[3].space, "act", {"relu", "tanh", "sigmoid"});
+  AddInt(&suite[3].space, "units", 16, 512, true);
   AddFloat(&suite[3].space, "lr", 1e-5, 1e-1, true);
   AddFloat(&suite[3].space, "dropout", 0, 0.5);
+  return suite;
+}
+
+// Functions the samplers were not developed on (--suite extra).
+inline std::vector<Problem> ExtraSuite() {
+  std::vector<Problem> suite(4);
+  suite[0] = {"six_hump_camel", SixHumpCamel, {}};
+  AddFloat(&suite[0].space, "x1", -3, 3);
+  AddFloat(&suite[0].space, "x2", -2, 2);
+  suite[1] = {"hartmann3", Hartmann3, {}};
+  for (int i = 0; i < 3; ++i) AddFloat(&suite[1].space, "x" + std::to_string(i), 0, 1);
+  suite[2] = {"levy4", Levy4, {}};
+  for (int i = 0; i < 4; ++i) AddFloat(&suite[2].space, "x" + std::to_string(i), -10, 10);
+  suite[3] = {"trainer", Trainer, {}};
+  AddCategorical(&suite[3].space, "optimizer", {"adamw", "adam", "sgd", "rmsprop"});
+  AddInt(&suite[3].space, "layers", 1, 8);
+  AddInt(&suite[3].space, "batch_size", 16, 1024, true);
+  AddFloat(&suite[3].space, "weight_decay", 1e-6, 1e-1, true);
+  AddFloat(&suite[3].space, "momentum", 0.5, 0.99, false, 0.01);
   return suite;
 }
 

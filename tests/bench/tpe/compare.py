@@ -35,7 +35,9 @@ OPTUNA49_GP = {
     "rosenbrock4/gp": (25.7, 10.6, 51.4),
     "mixed/gp": (7.3e-07, 2.6e-07, 1.4e-06),
 }
-ORDER = ["branin", "styblinski_tang4", "rosenbrock4", "mixed"]
+ORDER = ["branin", "styblinski_tang4", "rosenbrock4", "mixed",
+         # --suite extra: functions the samplers were not developed on
+         "six_hump_camel", "hartmann3", "levy4", "trainer"]
 
 
 def load(directory, name):
@@ -82,7 +84,7 @@ def print_gp_quality(ours, theirs, trials):
         p = f"{p_better(ours[key], theirs[key]):.2f}" if b else "-"
         verdict = "-" if not b else ("ok" if a[0] <= b[0] else "worse")
         print(f"| {name:18} | {fmt(a):32} | {fmt(b):32} | {p:>13} "
-              f"| {fmt(OPTUNA49_GP[key]):32} | {verdict:6} |")
+              f"| {fmt(OPTUNA49_GP.get(key)):32} | {verdict:6} |")
     if not theirs:
         print("\n(no optuna49_gp.json: Optuna 4.9 was not run here; set OPTUNA49_SRC, see run.sh;"
               " the benchmarks.md column is for 100 trials, 20 seeds)")
@@ -140,6 +142,9 @@ def main():
     ours_gp = load(args.dir, "ours_gp.json")
     if ours_gp:
         print_gp_quality(ours_gp, load(args.dir, "optuna49_gp.json"), args.trials)
+    ours_gp_extra = load(args.dir, "ours_gp_extra.json")
+    if ours_gp_extra:
+        print_gp_quality(ours_gp_extra, load(args.dir, "optuna49_gp_extra.json"), args.trials)
     if parallel and ours:
         print(f"\n## Parallel: 8 workers asking at once, 100 trials")
         print(f"trials asked: {parallel['asked']}; asked while an identical trial was RUNNING: "

@@ -72,8 +72,50 @@ def apply_density_fix():
     _truncnorm.logpdf = logpdf
 
 
+def six_hump_camel(t):
+    x1 = t.suggest_float("x1", -3, 3)
+    x2 = t.suggest_float("x2", -2, 2)
+    return (4 - 2.1 * x1 ** 2 + x1 ** 4 / 3) * x1 ** 2 + x1 * x2 + (-4 + 4 * x2 ** 2) * x2 ** 2
+
+
+HARTMANN3_A = [[3, 10, 30], [0.1, 10, 35], [3, 10, 30], [0.1, 10, 35]]
+HARTMANN3_P = [[0.3689, 0.1170, 0.2673], [0.4699, 0.4387, 0.7470],
+               [0.1091, 0.8732, 0.5547], [0.0381, 0.5743, 0.8828]]
+HARTMANN3_ALPHA = [1.0, 1.2, 3.0, 3.2]
+
+
+def hartmann3(t):
+    x = [t.suggest_float(f"x{i}", 0, 1) for i in range(3)]
+    return -sum(a * math.exp(-sum(HARTMANN3_A[i][j] * (x[j] - HARTMANN3_P[i][j]) ** 2
+                                  for j in range(3)))
+                for i, a in enumerate(HARTMANN3_ALPHA))
+
+
+def levy4(t):
+    w = [1 + (t.suggest_float(f"x{i}", -10, 10) - 1) / 4 for i in range(4)]
+    total = math.sin(math.pi * w[0]) ** 2 + (w[3] - 1) ** 2 * (1 + math.sin(2 * math.pi * w[3]) ** 2)
+    for i in range(3):
+        total += (w[i] - 1) ** 2 * (1 + 10 * math.sin(math.pi * w[i] + 1) ** 2)
+    return total
+
+
+def trainer(t):
+    opt = t.suggest_categorical("optimizer", ["adamw", "adam", "sgd", "rmsprop"])
+    layers = t.suggest_int("layers", 1, 8)
+    batch = t.suggest_int("batch_size", 16, 1024, log=True)
+    wd = t.suggest_float("weight_decay", 1e-6, 1e-1, log=True)
+    momentum = t.suggest_float("momentum", 0.5, 0.99, step=0.01)
+    return ({"adamw": 0, "adam": 0.02, "sgd": 0.1, "rmsprop": 0.06}[opt]
+            + 0.03 * (layers - 3) ** 2 + 0.02 * (math.log2(batch) - 6.5) ** 2
+            + 0.05 * (math.log10(wd) + 4) ** 2 + (momentum - 0.9) ** 2)
+
+
 SUITE = {"branin": branin, "styblinski_tang4": styblinski_tang4, "rosenbrock4": rosenbrock4,
          "mixed": mixed}
+# Functions outside benchmarks.md's suite (--suite extra): a check that what
+# was tuned on the suite holds elsewhere.
+EXTRA = {"six_hump_camel": six_hump_camel, "hartmann3": hartmann3, "levy4": levy4,
+         "trainer": trainer}
 
 
 def make_sampler(kind, mode, seed):
@@ -101,6 +143,7 @@ def main():
     parser.add_argument("--sampler", choices=sorted(MODES), default="tpe")
     parser.add_argument("--expect-version", default="")
     parser.add_argument("--density-fix", action="store_true")
+    parser.add_argument("--suite", choices=("standard", "extra"), default="standard")
     args = parser.parse_args()
     check_version(args.expect_version)
     label = f"optuna {optuna.__version__} {args.sampler}"
@@ -112,7 +155,7 @@ def main():
     warnings.simplefilter("ignore")
     results = {}
     start = time.time()
-    for name, f in SUITE.items():
+    for name, f in (EXTRA if args.suite == "extra" else SUITE).items():
         for mode in MODES[args.sampler]:
             key = f"{name}/{mode}"
             bests = []

@@ -5,7 +5,7 @@
 // compare.py, which sets them beside Optuna's.
 //
 //   tpe_quality_bench [--seeds 20] [--trials 100] [--out ours.json]
-//                     [--modes independent,multivariate]
+//                     [--modes independent,multivariate] [--suite standard|extra]
 //
 // Modes (keys "function/mode" in the JSON): "independent" and "multivariate"
 // are TPE (the default, as before GP existed, so ours.json keeps its
@@ -101,13 +101,19 @@ absl::StatusOr<double> RunStudy(CoordinatorClient& client, const Problem& proble
 
 int Main(int argc, char** argv) {
   int seeds = 20, trials = 100;
-  std::string out, mode_list = "independent,multivariate";
+  std::string out, mode_list = "independent,multivariate", suite = "standard";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--seeds")) seeds = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--trials")) trials = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--out")) out = argv[i + 1];
     if (!std::strcmp(argv[i], "--modes")) mode_list = argv[i + 1];
+    if (!std::strcmp(argv[i], "--suite")) suite = argv[i + 1];
   }
+  if (suite != "standard" && suite != "extra") {
+    std::fprintf(stderr, "unknown --suite %s (expected standard or extra)\n", suite.c_str());
+    return 2;
+  }
+  const std::vector<Problem> problems = suite == "extra" ? ExtraSuite() : Suite();
   const std::vector<const Mode*> modes = ParseModes(mode_list);
   if (modes.empty()) return 2;
   // The database in /dev/shm: this measures the sampler, not the disk.
@@ -116,7 +122,7 @@ int Main(int argc, char** argv) {
   Results results;
   for (const Mode* mode : modes) {
     const auto start = std::chrono::steady_clock::now();
-    for (const Problem& problem : Suite()) {
+    for (const Problem& problem : problems) {
       const std::string key = problem.name + "/" + mode->name;
       for (int seed = 0; seed < seeds; ++seed) {
         const std::string name = problem.name + mode->tag + std::to_string(seed);

@@ -67,6 +67,9 @@ run_gp() {
   echo "== quality: hpo GP through the service ($seeds seeds)"
   HPO_BUILD_DIR="$build" "$bench/tpe_quality_bench" --modes gp --seeds "$seeds" \
     --trials "$trials" --out "$out/ours_gp.json"
+  echo "== quality: hpo GP on functions outside the suite"
+  HPO_BUILD_DIR="$build" "$bench/tpe_quality_bench" --modes gp --suite extra --seeds "$seeds" \
+    --trials "$trials" --out "$out/ours_gp_extra.json"
   echo "== latency: hpo GP in process"
   "$bench/tpe_latency_bench" --sampler gp --out "$out/latency_gp.json"
   if [ -z "${OPTUNA49_SRC:-}" ]; then
@@ -81,6 +84,8 @@ run_gp() {
   echo "== quality: Optuna 4.9 GPSampler on the same suite"
   PYTHONPATH="$out/optuna49" /usr/bin/python3 "$here/optuna_suite.py" --sampler gp \
     --expect-version 4.9.0 --seeds "$seeds" --trials "$trials" --out "$out/optuna49_gp.json"
+  PYTHONPATH="$out/optuna49" /usr/bin/python3 "$here/optuna_suite.py" --sampler gp --suite extra \
+    --expect-version 4.9.0 --seeds "$seeds" --trials "$trials" --out "$out/optuna49_gp_extra.json"
   echo "== latency: Optuna 4.9 GPSampler study.ask()"
   PYTHONPATH="$out/optuna49" /usr/bin/python3 "$here/optuna_latency.py" --sampler gp \
     --expect-version 4.9.0 --out "$out/optuna49_gp_latency.json"
