@@ -34,14 +34,16 @@ auto SquaredDifferences(const Column& x_i, double p, bool categorical) {
                      : (x_i.array() - p).square().eval();
 }
 
-// The theta-weighted squared distances between the columns of `a` and of `b`.
-Eigen::ArrayXXd ScaledSquaredDistances(const MatrixXd& a, const MatrixXd& b, const VectorXd& theta,
+// The theta-weighted squared distances between the rows of `rows` (one
+// point each, so that a coordinate of all of them is a contiguous column)
+// and the columns of `columns`.
+Eigen::ArrayXXd ScaledSquaredDistances(const MatrixXd& rows, const MatrixXd& columns,
+                                       const VectorXd& theta,
                                        const std::vector<bool>& categorical) {
-  const MatrixXd a_rows = a.transpose();  // a's coordinate i: a_rows.col(i), contiguous
-  Eigen::ArrayXXd r2 = Eigen::ArrayXXd::Zero(a.cols(), b.cols());
-  for (Eigen::Index c = 0; c < b.cols(); ++c) {
+  Eigen::ArrayXXd r2 = Eigen::ArrayXXd::Zero(rows.rows(), columns.cols());
+  for (Eigen::Index c = 0; c < columns.cols(); ++c) {
     for (int i = 0; i < theta.size(); ++i) {
-      r2.col(c) += theta[i] * SquaredDifferences(a_rows.col(i), b(i, c), categorical[i]);
+      r2.col(c) += theta[i] * SquaredDifferences(rows.col(i), columns(i, c), categorical[i]);
     }
   }
   return r2;
@@ -56,11 +58,11 @@ void Matern52(const Eigen::ArrayXXd& r2, MatrixXd* k, MatrixXd* dk_dr2) {
   if (dk_dr2 != nullptr) *dk_dr2 = (-5.0 / 6.0 * (1 + kSqrt5 * r) * e).matrix();
 }
 
-// The unit-scale kernel matrix between the columns of `a` and of `b`, and
-// when asked its derivative with respect to r2.
-void KernelMatrices(const MatrixXd& a, const MatrixXd& b, const VectorXd& theta,
+// The unit-scale kernel matrix between the rows of `rows` and the columns of
+// `columns`, and when asked its derivative with respect to r2.
+void KernelMatrices(const MatrixXd& rows, const MatrixXd& columns, const VectorXd& theta,
                     const std::vector<bool>& categorical, MatrixXd* kernel, MatrixXd* d_kernel) {
-  Matern52(ScaledSquaredDistances(a, b, theta, categorical), kernel, d_kernel);
+  Matern52(ScaledSquaredDistances(rows, columns, theta, categorical), kernel, d_kernel);
 }
 
 // The negative log posterior of the parameters' logs
@@ -70,14 +72,19 @@ void KernelMatrices(const MatrixXd& a, const MatrixXd& b, const VectorXd& theta,
 // then ends there.
 class MapObjective {
  public:
-  MapObjective(const MatrixXd& points, const VectorXd& y, const std::vector<bool>& categorical,
+  // x: one row per observation.
+  MapObjective(const MatrixXd& x, const VectorXd& y, const std::vector<bool>& categorical,
                bool deterministic)
-      : points_(points), y_(y), categorical_(categorical), deterministic_(deterministic) {}
+      : x_(x),
+        columns_(x.transpose()),
+        y_(y),
+        categorical_(categorical),
+        deterministic_(deterministic) {}
 
-  int size() const { return static_cast<int>(points_.rows()) + (deterministic_ ? 1 : 2); }
+  int size() const { return static_cast<int>(x_.cols()) + (deterministic_ ? 1 : 2); }
 
   VectorXd ToPhi(const GpParams& params) const {
-    const int d = static_cast<int>(points_.rows());
+    const int d = static_cast<int>(x_.cols());
     VectorXd phi(size());
     phi.head(d) = params.inverse_squared_lengthscales.array().log();
     phi[d] = std::log(params.kernel_scale);
@@ -86,7 +93,7 @@ class MapObjective {
   }
 
   GpParams ToParams(const VectorXd& phi) const {
-    const int d = static_cast<int>(points_.rows());
+    const int d = static_cast<int>(x_.cols());
     GpParams params;
     params.inverse_squared_lengthscales = phi.head(d).array().exp();
     params.kernel_scale = std::exp(phi[d]);
@@ -95,7 +102,7 @@ class MapObjective {
   }
 
   void Bounds(VectorXd* lower, VectorXd* upper) const {
-    const int d = static_cast<int>(points_.rows());
+    const int d = static_cast<int>(x_.cols());
     lower->resize(size());
     upper->resize(size());
     lower->head(d).setConstant(kLogThetaBounds[0]);
@@ -109,14 +116,14 @@ class MapObjective {
   }
 
   double operator()(const VectorXd& phi, VectorXd& grad) {
-    const int d = static_cast<int>(points_.rows());
-    const int n = static_cast<int>(points_.cols());
+    const int d = static_cast<int>(x_.cols());
+    const int n = static_cast<int>(x_.rows());
     const GpParams params = ToParams(phi);
     const VectorXd& theta = params.inverse_squared_lengthscales;
     const double scale = params.kernel_scale;
     const double noise = params.noise_var;
     MatrixXd unit, d_unit;
-    KernelMatrices(points_, points_, theta, categorical_, &unit, &d_unit);
+    KernelMatrices(x_, columns_, theta, categorical_, &unit, &d_unit);
     MatrixXd k = scale * unit;
     k.diagonal().array() += noise;
     Eigen::LLT<MatrixXd> llt(k);
@@ -132,12 +139,11 @@ class MapObjective {
     // d LML / d log theta_i = tr(W dK/dr2 * theta_i D_i) / 2, where D_i
     // holds coordinate i's squared differences and dK/dr2 = scale * d_unit.
     const Eigen::ArrayXXd weight = w.array() * (scale * d_unit.array());
-    const MatrixXd rows = points_.transpose();  // coordinate i: rows.col(i)
     VectorXd d_theta = VectorXd::Zero(d);
     for (int c = 0; c < n; ++c) {
       for (int i = 0; i < d; ++i) {
         d_theta[i] +=
-            (weight.col(c) * SquaredDifferences(rows.col(i), points_(i, c), categorical_[i])).sum();
+            (weight.col(c) * SquaredDifferences(x_.col(i), columns_(i, c), categorical_[i])).sum();
       }
     }
     d_theta = 0.5 * (d_theta.array() * theta.array()).matrix();
@@ -166,7 +172,8 @@ class MapObjective {
   // What a point without a finite posterior scores: worse than any other.
   static constexpr double kFailed = 1e100;
 
-  const MatrixXd& points_;
+  const MatrixXd& x_;
+  const MatrixXd columns_;  // x transposed: one column per observation
   const VectorXd& y_;
   const std::vector<bool>& categorical_;
   const bool deterministic_;
@@ -193,13 +200,13 @@ double GpLogPrior(const GpParams& params) {
 std::optional<GpModel> GpModel::Make(MatrixXd x, VectorXd y, std::vector<bool> categorical,
                                      GpParams params) {
   GpModel model;
-  model.x_ = x.transpose();  // one column per observation
+  model.x_ = std::move(x);
   model.y_ = std::move(y);
   model.categorical_ = std::move(categorical);
   model.params_ = std::move(params);
   MatrixXd k;
-  KernelMatrices(model.x_, model.x_, model.params_.inverse_squared_lengthscales, model.categorical_,
-                 &k, nullptr);
+  KernelMatrices(model.x_, model.x_.transpose(), model.params_.inverse_squared_lengthscales,
+                 model.categorical_, &k, nullptr);
   k *= model.params_.kernel_scale;
   k.diagonal().array() += model.params_.noise_var;
   model.llt_.compute(k);
@@ -211,7 +218,7 @@ std::optional<GpModel> GpModel::Make(MatrixXd x, VectorXd y, std::vector<bool> c
 
 void GpModel::Posterior(const VectorXd& point, double* mean, double* var, VectorXd* d_mean,
                         VectorXd* d_var) const {
-  const int d = static_cast<int>(x_.rows());
+  const int d = static_cast<int>(x_.cols());
   const VectorXd& theta = params_.inverse_squared_lengthscales;
   const double scale = params_.kernel_scale;
   MatrixXd k, dk;  // n x 1: k(x_a, point) and its derivative with respect to r2
@@ -230,7 +237,7 @@ void GpModel::Posterior(const VectorXd& point, double* mean, double* var, Vector
     if (categorical_[j]) continue;
     // d k_a / d point_j = scale * dk_a * 2 theta_j (point_j - x_aj)
     const Eigen::ArrayXd dkj =
-        scale * dk.col(0).array() * 2 * theta[j] * (point[j] - x_.row(j).transpose().array());
+        scale * dk.col(0).array() * 2 * theta[j] * (point[j] - x_.col(j).array());
     if (d_mean != nullptr) (*d_mean)[j] = (dkj * alpha_.array()).sum();
     if (d_var != nullptr) (*d_var)[j] = -2 * (dkj * u.array()).sum();
   }
@@ -253,15 +260,13 @@ double GpModel::LogMarginalLikelihood() const {
 double GpNegativeLogPosterior(const MatrixXd& x, const VectorXd& y,
                               const std::vector<bool>& categorical, bool deterministic_objective,
                               const VectorXd& phi, VectorXd* gradient) {
-  const MatrixXd points = x.transpose();
-  MapObjective objective(points, y, categorical, deterministic_objective);
+  MapObjective objective(x, y, categorical, deterministic_objective);
   return objective(phi, *gradient);
 }
 
 GpParams FitGpParams(const MatrixXd& x, const VectorXd& y, const std::vector<bool>& categorical,
                      const GpParams& start, bool deterministic_objective) {
-  const MatrixXd points = x.transpose();
-  MapObjective objective(points, y, categorical, deterministic_objective);
+  MapObjective objective(x, y, categorical, deterministic_objective);
   VectorXd lower, upper;
   objective.Bounds(&lower, &upper);
   VectorXd phi = objective.ToPhi(start).cwiseMax(lower).cwiseMin(upper);

@@ -57,7 +57,7 @@ class GpModel {
  private:
   GpModel() = default;
 
-  Eigen::MatrixXd x_;
+  Eigen::MatrixXd x_;  // one row per observation
   Eigen::VectorXd y_;
   std::vector<bool> categorical_;
   GpParams params_;
