@@ -25,6 +25,7 @@ absl::StatusOr<GpSpace> GpSpace::Make(const v1::StudySpec& spec) {
       dim.step = dist.log() ? 0 : dist.step();
       if (dim.step > 0) {
         dim.levels = std::min<int64_t>(FloatGridMaxIndex(dist) + 1, int64_t{1} << 31);
+        dim.first = dist.low();
         dim.low = dist.low() - dim.step / 2;
         dim.high = dist.low() + (FloatGridMaxIndex(dist) + 0.5) * dim.step;
       } else {
@@ -37,6 +38,7 @@ absl::StatusOr<GpSpace> GpSpace::Make(const v1::StudySpec& spec) {
       dim.step = static_cast<double>(EffectiveIntStep(dist));
       const int64_t count = (dist.high() - dist.low()) / EffectiveIntStep(dist) + 1;
       dim.levels = std::min<int64_t>(count, int64_t{1} << 31);
+      dim.first = static_cast<double>(dist.low());
       const double last = static_cast<double>(dist.low()) + (count - 1) * dim.step;
       dim.low = dim.log ? std::log(dist.low() - 0.5) : dist.low() - dim.step / 2;
       dim.high = dim.log ? std::log(last + 0.5) : last + dim.step / 2;
@@ -72,18 +74,14 @@ double GpSpace::Value(const Dim& dim, double u) const {
   const double t = dim.low + std::clamp(u, 0.0, 1.0) * (dim.high - dim.low);
   const double x = dim.log ? std::exp(t) : t;
   const v1::ParamSpec& param = spec_.params(dim.index);
-  if (param.has_float_distribution()) {
-    const v1::FloatDistribution& dist = param.float_distribution();
-    if (dim.step == 0) return std::clamp(x, dist.low(), dist.high());
-    const double k = std::clamp(std::round((x - dist.low()) / dim.step), 0.0,
-                                static_cast<double>(dim.levels - 1));
-    return std::min(dist.low() + k * dim.step, dist.high());
+  if (dim.step == 0) {  // a continuous float
+    return std::clamp(x, param.float_distribution().low(), param.float_distribution().high());
   }
-  const v1::IntDistribution& dist = param.int_distribution();
-  const double low = static_cast<double>(dist.low());
   const double k =
-      std::clamp(std::round((x - low) / dim.step), 0.0, static_cast<double>(dim.levels - 1));
-  return low + k * dim.step;
+      std::clamp(std::round((x - dim.first) / dim.step), 0.0, static_cast<double>(dim.levels - 1));
+  const double value = dim.first + k * dim.step;
+  return param.has_float_distribution() ? std::min(value, param.float_distribution().high())
+                                        : value;
 }
 
 double GpSpace::Snap(int d, double u) const {
@@ -97,22 +95,14 @@ double GpSpace::Snap(int d, double u) const {
 double GpSpace::Coordinate(int d, int64_t level) const {
   const Dim& dim = dims_[d];
   if (categorical_[d]) return static_cast<double>(level);
-  const v1::ParamSpec& param = spec_.params(dim.index);
-  const double low = param.has_float_distribution()
-                         ? param.float_distribution().low()
-                         : static_cast<double>(param.int_distribution().low());
-  const double x = low + static_cast<double>(level) * dim.step;
+  const double x = dim.first + static_cast<double>(level) * dim.step;
   return ((dim.log ? std::log(x) : x) - dim.low) / (dim.high - dim.low);
 }
 
 int64_t GpSpace::Level(int d, double u) const {
   const Dim& dim = dims_[d];
   if (categorical_[d]) return static_cast<int64_t>(std::clamp(std::round(u), 0.0, dim.high));
-  const v1::ParamSpec& param = spec_.params(dim.index);
-  const double low = param.has_float_distribution()
-                         ? param.float_distribution().low()
-                         : static_cast<double>(param.int_distribution().low());
-  return static_cast<int64_t>(std::round((Value(dim, u) - low) / dim.step));
+  return static_cast<int64_t>(std::round((Value(dim, u) - dim.first) / dim.step));
 }
 
 ParamMap GpSpace::Decode(const double* point) const {

@@ -47,7 +47,8 @@ class GpSpace {
     bool log = false;
     double low = 0;  // the transformed bounds [0, 1] maps to
     double high = 1;
-    double step = 0;  // in the value's units: discrete when > 0
+    double step = 0;   // in the value's units: discrete when > 0
+    double first = 0;  // a discrete dimension's lowest value (level 0)
     int64_t levels = 0;
   };
 
