@@ -31,6 +31,12 @@ void ExpectSameParams(const GpParams& a, const GpParams& b) {
   EXPECT_EQ(a.noise_var, b.noise_var);
 }
 
+// What a fresh chain (a restarted coordinator's) fits to the first n.
+GpParams FreshFit(const MatrixXd& x, const VectorXd& values, int n, GpData* data) {
+  GpFitChain fresh(10, 300, false);
+  return fresh.Fit(x, values, std::vector<bool>(3, false), n, data);
+}
+
 TEST(GpFitChainTest, AnchorsClearTheLowestBitOrHalveAPowerOfTwo) {
   EXPECT_EQ(GpFitChain::Anchor(101), 100);
   EXPECT_EQ(GpFitChain::Anchor(100), 96);
@@ -102,9 +108,8 @@ TEST(GpFitChainTest, AGrownChainFitsAsAFreshOneAndMakesOneFitPerNewTrial) {
     const GpParams params = grown.Fit(x, values, categorical, n, &data);
     EXPECT_EQ(grown.fits_made(), before + 1) << n << ": only the new prefix is fitted";
     EXPECT_EQ(data.x.rows(), n);
-    GpFitChain fresh(10, 300, false);
     GpData fresh_data;
-    ExpectSameParams(fresh.Fit(x, values, categorical, n, &fresh_data), params);
+    ExpectSameParams(FreshFit(x, values, n, &fresh_data), params);
   }
   // The same data again: no fit at all.
   const int before = grown.fits_made();
@@ -126,9 +131,8 @@ TEST(GpFitChainTest, AChangedEarlyTrialRefitsWhatDependsOnIt) {
   const GpParams params = chain.Fit(x, values, categorical, 60, &data);
   // Prefixes 60 and 56 hold trial 20, 48 and 32 too; 16 does not.
   EXPECT_EQ(chain.fits_made(), before + 4);
-  GpFitChain fresh(10, 300, false);
   GpData fresh_data;
-  ExpectSameParams(fresh.Fit(x, values, categorical, 60, &fresh_data), params);
+  ExpectSameParams(FreshFit(x, values, 60, &fresh_data), params);
   EXPECT_EQ(fresh_data.y, data.y);
 }
 
