@@ -30,6 +30,8 @@ constexpr double kInf = HUGE_VAL;
 
 const std::vector<SamplerType>& SamplerTypes() {
   static const auto* types = new std::vector<SamplerType>{
+      // GP, then TPE (server/sampler/auto_sampler.h): Optuna's AutoSampler takes only a seed.
+      {"auto", {}},
       {"random", {}},
       // Optuna's TPESampler settings (server/sampler/tpe_sampler.h has the defaults).
       {"tpe",

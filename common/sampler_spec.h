@@ -13,9 +13,9 @@
 namespace hpo {
 
 // The default type of a spec without `sampler.type`.
-inline constexpr char kDefaultSamplerType[] = "random";
+inline constexpr char kDefaultSamplerType[] = "auto";
 
-// "random, tpe".
+// "auto, random, tpe, gp".
 std::string SamplerTypeNames();
 
 // The sampler section of a spec (type lower-cased, defaults applied): a known

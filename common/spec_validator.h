@@ -22,7 +22,7 @@ inline constexpr int kMaxParams = 100;
 inline constexpr int32_t kMaxTrialsPerStudy = 1'000'000;
 
 // Fills what a spec left unset: the objective (ApplyObjectiveDefaults in
-// common/objective.h: val_loss, MINIMIZE), sampler "random", pruner
+// common/objective.h: val_loss, MINIMIZE), sampler "auto", pruner
 // "none", lease 60 s, int steps of 0 become 1; when there is a task: model
 // "mlp", optimizer "adamw", the defaults of the training settings
 // (kTaskSettings in common/task_settings.h: PyTorch's AdamW defaults, 3 epochs,

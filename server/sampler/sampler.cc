@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/sampler_spec.h"
 #include "common/spec_error.h"
+#include "server/sampler/auto_sampler.h"
 #include "server/sampler/gp_sampler.h"
 #include "server/sampler/random_sampler.h"
 #include "server/sampler/tpe_sampler.h"
@@ -19,6 +20,10 @@ constexpr struct {
   std::string_view type;
   Factory make;
 } kFactories[] = {
+    {"auto",
+     [](const v1::SamplerSpec& spec) -> std::unique_ptr<Sampler> {
+       return std::make_unique<AutoSampler>(spec.seed());
+     }},
     {"random",
      [](const v1::SamplerSpec& spec) -> std::unique_ptr<Sampler> {
        return std::make_unique<RandomSampler>(spec.seed());

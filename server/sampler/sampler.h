@@ -34,8 +34,8 @@ class Sampler {
 };
 
 // The sampler `spec` names; `spec.seed` must be set (the coordinator draws
-// one when the study is created). "random" or "tpe"; any other type is
-// INVALID_ARGUMENT naming sampler.type.
+// one when the study is created). One of common/sampler_spec.cc's types; any
+// other is INVALID_ARGUMENT naming sampler.type.
 absl::StatusOr<std::unique_ptr<Sampler>> MakeSampler(const v1::SamplerSpec& spec);
 
 }  // namespace hpo::server

@@ -56,7 +56,7 @@ task:
   ASSERT_OK(spec);
   EXPECT_EQ(spec->name(), "fmnist");
   EXPECT_EQ(spec->direction(), v1::MINIMIZE);
-  EXPECT_EQ(spec->sampler().type(), "random");
+  EXPECT_EQ(spec->sampler().type(), "auto");
   EXPECT_EQ(spec->sampler().seed(), 3u);
   EXPECT_EQ(spec->task().dataset().path(), kFashionMnistDefaultPath);
   EXPECT_EQ(spec->task().optimizer().lr(), 1e-3);

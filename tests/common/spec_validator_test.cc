@@ -107,7 +107,7 @@ TEST(ApplyStudySpecDefaultsTest, FillsStudyAndTaskDefaults) {
   )pb");
   ApplyStudySpecDefaults(&spec);
   EXPECT_EQ(spec.direction(), v1::MINIMIZE);
-  EXPECT_EQ(spec.sampler().type(), "random");
+  EXPECT_EQ(spec.sampler().type(), "auto");
   EXPECT_FALSE(spec.sampler().has_seed());
   EXPECT_EQ(spec.pruner().type(), "none");
   EXPECT_EQ(spec.lease_seconds(), 60);
@@ -298,7 +298,8 @@ TEST(ValidateStudySpecTest, SizeLimits) {
 TEST(ValidateStudySpecTest, SamplerAndPrunerTypes) {
   EXPECT_THAT(
       ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("foo"); }),
-      StatusIs(kInvalid, "sampler.type: unknown sampler \"foo\" (expected one of: random, tpe, gp)"));
+      StatusIs(kInvalid,
+               "sampler.type: unknown sampler \"foo\" (expected one of: auto, random, tpe, gp)"));
   EXPECT_OK(ErrorAfter([](v1::StudySpec* s) { s->mutable_sampler()->set_type("tpe"); }));
   EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) { s->mutable_pruner()->set_type("eager"); }),
               StatusIs(kInvalid, "pruner.type: unknown pruner \"eager\" (expected one of: none, "
@@ -791,6 +792,12 @@ TEST(ValidateStudySpecTest, BoundsTheCostOfTpeSampling) {
   spec.mutable_sampler()->set_type("random");
   spec.mutable_sampler()->clear_n_ei_candidates();
   EXPECT_OK(ValidateStudySpec(spec));
+  // The default sampler moves to TPE, so it is bounded too.
+  spec.mutable_sampler()->clear_type();
+  ApplyStudySpecDefaults(&spec);
+  EXPECT_THAT(ValidateStudySpec(spec),
+              StatusIs(kInvalid, HasSubstr("params: too costly for the auto sampler (it moves to "
+                                           "TPE): 12002 choices in all")));
 }
 
 }  // namespace

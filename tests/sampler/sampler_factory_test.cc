@@ -59,9 +59,10 @@ TEST(MakeSamplerTest, UnknownType) {
   v1::SamplerSpec spec;
   spec.set_seed(1);
   spec.set_type("grid");
-  EXPECT_THAT(MakeSampler(spec),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "sampler.type: unknown sampler \"grid\" (expected one of: random, tpe, gp)"));
+  EXPECT_THAT(
+      MakeSampler(spec),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "sampler.type: unknown sampler \"grid\" (expected one of: auto, random, tpe, gp)"));
 }
 
 }  // namespace

@@ -109,6 +109,8 @@ v1::StudySpec LoadStudy(const Options& o) {
   spec.set_direction(v1::MINIMIZE);
   spec.mutable_sampler()->set_type(o.sampler);
   spec.mutable_sampler()->set_seed(1);
+  // Independent TPE, as the peer's TPESampler(seed=seed).
+  if (o.sampler == "tpe") spec.mutable_sampler()->set_multivariate(false);
   spec.set_max_trials(kMaxStudyTrials);
   spec.set_lease_seconds(600);
   AddFloat(&spec, "lr", 1e-5, 1e-1, /*log=*/true);

@@ -12,7 +12,9 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -181,7 +183,7 @@ inline v1::StudySpec TpeStudy(const Problem& problem, const std::string& name, u
   spec.set_max_trials(max_trials);
   spec.mutable_sampler()->set_type("tpe");
   spec.mutable_sampler()->set_seed(seed);
-  if (multivariate) spec.mutable_sampler()->set_multivariate(true);
+  spec.mutable_sampler()->set_multivariate(multivariate);
   return spec;
 }
 
@@ -197,6 +199,57 @@ inline v1::StudySpec GpStudy(const Problem& problem, const std::string& name, ui
   spec.mutable_sampler()->set_type("gp");
   spec.mutable_sampler()->set_seed(seed);
   return spec;
+}
+
+// An ask/tell study over `problem` with the default sampler ("auto": a spec
+// without sampler.type), seeded.
+inline v1::StudySpec DefaultSamplerStudy(const Problem& problem, const std::string& name,
+                                         uint64_t seed, int max_trials) {
+  v1::StudySpec spec = problem.space;
+  spec.set_name(name);
+  spec.set_direction(v1::MINIMIZE);
+  spec.set_max_trials(max_trials);
+  spec.mutable_sampler()->set_seed(seed);
+  return spec;
+}
+
+// A sampler configuration the benchmarks run, by the name --modes takes.
+struct Mode {
+  const char* name;  // the JSON key's suffix
+  const char* tag;   // in the study names, which must differ between modes
+  v1::StudySpec (*study)(const Problem&, const std::string& name, uint64_t seed, int trials);
+};
+
+inline const Mode kModes[] = {
+    {"independent", "-ind-",
+     [](const Problem& p, const std::string& name, uint64_t seed, int trials) {
+       return TpeStudy(p, name, seed, /*multivariate=*/false, trials);
+     }},
+    {"multivariate", "-mv-",
+     [](const Problem& p, const std::string& name, uint64_t seed, int trials) {
+       return TpeStudy(p, name, seed, /*multivariate=*/true, trials);
+     }},
+    {"gp", "-gp-", GpStudy},
+    {"default", "-default-", DefaultSamplerStudy},
+};
+
+// The modes of a comma-separated list, in its order; empty on an unknown name.
+inline std::vector<const Mode*> ParseModes(const std::string& list) {
+  std::vector<const Mode*> modes;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');) {
+    const Mode* found = nullptr;
+    for (const Mode& mode : kModes) {
+      if (name == mode.name) found = &mode;
+    }
+    if (!found) {
+      std::cerr << "unknown mode \"" << name
+                << "\" (expected independent, multivariate, gp, default)\n";
+      return {};
+    }
+    modes.push_back(found);
+  }
+  return modes;
 }
 
 // Linear-interpolated percentile, as numpy.percentile's default.

@@ -105,6 +105,24 @@ def print_gp_latency(ours, theirs):
               f"| {v['warm_cpu_ms']:12.1f} | {os_:>19} | {ratio:>17} |")
 
 
+def print_parallel(parallel, sequential):
+    print(f"\n## Parallel: 8 workers asking at once, 100 trials")
+    print(f"trials asked: {parallel['asked']}; asked while an identical trial was RUNNING: "
+          f"{parallel['duplicates_running']}; identical to any earlier trial: "
+          f"{parallel['duplicates_total']}\n")
+    print(f"| {'function/mode':30} | {'parallel median [q1, q3]':30} | "
+          f"{'sequential median [q1, q3]':30} | parallel median within sequential [q1, q3] |")
+    print("|" + "---|" * 4)
+    for name in ORDER:
+        for mode in ("independent", "multivariate", "gp"):
+            key = f"{name}/{mode}"
+            if key not in parallel or key not in sequential:
+                continue
+            p, s = quartiles(parallel[key]), quartiles(sequential[key])
+            inside = "yes" if s[1] <= p[0] <= s[2] else ("better" if p[0] < s[1] else "no")
+            print(f"| {key:30} | {fmt(p):30} | {fmt(s):30} | {inside} |")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", required=True)
@@ -113,7 +131,6 @@ def main():
     ours = load(args.dir, "ours.json")
     optuna31 = load(args.dir, "optuna31.json")
     fixed = load(args.dir, "optuna31_fixed.json")
-    parallel = load(args.dir, "parallel.json")
     if ours:
         n = len(next(iter(ours.values())))
         print(f"\n## Quality: best value after {args.trials} trials, median [q1, q3] over {n} seeds (minimise)")
@@ -145,22 +162,10 @@ def main():
     ours_gp_extra = load(args.dir, "ours_gp_extra.json")
     if ours_gp_extra:
         print_gp_quality(ours_gp_extra, load(args.dir, "optuna49_gp_extra.json"), args.trials)
-    if parallel and ours:
-        print(f"\n## Parallel: 8 workers asking at once, 100 trials")
-        print(f"trials asked: {parallel['asked']}; asked while an identical trial was RUNNING: "
-              f"{parallel['duplicates_running']}; identical to any earlier trial: "
-              f"{parallel['duplicates_total']}\n")
-        print(f"| {'function/mode':30} | {'parallel median [q1, q3]':30} | "
-              f"{'sequential median [q1, q3]':30} | parallel median within sequential [q1, q3] |")
-        print("|" + "---|" * 4)
-        for name in ORDER:
-            for mode in ("independent", "multivariate"):
-                key = f"{name}/{mode}"
-                if key not in parallel:
-                    continue
-                p, s = quartiles(parallel[key]), quartiles(ours[key])
-                inside = "yes" if s[1] <= p[0] <= s[2] else ("better" if p[0] < s[1] else "no")
-                print(f"| {key:30} | {fmt(p):30} | {fmt(s):30} | {inside} |")
+    sequential = {**(ours or {}), **(ours_gp or {})}
+    for parallel in (load(args.dir, "parallel.json"), load(args.dir, "parallel_gp.json")):
+        if parallel and sequential:
+            print_parallel(parallel, sequential)
     latency = load(args.dir, "latency.json")
     optuna_latency = load(args.dir, "optuna_latency.json")
     if latency:

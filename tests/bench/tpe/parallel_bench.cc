@@ -1,11 +1,13 @@
-// Eight workers asking at once: on every function of the suite, 8 threads
-// share one 100-trial TPE study on a real hpo-coordinator (each with its own
-// gRPC channel), each evaluation taking a few milliseconds so that trials
-// overlap. Checks that no two trials RUNNING at the same time got the same
-// parameters, and prints median [q1, q3] of the best value over the seeds,
-// for compare.py to set beside the sequential quartiles.
+// Eight workers asking at once: on every function of the suite and for each
+// sampler mode (bench_common.h's kModes), 8 threads share one 100-trial study
+// on a real hpo-coordinator (each with its own gRPC channel), each
+// evaluation taking a few milliseconds so that trials overlap. Checks that
+// no two trials RUNNING at the same time got the same parameters, and prints
+// median [q1, q3] of the best value over the seeds, for compare.py to set
+// beside the sequential quartiles.
 //
 //   tpe_parallel_bench [--seeds 20] [--workers 8] [--out parallel.json]
+//                      [--modes independent,multivariate,gp]
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -35,26 +37,27 @@ std::string Key(const Params& params) {
 
 int Main(int argc, char** argv) {
   int seeds = 20, workers = 8, trials = 100;
-  std::string out;
+  std::string out, mode_list = "independent,multivariate,gp";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--seeds")) seeds = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--workers")) workers = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--out")) out = argv[i + 1];
+    if (!std::strcmp(argv[i], "--modes")) mode_list = argv[i + 1];
   }
+  const std::vector<const Mode*> modes = ParseModes(mode_list);
+  if (modes.empty()) return 2;
   // The database in /dev/shm: this measures the sampler, not the disk.
   CoordinatorProcess service(CoordinatorBinary(argv[0]), "", "/dev/shm");
   Results results;
   int64_t duplicates_running = 0, duplicates_total = 0, asked = 0;
   for (const Problem& problem : Suite()) {
-    for (bool multivariate : {false, true}) {
-      const std::string key = problem.name + (multivariate ? "/multivariate" : "/independent");
+    for (const Mode* mode : modes) {
+      const std::string key = problem.name + "/" + mode->name;
       for (int seed = 0; seed < seeds; ++seed) {
-        const std::string name =
-            problem.name + (multivariate ? "-pmv-" : "-pind-") + std::to_string(seed);
+        const std::string name = problem.name + "-parallel" + mode->tag + std::to_string(seed);
         CoordinatorClient admin(service.address());
         if (absl::Status s =
-                admin.CreateStudy(TpeStudy(problem, name, seed, multivariate, trials), false)
-                    .status();
+                admin.CreateStudy(mode->study(problem, name, seed, trials), false).status();
             !s.ok()) {
           std::cerr << "create " << name << ": " << s << "\n";
           return 1;
@@ -114,7 +117,8 @@ int Main(int argc, char** argv) {
       }
     }
   }
-  std::printf("hpo TPE, %d workers asking at once, %d trials, %d seeds\n", workers, trials, seeds);
+  std::printf("hpo samplers, %d workers asking at once, %d trials, %d seeds\n", workers, trials,
+              seeds);
   std::printf(
       "trials asked: %lld; asked while an identical trial was RUNNING: %lld; "
       "identical to any earlier trial: %lld\n",

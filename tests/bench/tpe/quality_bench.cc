@@ -10,7 +10,8 @@
 // Modes (keys "function/mode" in the JSON): "independent" and "multivariate"
 // are TPE (the default, as before GP existed, so ours.json keeps its
 // meaning); "gp" is the GP sampler with its default settings, the peer of
-// Optuna 4.9's GPSampler(seed=seed). run.sh runs `--modes gp` on its own
+// Optuna 4.9's GPSampler(seed=seed); "default" is a spec without a sampler
+// type (the auto sampler). run.sh runs `--modes gp` on its own
 // (ours_gp.json): a GP study costs far more per trial than a TPE one.
 #include <chrono>
 #include <cstdio>
@@ -19,7 +20,6 @@
 #include <iostream>
 #include <limits>
 #include <map>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -29,42 +29,6 @@
 
 namespace hpo::bench {
 namespace {
-
-struct Mode {
-  const char* name;  // the JSON key's suffix
-  const char* tag;   // in the study names, which must differ between modes
-  v1::StudySpec (*study)(const Problem&, const std::string& name, uint64_t seed, int trials);
-};
-
-const Mode kModes[] = {
-    {"independent", "-ind-",
-     [](const Problem& p, const std::string& name, uint64_t seed, int trials) {
-       return TpeStudy(p, name, seed, /*multivariate=*/false, trials);
-     }},
-    {"multivariate", "-mv-",
-     [](const Problem& p, const std::string& name, uint64_t seed, int trials) {
-       return TpeStudy(p, name, seed, /*multivariate=*/true, trials);
-     }},
-    {"gp", "-gp-", GpStudy},
-};
-
-// The modes of a comma-separated list, in its order; empty on an unknown name.
-std::vector<const Mode*> ParseModes(const std::string& list) {
-  std::vector<const Mode*> modes;
-  std::stringstream in(list);
-  for (std::string name; std::getline(in, name, ',');) {
-    const Mode* found = nullptr;
-    for (const Mode& mode : kModes) {
-      if (name == mode.name) found = &mode;
-    }
-    if (!found) {
-      std::cerr << "unknown mode \"" << name << "\" (expected independent, multivariate, gp)\n";
-      return {};
-    }
-    modes.push_back(found);
-  }
-  return modes;
-}
 
 // `status` with what failed in front, e.g. "ask branin-gp-3: ...".
 absl::Status Prefixed(const std::string& what, const absl::Status& status) {

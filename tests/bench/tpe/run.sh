@@ -55,7 +55,8 @@ run_tpe() {
   /usr/bin/python3 "$here/optuna_suite.py" --seeds "$seeds" --trials "$trials" --density-fix \
     --out "$out/optuna31_fixed.json"
   echo "== parallel: 8 workers"
-  HPO_BUILD_DIR="$build" "$bench/tpe_parallel_bench" --seeds "$seeds" --out "$out/parallel.json" || \
+  HPO_BUILD_DIR="$build" "$bench/tpe_parallel_bench" --modes independent,multivariate \
+    --seeds "$seeds" --out "$out/parallel.json" || \
     echo "parallel: identical parameters handed to RUNNING trials (see above)"
   echo "== latency: hpo in process"
   "$bench/tpe_latency_bench" --out "$out/latency.json"
@@ -70,6 +71,10 @@ run_gp() {
   echo "== quality: hpo GP on functions outside the suite"
   HPO_BUILD_DIR="$build" "$bench/tpe_quality_bench" --modes gp --suite extra --seeds "$seeds" \
     --trials "$trials" --out "$out/ours_gp_extra.json"
+  echo "== parallel: hpo GP, 8 workers"
+  HPO_BUILD_DIR="$build" "$bench/tpe_parallel_bench" --modes gp --seeds "$seeds" \
+    --out "$out/parallel_gp.json" || \
+    echo "parallel: identical parameters handed to RUNNING trials (see above)"
   echo "== latency: hpo GP in process"
   "$bench/tpe_latency_bench" --sampler gp --out "$out/latency_gp.json"
   if [ -z "${OPTUNA49_SRC:-}" ]; then
