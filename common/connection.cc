@@ -1,11 +1,17 @@
 #include "common/connection.h"
 
+#include <grpc/support/log.h>
+
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/command_line.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 
 namespace hpo {
 namespace {
@@ -13,6 +19,13 @@ namespace {
 std::string FromEnv(const char* name, std::string fallback) {
   const char* value = std::getenv(name);
   return value != nullptr && *value != '\0' ? std::string(value) : fallback;
+}
+
+// gRPC's own log, less the handshake failures that ServesTls provokes.
+void LogWithoutHandshakeErrors(gpr_log_func_args* args) {
+  if (absl::StrContains(args->file, "ssl_transport_security")) return;
+  std::fprintf(stderr, "%s %s:%d] %s\n", gpr_log_severity_string(args->severity), args->file,
+               args->line, args->message);
 }
 
 }  // namespace
@@ -67,6 +80,7 @@ absl::StatusOr<Connection> ResolveConnection(const ConnectionFlags& flags) {
                      ForFlag("--tls-key", ReadFileToString(flags.tls_key, "client private key")));
   }
   connection.credentials = grpc::SslCredentials(ssl);
+  connection.tls = true;
   return connection;
 }
 
@@ -79,6 +93,20 @@ std::shared_ptr<grpc::Channel> MakeChannel(const Connection& connection) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   return grpc::CreateCustomChannel(connection.address, connection.credentials, args);
+}
+
+bool ServesTls(const std::string& address) {
+  // A TLS channel that trusts the system's CAs: a TLS server with its own CA
+  // fails the handshake on its certificate, one with a public certificate
+  // answers, and a plaintext server fails on the protocol version.
+  gpr_set_log_function(LogWithoutHandshakeErrors);
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  const grpc::Status status =
+      grpc::health::v1::Health::NewStub(grpc::CreateChannel(address, grpc::SslCredentials({})))
+          ->Check(&context, grpc::health::v1::HealthCheckRequest(), &response);
+  return status.ok() || absl::StrContains(status.error_message(), "certificate verify failed");
 }
 
 void Authorize(const std::string& token, grpc::ClientContext* context) {

@@ -28,6 +28,7 @@ struct Connection {
   std::string address;
   std::string token;  // "" for none
   std::shared_ptr<grpc::ChannelCredentials> credentials;
+  bool tls = false;
 };
 
 // Adds --coordinator, --token-file, --tls-ca, --tls-cert and --tls-key to `app`.
@@ -44,6 +45,10 @@ std::shared_ptr<grpc::Channel> MakeChannel(const Connection& connection);
 // that a client can tell "the coordinator said UNAVAILABLE" (e.g. its disk is
 // full) from "the coordinator could not be reached".
 inline constexpr char kErrorSourceKey[] = "hpo-error-source";
+
+// Whether the server at `address` answers a TLS handshake (within 2 s): for
+// telling a plaintext client whose connection was closed that TLS is on.
+bool ServesTls(const std::string& address);
 
 // Adds the bearer token, if any, to an outgoing call.
 void Authorize(const std::string& token, grpc::ClientContext* context);

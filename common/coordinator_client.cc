@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
@@ -21,7 +22,9 @@ CoordinatorClient::CoordinatorClient(std::shared_ptr<grpc::Channel> channel, std
 
 CoordinatorClient::CoordinatorClient(const Connection& connection, RetryPolicy policy)
     : CoordinatorClient(MakeChannel(connection), connection.address, connection.token,
-                        std::move(policy)) {}
+                        std::move(policy)) {
+  plaintext_ = !connection.tls;
+}
 
 CoordinatorClient::CoordinatorClient(const std::string& address)
     : CoordinatorClient(Connection{address, "", grpc::InsecureChannelCredentials()}) {}
@@ -38,6 +41,12 @@ absl::Status CoordinatorClient::Convert(const grpc::Status& status, bool from_co
   const auto code = static_cast<absl::StatusCode>(status.error_code());
   absl::Status converted(code, status.error_message());
   if (from_coordinator || !IsNoAnswer(converted)) return converted;
+  if (plaintext_ && absl::StrContains(status.error_message(), "Socket closed") &&
+      ServesTls(address_)) {
+    return absl::Status(code, absl::StrCat("the coordinator at ", address_,
+                                           " serves TLS: give --tls-ca, the CA certificate "
+                                           "that signed its certificate"));
+  }
   return absl::Status(
       code, absl::StrCat("cannot reach the coordinator at ", address_, " (", status.error_message(),
                          "); is hpo-coordinator running? Set --coordinator "

@@ -133,6 +133,9 @@ class CoordinatorClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::string address_;
   std::string token_;
+  // Plaintext from the flags: a closed connection may mean the coordinator
+  // serves TLS (ServesTls), which the error then says.
+  bool plaintext_ = false;
   RetryPolicy policy_;
   std::unique_ptr<v1::Coordinator::Stub> stub_;
 };

@@ -16,6 +16,9 @@
 namespace hpo::server {
 namespace {
 
+// The name the health service reports on besides "" (the server).
+constexpr char kCoordinatorServiceName[] = "hpo.v1.Coordinator";
+
 bool IsLoopback(const std::string& address) {
   return absl::StartsWith(address, "127.") || absl::StartsWith(address, "localhost:") ||
          absl::StartsWith(address, "[::1]:") || absl::StartsWith(address, "unix:");
@@ -101,11 +104,15 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleThreads);
   builder.RegisterService(self->service_.get());
+  // The standard grpc.health.v1 service, answered without a token (probes
+  // carry none): SERVING for "" and for hpo.v1.Coordinator until Shutdown.
+  grpc::EnableDefaultHealthCheckService(true);
   self->server_ = builder.BuildAndStart();
   if (self->server_ == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
                                                " (is another process serving that port?)"));
   }
+  self->server_->GetHealthCheckService()->SetServingStatus(kCoordinatorServiceName, true);
   self->address_ = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", port);
   if (!options.port_file.empty()) {
     // Write then rename, so a reader never sees half an address.
@@ -139,7 +146,10 @@ void CoordinatorServer::Shutdown(std::chrono::milliseconds grace) {
   }
   stop_cv_.notify_all();
   if (reaper_.joinable()) reaper_.join();
-  if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now() + grace);
+  if (server_ == nullptr) return;
+  // NOT_SERVING while the last calls finish, so probes stop sending traffic.
+  server_->GetHealthCheckService()->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
 }
 
 }  // namespace hpo::server

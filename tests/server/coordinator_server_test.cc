@@ -13,6 +13,7 @@
 #include "common/spec_parser.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "hpo/v1/coordinator.grpc.pb.h"
 #include "tests/status_matchers.h"
@@ -151,6 +152,41 @@ TEST(CoordinatorServerTest, RefusesToServeTheNetworkWithoutTlsAndAToken) {
   EXPECT_THAT(LoadServerSecurity(options),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "--tls-cert and --tls-key must be given together"));
+}
+
+// The standard health service answers probes, which carry no token, while
+// the API itself still refuses calls without it.
+TEST(CoordinatorServerTest, HealthServiceAnswersServingWithoutTheToken) {
+  hpo::testing::TempDir dir;
+  FakeClock clock;
+  ServerOptions options = Options(dir, &clock);
+  options.token_file = dir.File("token");
+  std::ofstream(options.token_file) << "s3cret-token\n";
+  absl::StatusOr<std::unique_ptr<CoordinatorServer>> server = Start(options);
+  ASSERT_OK(server);
+  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  auto check = [&](const std::string& service, grpc::health::v1::HealthCheckResponse* response) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 5s);
+    return health->Check(&context, request, response);
+  };
+  for (const std::string service : {"", "hpo.v1.Coordinator"}) {
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status status = check(service, &response);
+    ASSERT_TRUE(status.ok()) << "\"" << service << "\": " << status.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
+  grpc::health::v1::HealthCheckResponse response;
+  EXPECT_EQ(check("no.such.Service", &response).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  auto stub = v1::Coordinator::NewStub(channel);
+  grpc::ClientContext context;
+  v1::ListStudiesResponse studies;
+  EXPECT_EQ(stub->ListStudies(&context, v1::ListStudiesRequest(), &studies).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST(CoordinatorServerTest, ADatabaseThatCannotBeOpenedIsAnError) {
