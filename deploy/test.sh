@@ -2,8 +2,9 @@
 # Installs what hpo needs, builds it with its tests, and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# pandas for the Python client's trials_dataframe test.
-./deploy/install-packages.sh python3-pandas
+# pandas for the Python client's trials_dataframe test; systemd-analyze for
+# the units' test.
+./deploy/install-packages.sh python3-pandas systemd
 ./deploy/build.sh -DBUILD_TESTING=ON
 cd build
 ctest --output-on-failure --timeout 600 -j"$(nproc 2>/dev/null || echo 2)"
