@@ -13,18 +13,17 @@ bool IsNoAnswer(const absl::Status& status) {
 }
 
 CoordinatorClient::CoordinatorClient(std::shared_ptr<grpc::Channel> channel, std::string address,
-                                     std::string token, RetryPolicy policy)
+                                     std::string token, RetryPolicy policy, bool plaintext)
     : channel_(std::move(channel)),
       address_(std::move(address)),
       token_(std::move(token)),
+      plaintext_(plaintext),
       policy_(std::move(policy)),
       stub_(v1::Coordinator::NewStub(channel_)) {}
 
 CoordinatorClient::CoordinatorClient(const Connection& connection, RetryPolicy policy)
     : CoordinatorClient(MakeChannel(connection), connection.address, connection.token,
-                        std::move(policy)) {
-  plaintext_ = !connection.tls;
-}
+                        std::move(policy), !connection.tls) {}
 
 CoordinatorClient::CoordinatorClient(const std::string& address)
     : CoordinatorClient(Connection{address, "", grpc::InsecureChannelCredentials()}) {}
@@ -43,9 +42,10 @@ absl::Status CoordinatorClient::Convert(const grpc::Status& status, bool from_co
   if (from_coordinator || !IsNoAnswer(converted)) return converted;
   if (plaintext_ && absl::StrContains(status.error_message(), "Socket closed") &&
       ServesTls(address_)) {
-    return absl::Status(code, absl::StrCat("the coordinator at ", address_,
-                                           " serves TLS: give --tls-ca, the CA certificate "
-                                           "that signed its certificate"));
+    // Not retried: this does not mend itself.
+    return absl::FailedPreconditionError(absl::StrCat("the coordinator at ", address_,
+                                                      " serves TLS: give --tls-ca, the CA "
+                                                      "certificate that signed its certificate"));
   }
   return absl::Status(
       code, absl::StrCat("cannot reach the coordinator at ", address_, " (", status.error_message(),

@@ -53,9 +53,10 @@ class CoordinatorClient {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // `address` names the coordinator in messages.
+  // `address` names the coordinator in messages; `plaintext`: the channel
+  // has no TLS, so a closed connection is checked for a TLS coordinator.
   CoordinatorClient(std::shared_ptr<grpc::Channel> channel, std::string address, std::string token,
-                    RetryPolicy policy = {});
+                    RetryPolicy policy = {}, bool plaintext = false);
   explicit CoordinatorClient(const Connection& connection, RetryPolicy policy = {});
   // A plaintext connection without a token (a local coordinator).
   explicit CoordinatorClient(const std::string& address);
@@ -133,9 +134,9 @@ class CoordinatorClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::string address_;
   std::string token_;
-  // Plaintext from the flags: a closed connection may mean the coordinator
-  // serves TLS (ServesTls), which the error then says.
-  bool plaintext_ = false;
+  // A closed plaintext connection may mean the coordinator serves TLS
+  // (ServesTls), which the error then says.
+  bool plaintext_;
   RetryPolicy policy_;
   std::unique_ptr<v1::Coordinator::Stub> stub_;
 };

@@ -77,7 +77,7 @@ absl::Status Worker::Run(const std::atomic<bool>& stop) {
     std::cerr << "hpo-worker: " << status.message() << ", retrying in " << wait.count() << " ms\n";
   };
   CoordinatorClient client(channel_, options_.coordinator_address, options_.token,
-                           std::move(policy));
+                           std::move(policy), /*plaintext=*/!options_.tls);
   int64_t trials_done = 0;
   auto idle_since = Clock::now();
   while (!stop && (options_.max_trials == 0 || trials_done < options_.max_trials)) {

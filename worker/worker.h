@@ -30,6 +30,7 @@ struct WorkerOptions {
   std::chrono::milliseconds rpc_timeout{10'000};
   std::string coordinator_address;  // for messages
   std::string token;                // bearer token sent with every call; "" for none
+  bool tls = false;                 // the channel is TLS (else a TLS coordinator is named)
   // Where a study's data may be read from, and the largest file read.
   DataRoots data_roots;
   int64_t max_data_bytes = engine::kDefaultMaxDataBytes;

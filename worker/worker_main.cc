@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
   }
   options.coordinator_address = connection->address;
   options.token = connection->token;
+  options.tls = connection->tls;
   absl::StatusOr<hpo::worker::DataRoots> roots = hpo::worker::DataRoots::Create(
       data_roots.empty() ? hpo::worker::DataRoots::Defaults() : data_roots);
   if (!roots.ok()) {
