@@ -315,7 +315,8 @@ absl::Status ValidateModelCost(const v1::StudySpec& spec) {
 
 absl::Status ValidateTpeCost(const v1::StudySpec& spec) {
   // "auto" moves to TPE after its GP trials.
-  if (spec.sampler().type() != "tpe" && spec.sampler().type() != "auto") return absl::OkStatus();
+  const bool is_auto = spec.sampler().type() == "auto";
+  if (spec.sampler().type() != "tpe" && !is_auto) return absl::OkStatus();
   const int64_t candidates = spec.sampler().has_n_ei_candidates() ? spec.sampler().n_ei_candidates()
                                                                   : kDefaultTpeEiCandidates;
   int64_t choices = 0;
@@ -325,13 +326,11 @@ absl::Status ValidateTpeCost(const v1::StudySpec& spec) {
   }
   if (choices * candidates <= kMaxTpeCost) return absl::OkStatus();
   return SpecFieldError(
-      "params",
-      absl::StrCat("too costly for the ", spec.sampler().type(),
-                   spec.sampler().type() == "auto" ? " sampler (it moves to TPE): " : " sampler: ",
-                   choices, " choices in all (a float or int parameter counts one) times ",
-                   candidates, " n_ei_candidates is ", choices * candidates, ", at most ",
-                   kMaxTpeCost, "; use fewer choices",
-                   spec.sampler().type() == "auto" ? "" : " or candidates"));
+      "params", absl::StrCat("too costly for the ", spec.sampler().type(),
+                             is_auto ? " sampler (it moves to TPE): " : " sampler: ", choices,
+                             " choices in all (a float or int parameter counts one) times ",
+                             candidates, " n_ei_candidates is ", choices * candidates, ", at most ",
+                             kMaxTpeCost, "; use fewer choices", is_auto ? "" : " or candidates"));
 }
 
 absl::Status ValidateParams(const v1::StudySpec& spec) {

@@ -174,15 +174,23 @@ inline std::vector<Problem> ExtraSuite() {
   return suite;
 }
 
-// A TPE ask/tell study over `problem`.
-inline v1::StudySpec TpeStudy(const Problem& problem, const std::string& name, uint64_t seed,
-                              bool multivariate, int max_trials) {
+// A seeded ask/tell study over `problem` whose sampler is `type` ("" for the
+// default, "auto"), its settings otherwise the defaults.
+inline v1::StudySpec AskTellStudy(const Problem& problem, const std::string& name,
+                                  const std::string& type, uint64_t seed, int max_trials) {
   v1::StudySpec spec = problem.space;
   spec.set_name(name);
   spec.set_direction(v1::MINIMIZE);
   spec.set_max_trials(max_trials);
-  spec.mutable_sampler()->set_type("tpe");
+  if (!type.empty()) spec.mutable_sampler()->set_type(type);
   spec.mutable_sampler()->set_seed(seed);
+  return spec;
+}
+
+// A TPE ask/tell study over `problem`.
+inline v1::StudySpec TpeStudy(const Problem& problem, const std::string& name, uint64_t seed,
+                              bool multivariate, int max_trials) {
+  v1::StudySpec spec = AskTellStudy(problem, name, "tpe", seed, max_trials);
   spec.mutable_sampler()->set_multivariate(multivariate);
   return spec;
 }
@@ -192,25 +200,14 @@ inline v1::StudySpec TpeStudy(const Problem& problem, const std::string& name, u
 // GPSampler(seed=seed).
 inline v1::StudySpec GpStudy(const Problem& problem, const std::string& name, uint64_t seed,
                              int max_trials) {
-  v1::StudySpec spec = problem.space;
-  spec.set_name(name);
-  spec.set_direction(v1::MINIMIZE);
-  spec.set_max_trials(max_trials);
-  spec.mutable_sampler()->set_type("gp");
-  spec.mutable_sampler()->set_seed(seed);
-  return spec;
+  return AskTellStudy(problem, name, "gp", seed, max_trials);
 }
 
 // An ask/tell study over `problem` with the default sampler ("auto": a spec
 // without sampler.type), seeded.
 inline v1::StudySpec DefaultSamplerStudy(const Problem& problem, const std::string& name,
                                          uint64_t seed, int max_trials) {
-  v1::StudySpec spec = problem.space;
-  spec.set_name(name);
-  spec.set_direction(v1::MINIMIZE);
-  spec.set_max_trials(max_trials);
-  spec.mutable_sampler()->set_seed(seed);
-  return spec;
+  return AskTellStudy(problem, name, "", seed, max_trials);
 }
 
 // A sampler configuration the benchmarks run, by the name --modes takes.
