@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   hpo::client::AddWatchCommand(app, global, &action);
   hpo::client::AddRunCommand(app, global, &action);
   hpo::client::AddAgentCommand(app, global, &action);
+  hpo::client::AddHealthCommand(app, global, &action);
   if (std::optional<int> exit_code = hpo::ParseCommandLine(app, argc, argv, "hpo")) {
     return *exit_code;
   }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/log_line.h"
 #include "common/objective.h"
 #include "common/search_space.h"
 #include "common/spec_diff.h"
@@ -71,7 +72,8 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(std::unique_ptr<S
   }
   Coordinator* self = coordinator.get();
   coordinator->commits_ = std::make_unique<CommitQueue>(
-      self->storage_.get(), [self](const absl::Status& status) { self->OnCommitFailure(status); });
+      self->storage_.get(), [self](const absl::Status& status) { self->OnCommitFailure(status); },
+      &self->metrics_.commit_seconds);
   return coordinator;
 }
 
@@ -161,7 +163,7 @@ auto Coordinator::TransactStudy(absl::string_view name, Change change)
 }
 
 void Coordinator::OnCommitFailure(const absl::Status& status) {
-  std::cerr << "hpo-coordinator: a database write failed (" << status.message()
+  LogLine() << "hpo-coordinator: a database write failed (" << status.message()
             << "); the calls it held answer UNAVAILABLE and memory is read back from the file\n";
   absl::WriterMutexLock lock(&mu_);
   // Memory holds changes the file does not: drop them all and read it back.
@@ -395,7 +397,11 @@ absl::StatusOr<v1::Trial*> Coordinator::NewTrial(StudyState& study, absl::string
                                                  bool leased) {
   const v1::StudySpec& spec = study.study.spec();
   const int64_t number = static_cast<int64_t>(study.trials.size());
-  ASSIGN_OR_RETURN(ParamMap params, study.sampler->Sample(spec, study.trials, number));
+  ParamMap params;
+  {
+    ScopedTimer timer(&metrics_.sample_seconds);
+    ASSIGN_OR_RETURN(params, study.sampler->Sample(spec, study.trials, number));
+  }
   v1::Trial trial;
   trial.set_study_name(spec.name());
   trial.set_number(number);
@@ -421,6 +427,7 @@ absl::StatusOr<v1::Trial*> Coordinator::StartWaitingTrial(StudyState& study,
   v1::Trial updated = study.trials[number];
   const v1::StudySpec& spec = study.study.spec();
   if (updated.params_size() < spec.params_size()) {
+    ScopedTimer timer(&metrics_.sample_seconds);
     ASSIGN_OR_RETURN(ParamMap sampled, study.sampler->Sample(spec, study.trials, number));
     for (auto& [name, value] : sampled) updated.mutable_params()->insert({name, value});
   }
@@ -515,8 +522,10 @@ absl::StatusOr<v1::AcquireTrialResponse> Coordinator::AcquireTrial(
               response.mutable_lease()->set_lease_id(study->lease_ids[(*trial)->number()]);
               response.mutable_lease()->set_expire_time_ms((*trial)->lease_expire_time_ms());
               *response.mutable_spec() = study->study.spec();
+              metrics_.acquires_with_trial.Increment();
               return response;
             }
+            metrics_.acquires_without_trial.Increment();
             response.set_retry_after_ms(options_.retry_after_ms);
             return response;
           });
@@ -695,6 +704,7 @@ absl::StatusOr<v1::Trial> Coordinator::FailTrial(const v1::FailTrialRequest& req
 }
 
 absl::StatusOr<v1::AskResponse> Coordinator::Ask(const v1::AskRequest& request) {
+  metrics_.asks.Increment();
   const std::string& study_name = request.study_name();
   return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<v1::AskResponse> {
     const v1::Study::State state = study->study.state();
@@ -895,6 +905,7 @@ absl::StatusOr<int> Coordinator::ReclaimExpiredLeases() {
                       }
                       if (!expired.empty()) batches.push_back(Queue(*study));
                     }
+                    metrics_.lease_expiries.Increment(reclaimed);
                     return reclaimed;
                   });
 }

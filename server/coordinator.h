@@ -28,6 +28,7 @@
 #include "common/api_limits.h"
 #include "hpo/v1/coordinator.pb.h"
 #include "server/clock.h"
+#include "server/metrics.h"
 #include "server/pruner/pruner.h"
 #include "server/sampler/sampler.h"
 #include "server/storage/commit_queue.h"
@@ -113,6 +114,9 @@ class Coordinator {
   // Returns how many. The server calls this on a timer.
   absl::StatusOr<int> ReclaimExpiredLeases();
 
+  // Counts and latencies since Open, for /metrics.
+  const CoordinatorMetrics& metrics() const { return metrics_; }
+
  private:
   using StudyMap = std::map<std::string, std::unique_ptr<StudyState>, std::less<>>;
 
@@ -194,6 +198,7 @@ class Coordinator {
   // Set when memory could not be rebuilt after a failed commit: every call
   // answers it until the coordinator is restarted.
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
+  CoordinatorMetrics metrics_;
   std::unique_ptr<CommitQueue> commits_;  // last: its thread uses the members above
 };
 

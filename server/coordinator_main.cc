@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/mutex.h"
 #include "common/command_line.h"
+#include "common/log_line.h"
 #include "server/coordinator_server.h"
 
 namespace {
@@ -47,6 +48,12 @@ int main(int argc, char** argv) {
                  "otherwise.")
       ->capture_default_str()
       ->check(hpo::AddressCheck(/*min_port=*/0));
+  app.add_option("--http", options.http_listen,
+                 "Also serve HTTP (/metrics for Prometheus) on this address, e.g. "
+                 "127.0.0.1:8080, with the same TLS and token as gRPC")
+      ->check(hpo::AddressCheck(/*min_port=*/0));
+  app.add_option("--http-port-file", options.http_port_file,
+                 "Write the HTTP address actually bound to this file once serving");
   app.add_option("--db", options.db_path, "SQLite database file (created if absent)")
       ->capture_default_str();
   app.add_option("--port-file", options.port_file,
@@ -67,7 +74,7 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<hpo::server::ServerSecurity> security = hpo::server::LoadServerSecurity(options);
   if (!security.ok()) {
-    std::cerr << "hpo-coordinator: " << security.status().message() << "\n";
+    hpo::LogLine() << "hpo-coordinator: " << security.status().message() << "\n";
     return 2;
   }
   const bool tls = security->tls;
@@ -75,15 +82,19 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<hpo::server::CoordinatorServer>> server =
       hpo::server::CoordinatorServer::Start(options, *std::move(security));
   if (!server.ok()) {
-    std::cerr << "hpo-coordinator: " << server.status().message() << "\n";
+    hpo::LogLine() << "hpo-coordinator: " << server.status().message() << "\n";
     return 1;
   }
-  std::cerr << "hpo-coordinator: serving on " << (*server)->address() << " ("
-            << (tls ? "TLS" : "plaintext, loopback only") << ", "
-            << (token ? "bearer token required" : "no token") << "), database " << options.db_path
-            << "\n";
+  hpo::LogLine() << "hpo-coordinator: serving on " << (*server)->address() << " ("
+                 << (tls ? "TLS" : "plaintext, loopback only") << ", "
+                 << (token ? "bearer token required" : "no token") << "), database "
+                 << options.db_path << "\n";
+  if (!(*server)->http_address().empty()) {
+    hpo::LogLine() << "hpo-coordinator: HTTP on " << (tls ? "https://" : "http://")
+                   << (*server)->http_address() << "/metrics\n";
+  }
   int signal = signals.Wait();
-  std::cerr << "hpo-coordinator: signal " << signal << ", shutting down\n";
+  hpo::LogLine() << "hpo-coordinator: signal " << signal << ", shutting down\n";
   (*server)->Shutdown(std::chrono::seconds(2));
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/api_limits.h"
 #include "common/file_util.h"
+#include "common/log_line.h"
 #include "common/status_macros.h"
 #include "server/storage/sqlite_storage.h"
 
@@ -26,11 +27,31 @@ bool IsLoopback(const std::string& address) {
 
 constexpr int kMaxIdleThreads = 512;
 
+// A port open to the network must not serve studies to whoever finds it.
+absl::Status CheckExposure(absl::string_view flag, const std::string& address,
+                           const ServerSecurity& security) {
+  if (IsLoopback(address) || (security.tls && !security.token.empty())) return absl::OkStatus();
+  if (!security.tls) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(flag, " ", address,
+                     ": only loopback addresses are served without TLS and a token; "
+                     "give --tls-cert, --tls-key and --token-file to serve the network"));
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat(flag, " ", address, ": serving the network needs --token-file as well as TLS"));
+}
+
+// Write then rename, so a reader never sees half an address.
+void WriteAddressFile(const std::string& path, const std::string& address) {
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << address << "\n";
+  std::rename(tmp.c_str(), path.c_str());
+}
+
 }  // namespace
 
 absl::StatusOr<ServerSecurity> LoadServerSecurity(const ServerOptions& options) {
   ServerSecurity security;
-  const std::string& listen = options.listen;
   if (!options.token_file.empty()) {
     ASSIGN_OR_RETURN(security.token, ForFlag("--token-file", ReadTokenFile(options.token_file)));
   }
@@ -41,34 +62,28 @@ absl::StatusOr<ServerSecurity> LoadServerSecurity(const ServerOptions& options) 
     if (!options.tls_client_ca.empty()) {
       return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
     }
-    if (!IsLoopback(listen)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--listen ", listen,
-                       ": only loopback addresses are served without TLS and a token; "
-                       "give --tls-cert, --tls-key and --token-file to serve the network"));
-    }
     security.credentials = grpc::InsecureServerCredentials();
-    return security;
+  } else {
+    grpc::SslServerCredentialsOptions ssl;
+    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+    ASSIGN_OR_RETURN(pair.cert_chain,
+                     ForFlag("--tls-cert", ReadFileToString(options.tls_cert, "certificate")));
+    ASSIGN_OR_RETURN(pair.private_key,
+                     ForFlag("--tls-key", ReadFileToString(options.tls_key, "private key")));
+    ssl.pem_key_cert_pairs.push_back(std::move(pair));
+    if (!options.tls_client_ca.empty()) {
+      ASSIGN_OR_RETURN(
+          ssl.pem_root_certs,
+          ForFlag("--tls-client-ca", ReadFileToString(options.tls_client_ca, "client CA")));
+      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    security.credentials = grpc::SslServerCredentials(ssl);
+    security.tls = true;
   }
-  if (security.token.empty() && !IsLoopback(listen)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "--listen ", listen, ": serving the network needs --token-file as well as TLS"));
+  RETURN_IF_ERROR(CheckExposure("--listen", options.listen, security));
+  if (!options.http_listen.empty()) {
+    RETURN_IF_ERROR(CheckExposure("--http", options.http_listen, security));
   }
-  grpc::SslServerCredentialsOptions ssl;
-  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  ASSIGN_OR_RETURN(pair.cert_chain,
-                   ForFlag("--tls-cert", ReadFileToString(options.tls_cert, "certificate")));
-  ASSIGN_OR_RETURN(pair.private_key,
-                   ForFlag("--tls-key", ReadFileToString(options.tls_key, "private key")));
-  ssl.pem_key_cert_pairs.push_back(std::move(pair));
-  if (!options.tls_client_ca.empty()) {
-    ASSIGN_OR_RETURN(
-        ssl.pem_root_certs,
-        ForFlag("--tls-client-ca", ReadFileToString(options.tls_client_ca, "client CA")));
-    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-  }
-  security.credentials = grpc::SslServerCredentials(ssl);
-  security.tls = true;
   return security;
 }
 
@@ -114,11 +129,18 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
   }
   self->server_->GetHealthCheckService()->SetServingStatus(kCoordinatorServiceName, true);
   self->address_ = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", port);
-  if (!options.port_file.empty()) {
-    // Write then rename, so a reader never sees half an address.
-    const std::string tmp = options.port_file + ".tmp";
-    std::ofstream(tmp) << self->address_ << "\n";
-    std::rename(tmp.c_str(), options.port_file.c_str());
+  if (!options.port_file.empty()) WriteAddressFile(options.port_file, self->address_);
+  if (!options.http_listen.empty()) {
+    HttpOptions http;
+    http.listen = options.http_listen;
+    http.tls_cert = options.tls_cert;
+    http.tls_key = options.tls_key;
+    http.tls_client_ca = options.tls_client_ca;
+    http.token = security.token;
+    ASSIGN_OR_RETURN(self->http_, HttpServer::Start(http, self->coordinator_.get()));
+    if (!options.http_port_file.empty()) {
+      WriteAddressFile(options.http_port_file, self->http_->address());
+    }
   }
   CoordinatorServer* server = self.get();
   const auto interval = std::chrono::duration<double>(options.reclaim_interval_s);
@@ -131,9 +153,9 @@ void CoordinatorServer::ReapLoop(std::chrono::duration<double> interval) {
   while (!stop_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
     absl::StatusOr<int> reclaimed = coordinator_->ReclaimExpiredLeases();
     if (!reclaimed.ok()) {
-      std::cerr << "hpo-coordinator: reclaiming leases: " << reclaimed.status() << "\n";
+      LogLine() << "hpo-coordinator: reclaiming leases: " << reclaimed.status() << "\n";
     } else if (*reclaimed > 0) {
-      std::cerr << "hpo-coordinator: " << *reclaimed << " trial(s) failed: lease expired\n";
+      LogLine() << "hpo-coordinator: " << *reclaimed << " trial(s) failed: lease expired\n";
     }
   }
 }
@@ -146,6 +168,7 @@ void CoordinatorServer::Shutdown(std::chrono::milliseconds grace) {
   }
   stop_cv_.notify_all();
   if (reaper_.joinable()) reaper_.join();
+  if (http_ != nullptr) http_->Shutdown();
   if (server_ == nullptr) return;
   // NOT_SERVING while the last calls finish, so probes stop sending traffic.
   server_->GetHealthCheckService()->Shutdown();

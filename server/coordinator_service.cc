@@ -5,20 +5,12 @@
 #include "absl/strings/str_cat.h"
 #include "common/api_limits.h"
 #include "common/connection.h"
+#include "common/constant_time.h"
 #include "common/spec_loader.h"
 #include "common/status_macros.h"
 
 namespace hpo::server {
 namespace {
-
-// Compares without an early exit, so the time taken says nothing about where
-// a guessed token first differs.
-bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
 
 constexpr size_t kMaxSpecFileBytes = 256;
 

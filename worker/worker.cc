@@ -16,6 +16,7 @@
 #include "common/bounded_text.h"
 #include "common/connection.h"
 #include "common/lease_keeper.h"
+#include "common/log_line.h"
 #include "common/objective.h"
 #include "common/status_macros.h"
 #include "worker/engine/trainer.h"
@@ -74,7 +75,7 @@ absl::Status Worker::Run(const std::atomic<bool>& stop) {
   policy.retry_for = kRetryForever;
   policy.stop = &stop;
   policy.on_retry = [](const absl::Status& status, std::chrono::milliseconds wait) {
-    std::cerr << "hpo-worker: " << status.message() << ", retrying in " << wait.count() << " ms\n";
+    LogLine() << "hpo-worker: " << status.message() << ", retrying in " << wait.count() << " ms\n";
   };
   CoordinatorClient client(channel_, options_.coordinator_address, options_.token,
                            std::move(policy), /*plaintext=*/!options_.tls);
@@ -126,12 +127,12 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
   ref.set_trial_number(trial.number());
   ref.set_lease_id(acquired.lease().lease_id());
   const std::string label = absl::StrCat("trial ", trial.number(), " of ", trial.study_name());
-  std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " started\n";
+  LogLine() << "hpo-worker " << options_.worker_id << ": " << label << " started\n";
 
   // `retry`: the trial did not fail on its own; the coordinator queues it again.
   // `task_error`: the study's task cannot run here (see FailTrialRequest).
   auto fail = [&](absl::string_view reason, bool retry = false, bool task_error = false) {
-    std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " FAILED: " << reason
+    LogLine() << "hpo-worker " << options_.worker_id << ": " << label << " FAILED: " << reason
               << "\n";
     v1::FailTrialRequest request;
     *request.mutable_trial() = ref;
@@ -140,7 +141,7 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
     request.set_task_error(task_error);
     absl::Status status = client.FailTrial(request).status();
     if (!status.ok()) {
-      std::cerr << "hpo-worker: could not report the failure of " << label << ": "
+      LogLine() << "hpo-worker: could not report the failure of " << label << ": "
                 << status.message() << "\n";
     }
   };
@@ -178,11 +179,14 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
   LeaseKeeper lease(&client, ref, LeaseKeeper::PeriodFor(acquired.spec().lease_seconds()));
   TrialStop stop_reason;
   auto on_epoch = [&](const engine::EpochReport& report) {
-    std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " epoch "
-              << report.epoch << " val_loss " << report.val_loss;
-    // Regression has no accuracy.
-    if (std::isfinite(report.val_accuracy)) std::cerr << " val_accuracy " << report.val_accuracy;
-    std::cerr << " (" << static_cast<int64_t>(report.samples_per_s) << " samples/s)\n";
+    {
+      LogLine line;
+      line << "hpo-worker " << options_.worker_id << ": " << label << " epoch " << report.epoch
+           << " val_loss " << report.val_loss;
+      // Regression has no accuracy.
+      if (std::isfinite(report.val_accuracy)) line << " val_accuracy " << report.val_accuracy;
+      line << " (" << static_cast<int64_t>(report.samples_per_s) << " samples/s)";
+    }
     absl::StatusOr<v1::ReportIntermediateResponse> reply =
         client.Report(ref, report.epoch, report.**metric_field);
     if (stop) {
@@ -213,7 +217,7 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
     // already finished this trial.
     if (stop_reason.reason == TrialStop::kWorkerStopped) fail(stop_reason.detail, /*retry=*/true);
     if (stop_reason.reason == TrialStop::kStudyStopped) fail(stop_reason.detail);
-    std::cerr << "hpo-worker " << options_.worker_id << ": " << label
+    LogLine() << "hpo-worker " << options_.worker_id << ": " << label
               << " stopped: " << stop_reason.detail << "\n";
     return absl::OkStatus();
   }
@@ -232,10 +236,10 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
   if (std::isfinite(summary->test_accuracy)) attrs["test_accuracy"] = summary->test_accuracy;
   absl::Status status = client.CompleteTrial(request).status();
   if (!status.ok()) {
-    std::cerr << "hpo-worker: could not complete " << label << ": " << status.message() << "\n";
+    LogLine() << "hpo-worker: could not complete " << label << ": " << status.message() << "\n";
     return absl::OkStatus();
   }
-  std::cerr << "hpo-worker " << options_.worker_id << ": " << label << " COMPLETE " << metric << " "
+  LogLine() << "hpo-worker " << options_.worker_id << ": " << label << " COMPLETE " << metric << " "
             << value << "\n";
   return absl::OkStatus();
 }

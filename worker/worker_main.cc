@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "common/command_line.h"
 #include "common/connection.h"
+#include "common/log_line.h"
 #include "worker/run_once.h"
 #include "worker/worker.h"
 
@@ -78,7 +79,7 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<hpo::Connection> connection = hpo::ResolveConnection(connection_flags);
   if (!connection.ok()) {
-    std::cerr << "hpo-worker: " << connection.status().message() << "\n";
+    hpo::LogLine() << "hpo-worker: " << connection.status().message() << "\n";
     return 1;
   }
   options.coordinator_address = connection->address;
@@ -87,20 +88,20 @@ int main(int argc, char** argv) {
   absl::StatusOr<hpo::worker::DataRoots> roots = hpo::worker::DataRoots::Create(
       data_roots.empty() ? hpo::worker::DataRoots::Defaults() : data_roots);
   if (!roots.ok()) {
-    std::cerr << "hpo-worker: " << roots.status().message() << "\n";
+    hpo::LogLine() << "hpo-worker: " << roots.status().message() << "\n";
     return 2;
   }
   options.data_roots = *std::move(roots);
   hpo::worker::Worker worker(hpo::MakeChannel(*connection), options);
-  std::cerr << "hpo-worker " << options.worker_id << ": coordinator " << connection->address
-            << ", data roots: "
-            << (options.data_roots.roots().empty()
-                    ? "none"
-                    : absl::StrJoin(options.data_roots.roots(), ", "))
-            << "\n";
+  hpo::LogLine() << "hpo-worker " << options.worker_id << ": coordinator " << connection->address
+                 << ", data roots: "
+                 << (options.data_roots.roots().empty()
+                         ? "none"
+                         : absl::StrJoin(options.data_roots.roots(), ", "))
+                 << "\n";
   absl::Status status = worker.Run(g_stop);
   if (!status.ok()) {
-    std::cerr << "hpo-worker " << options.worker_id << ": " << status.message() << "\n";
+    hpo::LogLine() << "hpo-worker " << options.worker_id << ": " << status.message() << "\n";
     return 1;
   }
   return 0;

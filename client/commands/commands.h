@@ -25,6 +25,7 @@ void AddAskTellCommands(CLI::App& app, const GlobalOptions& global, Action* acti
 void AddWatchCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void AddRunCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void AddAgentCommand(CLI::App& app, const GlobalOptions& global, Action* action);
+void AddHealthCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 
 }  // namespace hpo::client
 

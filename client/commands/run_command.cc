@@ -19,6 +19,7 @@
 #include "common/command_line.h"
 #include "common/coordinator_client.h"
 #include "common/file_util.h"
+#include "common/log_line.h"
 #include "common/spec_loader.h"
 #include "common/status_macros.h"
 
@@ -39,13 +40,13 @@ struct RunOptions {
 
 // ": " and the last line written to the log at `path` after its first
 // `offset` bytes (the log is appended to, run after run), which says why a
-// program exited, without its "program: " prefix; "" when there is none.
+// program exited, without its time and "program: " prefix; "" when there is none.
 std::string LastLogLine(const std::string& path, uintmax_t offset) {
   absl::StatusOr<std::string> log = ReadFileToString(path, "log");
   if (!log.ok() || log->size() <= offset) return "";
   absl::string_view text =
       absl::StripTrailingAsciiWhitespace(absl::string_view(*log).substr(offset));
-  absl::string_view line = text.substr(text.rfind('\n') + 1);
+  absl::string_view line = LogLine::WithoutTimestamp(text.substr(text.rfind('\n') + 1));
   absl::ConsumePrefix(&line, "hpo-coordinator: ");
   return line.empty() ? "" : absl::StrCat(": ", line);
 }

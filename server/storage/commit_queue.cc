@@ -11,9 +11,11 @@ struct CommitQueue::Batch {
   absl::Status status;
 };
 
-CommitQueue::CommitQueue(Storage* storage, std::function<void(const absl::Status&)> on_failure)
+CommitQueue::CommitQueue(Storage* storage, std::function<void(const absl::Status&)> on_failure,
+                         Histogram* commit_seconds)
     : storage_(storage),
       on_failure_(std::move(on_failure)),
+      commit_seconds_(commit_seconds),
       open_(std::make_shared<Batch>()),
       writer_([this] { WriterLoop(); }) {}
 
@@ -70,7 +72,11 @@ void CommitQueue::WriterLoop() {
       batch = std::exchange(open_, std::make_shared<Batch>());
       in_flight_ = batch;
     }
-    absl::Status status = storage_->Write(batch->writes);
+    absl::Status status;
+    {
+      ScopedTimer timer(commit_seconds_);
+      status = storage_->Write(batch->writes);
+    }
     if (!status.ok()) on_failure_(status);
     absl::MutexLock lock(&mu_);
     batch->writes.clear();

@@ -21,6 +21,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "server/metrics.h"
 #include "server/storage/storage.h"
 
 namespace hpo::server {
@@ -31,8 +32,10 @@ class CommitQueue {
   using BatchRef = std::shared_ptr<Batch>;
 
   // Starts the writer thread. `storage` must outlive the queue and is used
-  // only by that thread from now on (including by `on_failure`).
-  CommitQueue(Storage* storage, std::function<void(const absl::Status&)> on_failure);
+  // only by that thread from now on (including by `on_failure`). Each
+  // commit's seconds go into `commit_seconds` unless it is null.
+  CommitQueue(Storage* storage, std::function<void(const absl::Status&)> on_failure,
+              Histogram* commit_seconds = nullptr);
   // Commits what is queued, then stops the writer thread.
   ~CommitQueue();
 
@@ -57,6 +60,7 @@ class CommitQueue {
 
   Storage* const storage_;
   const std::function<void(const absl::Status&)> on_failure_;
+  Histogram* const commit_seconds_;
   absl::Mutex mu_;
   BatchRef open_ ABSL_GUARDED_BY(mu_);
   BatchRef in_flight_ ABSL_GUARDED_BY(mu_);

@@ -108,7 +108,7 @@ TEST(CliUsageTest, UnknownCommandListsTheCommands) {
   EXPECT_EQ(
       outcome.err,
       "hpo: unknown command \"frobnicate\" (commands: study, trials, best, ask, tell, enqueue, "
-      "report, heartbeat, watch, run, agent)\n");
+      "report, heartbeat, watch, run, agent, health)\n");
   outcome = RunProgram("client/hpo", {"study", "frobnicate"});
   EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_EQ(outcome.err,

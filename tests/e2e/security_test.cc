@@ -1,6 +1,7 @@
 // The coordinator's door: bearer tokens, TLS, and refusing to serve the
 // network without them. Real processes on loopback.
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 
 #include <fstream>
 #include <iterator>
@@ -120,8 +121,10 @@ TEST(SecurityTest, TlsWithAToken) {
   std::ifstream ca(cluster.File("ca.pem"));
   ssl.pem_root_certs.assign(std::istreambuf_iterator<char>(ca), {});
   cluster.set_connection(token, grpc::SslCredentials(ssl));
-  ASSERT_OK(cluster.StartCoordinator(0, {"--tls-cert", cluster.File("server.pem"), "--tls-key",
-                                         cluster.File("server.key"), "--token-file", token_file}));
+  ASSERT_OK(
+      cluster.StartCoordinator(0, {"--tls-cert", cluster.File("server.pem"), "--tls-key",
+                                   cluster.File("server.key"), "--token-file", token_file, "--http",
+                                   "127.0.0.1:0", "--http-port-file", cluster.File("http-port")}));
   ASSERT_OK(cluster.client().ListStudies());
 
   CommandResult with_tls =
@@ -131,6 +134,34 @@ TEST(SecurityTest, TlsWithAToken) {
   EXPECT_EQ(plaintext.exit_code, 1);
   EXPECT_THAT(plaintext.err, HasSubstr("serves TLS: give --tls-ca"));
   EXPECT_THAT(plaintext.err, Not(HasSubstr("Handshake failed"))) << "no gRPC log noise";
+
+  // The health service, as a Kubernetes exec probe asks it: no token needed.
+  CommandResult healthy = cluster.Cli({"health", "--tls-ca", cluster.File("ca.pem")});
+  EXPECT_EQ(healthy.exit_code, 0) << healthy.err;
+  EXPECT_EQ(healthy.out, "SERVING\n");
+  CommandResult unknown =
+      cluster.Cli({"health", "--tls-ca", cluster.File("ca.pem"), "--service", "no.such.Service"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("health check of"));
+
+  // /metrics over HTTPS with the same certificate, and only with the token.
+  std::string http_address;
+  std::ifstream(cluster.File("http-port")) >> http_address;
+  ASSERT_FALSE(http_address.empty());
+  httplib::SSLClient https(http_address.substr(0, http_address.rfind(':')),
+                           std::stoi(http_address.substr(http_address.rfind(':') + 1)));
+  https.set_ca_cert_path(cluster.File("ca.pem").c_str());
+  https.enable_server_certificate_verification(true);
+  httplib::Result anonymous = https.Get("/metrics");
+  ASSERT_TRUE(anonymous) << httplib::to_string(anonymous.error());
+  EXPECT_EQ(anonymous->status, 401);
+  httplib::Result scraped = https.Get("/metrics", {{"Authorization", "Bearer " + token}});
+  ASSERT_TRUE(scraped) << httplib::to_string(scraped.error());
+  EXPECT_EQ(scraped->status, 200);
+  EXPECT_THAT(scraped->body, HasSubstr("# TYPE hpo_trials gauge"));
+  httplib::Client clear("http://" + http_address);
+  httplib::Result plain = clear.Get("/metrics");
+  EXPECT_TRUE(!plain || plain->status != 200) << "no plaintext answer from the TLS port";
 }
 
 TEST(SecurityTest, MutualTlsRequiresAClientCertificateFromTheCa) {
