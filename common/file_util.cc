@@ -64,9 +64,14 @@ absl::StatusOr<std::string> CheckToken(absl::string_view text, absl::string_view
 absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string contents, ReadFileToString(path, "token file"));
   struct stat info;
-  if (stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+  // Group read is how services share it (root:hpo 640 under systemd, 0440
+  // with fsGroup in Kubernetes); anyone else, or a group that may write, is
+  // warned about.
+  if (stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRWXO | S_IWGRP)) != 0) {
     std::cerr << "warning: token file " << path
-              << " can be read by other users; make it yours alone: chmod 600 " << path << "\n";
+              << " can be read or changed by other users; chmod 600 (or 640 for a service's "
+                 "group) "
+              << path << "\n";
   }
   return CheckToken(contents, absl::StrCat("token file ", path));
 }

@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # pandas for the Python client's trials_dataframe test; systemd-analyze for
-# the units' test.
-./deploy/install-packages.sh python3-pandas systemd
+# the units' test; Node.js for the Kubernetes manifests' test; a Slurm for
+# the Slurm scripts' test.
+./deploy/install-packages.sh python3-pandas systemd nodejs slurmctld slurmd slurm-client munge
 ./deploy/build.sh -DBUILD_TESTING=ON
 cd build
 ctest --output-on-failure --timeout 600 -j"$(nproc 2>/dev/null || echo 2)"
