@@ -195,13 +195,15 @@ listening="$(ss -Htlnp 2>/dev/null | awk '/slurm/ {printf "%s ", $4}')"
 say "slurm up: node $host idle, slurmctld/slurmd listening on ${listening:-?}"
 
 # --- The coordinator as a job: loopback (no TLS settings), a free port, the
-# address in coordinator.addr; and a study of ~3 s trials (8 epochs).
+# address in coordinator.addr; and a study of ~5 s trials (20 epochs of
+# ~0.25 s: the check before scancel takes a second or two, so a trial must
+# have epochs left to give back when SIGTERM comes).
 coord_job="$(cd "$work/jobs" && timeout 20 sbatch --parsable --time=10 \
   --export="ALL,HPO_COORDINATOR_BIN=$coordinator,HPO_DB=$work/hpo.db,HPO_ADDR_FILE=$work/coordinator.addr,HPO_PORT=0" \
   "$src/deploy/slurm/hpo-coordinator.sbatch")" || fail "sbatch hpo-coordinator.sbatch failed"
 jobs+=("$coord_job")
 study=slurm-e2e
-trials=10
+trials=8
 cat > "$work/study.yaml" <<EOF
 name: $study
 sampler: {type: random, seed: 1}
@@ -214,7 +216,7 @@ params:
 task:
   dataset: {name: synthetic-regression, train_examples: 8000, validation_examples: 1000}
   model: {type: mlp, hidden: [512, 512], activation: relu}
-  epochs: 8
+  epochs: 20
   batch_size: 64
 EOF
 wait_for 30 "the coordinator's address in coordinator.addr" test -s "$work/coordinator.addr"
@@ -275,8 +277,8 @@ wait_for 30 "both tasks of $first to run" tasks_running "$first" 2
 wait_for 30 "two RUNNING trials" running_is 2
 study_start=$SECONDS
 wait_for 60 "a COMPLETE trial" some_complete
-# Both in their first 4 of 8 epochs, so that neither is done when SIGTERM comes.
-early() { [ "$(q early 5)" = 2 ]; }
+# Both in their first 6 of 20 epochs, so that neither is done when SIGTERM comes.
+early() { [ "$(q early 7)" = 2 ]; }
 wait_for 30 "two RUNNING trials in their first epochs" early
 was_running="$(q running)"
 timeout 20 scancel "$first" || fail "scancel $first failed"
