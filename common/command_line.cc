@@ -120,6 +120,10 @@ absl::Status CheckAddress(absl::string_view flag, absl::string_view address, int
                                                  "-", kMaxPort, " (got \"", address, "\")"));
 }
 
+std::string WithPort(absl::string_view address, int port) {
+  return absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
+}
+
 CLI::Validator AddressCheck(int min_port) {
   // CLI11 puts the option's name in front of the message.
   return CLI::Validator(

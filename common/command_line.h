@@ -46,6 +46,10 @@ inline absl::StatusOr<int64_t> ParseCount(absl::string_view text) { return Parse
 // `--coordinator: expected HOST:PORT with a port in 1-65535 (got "127.0.0.1")`.
 absl::Status CheckAddress(absl::string_view flag, absl::string_view address, int min_port);
 
+// HOST:PORT `address` with its port replaced by `port`: the address a server
+// asked for port 0 actually bound.
+std::string WithPort(absl::string_view address, int port);
+
 // CheckAddress as a check on a CLI11 option, so that a bad address on the
 // command line is a usage error (exit 2 from ParseCommandLine).
 CLI::Validator AddressCheck(int min_port);

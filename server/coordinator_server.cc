@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/api_limits.h"
+#include "common/command_line.h"
 #include "common/file_util.h"
 #include "common/log_line.h"
 #include "common/status_macros.h"
@@ -128,7 +129,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
                                                " (is another process serving that port?)"));
   }
   self->server_->GetHealthCheckService()->SetServingStatus(kCoordinatorServiceName, true);
-  self->address_ = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", port);
+  self->address_ = WithPort(options.listen, port);
   if (!options.port_file.empty()) WriteAddressFile(options.port_file, self->address_);
   if (!options.http_listen.empty()) {
     HttpOptions http;

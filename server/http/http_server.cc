@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/command_line.h"
 #include "common/constant_time.h"
 #include "server/http/metrics_text.h"
 
@@ -23,15 +24,19 @@ struct HostPort {
   int port = 0;
 };
 
+// `listen` checked as every listening address is (CheckAddress), then split.
 absl::StatusOr<HostPort> ParseListen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  HostPort result;
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &result.port) ||
-      result.port < 0 || result.port > 65535) {
+  if (absl::Status status = CheckAddress("--http", listen, /*min_port=*/0); !status.ok()) {
+    return status;
+  }
+  if (absl::StartsWith(listen, "unix:")) {
     return absl::InvalidArgumentError(
         absl::StrCat("--http ", listen, ": expected HOST:PORT, e.g. 127.0.0.1:8080"));
   }
+  const size_t colon = listen.rfind(':');
+  HostPort result;
   result.host = listen.substr(0, colon);
+  (void)absl::SimpleAtoi(listen.substr(colon + 1), &result.port);  // checked above
   if (absl::StartsWith(result.host, "[") && absl::EndsWith(result.host, "]")) {
     result.host = result.host.substr(1, result.host.size() - 2);
   }
@@ -97,7 +102,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions&
     return absl::UnavailableError(absl::StrCat("--http ", options.listen,
                                                ": cannot listen (is another process serving it?)"));
   }
-  self->address_ = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", port);
+  self->address_ = WithPort(options.listen, port);
   self->thread_ = std::thread([&server] { server.listen_after_bind(); });
   // stop() does nothing before the loop runs: wait for it, so Shutdown cannot
   // be missed.
