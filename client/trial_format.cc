@@ -19,50 +19,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string IsoTime(int64_t ms) {
-  if (ms <= 0) return "";
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm = {};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%S", &tm);
-  return absl::StrFormat("%s.%03dZ", buffer, static_cast<int>(ms % 1000));
-}
-
 std::string FormatNumber(double value) { return absl::StrFormat("%.6g", value); }
-
-// A categorical's value: a number when every choice of `param` is one (as
-// the Python client gives it), else its text.
-Json CategoricalToJson(const std::string& text, const v1::ParamSpec* param) {
-  if (param == nullptr || !param->has_categorical_distribution()) return text;
-  const auto& choices = param->categorical_distribution().choices();
-  int64_t integer;
-  if (std::all_of(choices.begin(), choices.end(),
-                  [&](const std::string& c) { return absl::SimpleAtoi(c, &integer); }) &&
-      absl::SimpleAtoi(text, &integer)) {
-    return integer;
-  }
-  double number;
-  if (std::all_of(choices.begin(), choices.end(),
-                  [&](const std::string& c) {
-                    return absl::SimpleAtod(c, &number) && std::isfinite(number);
-                  }) &&
-      absl::SimpleAtod(text, &number)) {
-    return number;
-  }
-  return text;
-}
-
-Json ParamToJson(const v1::ParamValue& value, const v1::ParamSpec* param) {
-  switch (value.kind_case()) {
-    case v1::ParamValue::kFloatValue: return value.float_value();
-    case v1::ParamValue::kIntValue: return value.int_value();
-    case v1::ParamValue::kCategoricalValue:
-      return CategoricalToJson(value.categorical_value(), param);
-    case v1::ParamValue::KIND_NOT_SET: break;
-  }
-  return nullptr;
-}
 
 // Param names in the spec's order, then any the spec does not list.
 std::vector<std::string> ParamNames(const v1::StudySpec& spec,
@@ -176,14 +133,6 @@ std::vector<std::string> TrialRow(const v1::Trial& trial, const std::vector<std:
   return row;
 }
 
-// A number for JSON: whole numbers (an epoch count) as integers.
-Json JsonNumber(double value) {
-  if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 9.0e15) {
-    return static_cast<int64_t>(value);
-  }
-  return value;
-}
-
 void PrintCsvRow(const std::vector<std::string>& row, std::ostream& out) {
   std::vector<std::string> fields;
   for (const std::string& field : row) fields.push_back(CsvField(field));
@@ -218,59 +167,6 @@ absl::StatusOr<Format> ParseFormat(const std::string& text) {
   if (text == "csv") return Format::kCsv;
   return absl::InvalidArgumentError(
       absl::StrCat("--format: unknown format \"", text, "\" (expected table, json or csv)"));
-}
-
-Json TrialToJson(const v1::Trial& trial, const v1::StudySpec& spec) {
-  Json json;
-  json["number"] = trial.number();
-  json["state"] = v1::Trial::State_Name(trial.state());
-  json["value"] = trial.has_value() ? Json(trial.value()) : Json(nullptr);
-  Json params = Json::object();
-  for (const std::string& name : ParamNames(spec, {trial})) {
-    auto it = trial.params().find(name);
-    if (it != trial.params().end()) params[name] = ParamToJson(it->second, FindParam(spec, name));
-  }
-  json["params"] = params;
-  Json attrs = Json::object();
-  for (const std::string& name : AttrNames({trial})) {
-    attrs[name] = JsonNumber(trial.user_attrs().at(name));
-  }
-  json["user_attrs"] = attrs;
-  Json steps = Json::object();
-  for (const v1::IntermediateValue& step : trial.intermediate_values()) {
-    steps[absl::StrCat(step.step())] = step.value();
-  }
-  json["intermediate_values"] = steps;
-  json["worker_id"] = trial.worker_id();
-  json["retry_of"] = trial.has_retry_of() ? Json(trial.retry_of()) : Json(nullptr);
-  json["fail_reason"] = trial.fail_reason();
-  json["datetime_start"] = IsoTime(trial.start_time_ms());
-  json["datetime_complete"] =
-      trial.complete_time_ms() > 0 ? Json(IsoTime(trial.complete_time_ms())) : Json(nullptr);
-  json["duration_s"] = trial.complete_time_ms() > 0
-                           ? Json((trial.complete_time_ms() - trial.start_time_ms()) / 1e3)
-                           : Json(nullptr);
-  return json;
-}
-
-Json StudyToJson(const v1::Study& study) {
-  Json json;
-  json["name"] = study.spec().name();
-  json["state"] = v1::Study::State_Name(study.state());
-  if (!study.state_reason().empty()) json["state_reason"] = study.state_reason();
-  json["direction"] = v1::Direction_Name(study.spec().direction());
-  json["objective"] = {{"metric", ObjectiveMetric(study.spec())},
-                       {"direction", v1::Direction_Name(study.spec().direction())}};
-  json["sampler"] = study.spec().sampler().type();
-  json["seed"] = study.spec().sampler().seed();
-  json["max_trials"] = study.spec().max_trials();
-  Json counts = Json::object();
-  for (const auto& [state, count] : study.trial_counts()) counts[state] = count;
-  json["trial_counts"] = counts;
-  json["best_trial"] =
-      study.has_best_trial() ? TrialToJson(study.best_trial(), study.spec()) : Json(nullptr);
-  json["datetime_create"] = IsoTime(study.create_time_ms());
-  return json;
 }
 
 TrialPrinter::TrialPrinter(const v1::StudySpec& spec, std::vector<std::string> attrs, Format format,

@@ -10,8 +10,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/trial_json.h"
 #include "hpo/v1/trial.pb.h"
-#include "nlohmann/json.hpp"
 
 namespace hpo::client {
 
@@ -23,12 +23,6 @@ absl::StatusOr<Format> ParseFormat(const std::string& text);
 // \r or \xNN, for a terminal: a stored string is shown, never obeyed.
 // With keep_newlines, for text of many lines, newlines stay.
 std::string EscapeControl(absl::string_view text, bool keep_newlines = false);
-
-// {"number", "state", "value", "params", "user_attrs", "intermediate_values",
-//  "worker_id", "fail_reason", "datetime_start", "datetime_complete", "duration_s"}
-// A categorical whose choices are all numbers is a number in "params".
-nlohmann::ordered_json TrialToJson(const v1::Trial& trial, const v1::StudySpec& spec);
-nlohmann::ordered_json StudyToJson(const v1::Study& study);
 
 // Prints trials as they come, so that a study of any size can be listed in
 // little memory: JSON and CSV stream; a table keeps its rows (as text) to

@@ -164,6 +164,13 @@ absl::StatusOr<std::vector<v1::Trial>> CoordinatorClient::ListTrials(const std::
   return trials;
 }
 
+absl::StatusOr<v1::GetParamImportancesResponse> CoordinatorClient::GetParamImportances(
+    const std::string& name) {
+  v1::GetParamImportancesRequest request;
+  request.set_study_name(name);
+  return Call(&v1::Coordinator::Stub::GetParamImportances, request);
+}
+
 absl::StatusOr<v1::Trial> CoordinatorClient::GetBestTrial(const std::string& name) {
   v1::GetBestTrialRequest request;
   request.set_study_name(name);

@@ -80,6 +80,7 @@ class CoordinatorClient {
   // Every trial of the study.
   absl::StatusOr<std::vector<v1::Trial>> ListTrials(const std::string& name);
   absl::StatusOr<v1::Trial> GetBestTrial(const std::string& name);
+  absl::StatusOr<v1::GetParamImportancesResponse> GetParamImportances(const std::string& name);
   // A trial to evaluate, under a lease if `lease` (see AskRequest).
   absl::StatusOr<v1::AskResponse> Ask(const std::string& name, bool lease);
   absl::StatusOr<v1::Trial> Tell(const v1::TellRequest& request);

@@ -18,6 +18,7 @@
 #include "common/spec_validator.h"
 #include "common/status_macros.h"
 #include "common/trial_state.h"
+#include "server/analysis/ped_anova.h"
 
 namespace hpo::server {
 namespace {
@@ -885,6 +886,49 @@ absl::Status Coordinator::CheckUserAttrs(
                      kMaxUserAttrNamesPerStudy, " in all"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const StudySnapshot>> Coordinator::Snapshot(
+    absl::string_view study_name) {
+  constexpr int64_t kMinSnapshotAgeMs = 1000;
+  bool taken = false;
+  absl::StatusOr<std::shared_ptr<const StudySnapshot>> snapshot = TransactStudy(
+      study_name, [&](StudyState* study) -> absl::StatusOr<std::shared_ptr<const StudySnapshot>> {
+        const int64_t now = clock_->NowMs();
+        if (study->snapshot != nullptr && (study->snapshot->revision == study->revision() ||
+                                           now - study->snapshot->taken_ms < kMinSnapshotAgeMs)) {
+          return study->snapshot;
+        }
+        taken = true;
+        return std::make_shared<StudySnapshot>(StudySnapshot::Take(*study, now));
+      });
+  if (!snapshot.ok() || !taken) return snapshot;
+  // Sorted outside the study's lock, then kept unless a newer one was.
+  auto finished = std::const_pointer_cast<StudySnapshot>(*std::move(snapshot));
+  finished->Finish();
+  absl::ReaderMutexLock lock(&mu_);
+  absl::StatusOr<StudyState*> study = FindStudy(study_name);
+  if (study.ok()) {
+    absl::MutexLock study_lock(&(*study)->mu);
+    if ((*study)->snapshot == nullptr || (*study)->snapshot->taken_ms <= finished->taken_ms) {
+      (*study)->snapshot = finished;
+    }
+  }
+  return finished;
+}
+
+absl::StatusOr<v1::GetParamImportancesResponse> Coordinator::GetParamImportances(
+    absl::string_view study_name) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const StudySnapshot> snapshot, Snapshot(study_name));
+  v1::GetParamImportancesResponse response;
+  response.set_method("ped_anova");
+  response.set_n_trials(static_cast<int64_t>(snapshot->completed.size()));
+  for (const ParamImportance& entry : PedAnovaImportances(snapshot->spec, snapshot->completed)) {
+    v1::ParamImportance* out = response.add_importances();
+    out->set_param(entry.param);
+    out->set_importance(entry.importance);
+  }
+  return response;
 }
 
 absl::StatusOr<int> Coordinator::ReclaimExpiredLeases() {

@@ -27,6 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/api_limits.h"
 #include "hpo/v1/coordinator.pb.h"
+#include "server/analysis/study_snapshot.h"
 #include "server/clock.h"
 #include "server/metrics.h"
 #include "server/pruner/pruner.h"
@@ -109,6 +110,12 @@ class Coordinator {
   absl::StatusOr<v1::ListTrialsResponse> ListTrials(const v1::ListTrialsRequest& request);
   // NOT_FOUND when the study has no COMPLETE trial yet.
   absl::StatusOr<v1::Trial> GetBestTrial(absl::string_view study_name);
+
+  // The study as the web page plots it. Taken again only when its trials
+  // changed and the last one is at least a second old: however many pages
+  // poll, a study is copied at most once a second.
+  absl::StatusOr<std::shared_ptr<const StudySnapshot>> Snapshot(absl::string_view study_name);
+  absl::StatusOr<v1::GetParamImportancesResponse> GetParamImportances(absl::string_view study_name);
 
   // Fails every leased trial whose lease has expired ("lease expired").
   // Returns how many. The server calls this on a timer.

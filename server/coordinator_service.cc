@@ -189,6 +189,13 @@ grpc::Status CoordinatorService::ListTrials(grpc::ServerContext* context,
       context, [&] { return coordinator_->ListTrials(*request); }, response);
 }
 
+grpc::Status CoordinatorService::GetParamImportances(grpc::ServerContext* context,
+                                                     const v1::GetParamImportancesRequest* request,
+                                                     v1::GetParamImportancesResponse* response) {
+  return Handle(
+      context, [&] { return coordinator_->GetParamImportances(request->study_name()); }, response);
+}
+
 grpc::Status CoordinatorService::GetBestTrial(grpc::ServerContext* context,
                                               const v1::GetBestTrialRequest* request,
                                               v1::Trial* response) {

@@ -53,6 +53,9 @@ class CoordinatorService final : public v1::Coordinator::Service {
                             v1::Trial* response) override;
   grpc::Status ListTrials(grpc::ServerContext*, const v1::ListTrialsRequest* request,
                           v1::ListTrialsResponse* response) override;
+  grpc::Status GetParamImportances(grpc::ServerContext*,
+                                   const v1::GetParamImportancesRequest* request,
+                                   v1::GetParamImportancesResponse* response) override;
   grpc::Status GetBestTrial(grpc::ServerContext*, const v1::GetBestTrialRequest* request,
                             v1::Trial* response) override;
 

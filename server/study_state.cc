@@ -1,5 +1,6 @@
 #include "server/study_state.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/spec_validator.h"
@@ -27,6 +28,9 @@ void StudyState::Put(v1::Trial trial, std::string lease_id) {
     if (!IsFinished(old.state())) --unfinished_;
     leased_.erase(number);
   }
+  const bool newly_complete = trial.state() == v1::Trial::COMPLETE && trial.has_value() &&
+                              trials[number].state() != v1::Trial::COMPLETE;
+  if (newly_complete) completed_.Add(trial, study.spec());
   ++counts_[trial.state()];
   if (!IsFinished(trial.state())) ++unfinished_;
   if (trial.state() == v1::Trial::RUNNING && !lease_id.empty()) leased_.insert(number);
@@ -35,6 +39,8 @@ void StudyState::Put(v1::Trial trial, std::string lease_id) {
     best_ = number;
   }
   for (const auto& [name, value] : trial.user_attrs()) user_attr_names_.insert(name);
+  update_time_ms_ = std::max({update_time_ms_, trial.start_time_ms(), trial.complete_time_ms()});
+  ++revision_;
   trials[number] = std::move(trial);
   lease_ids[number] = std::move(lease_id);
 }
@@ -59,6 +65,7 @@ v1::Study StudyState::Summary() const {
   }
   if (best_ >= 0) *summary.mutable_best_trial() = trials[best_];
   for (const std::string& name : user_attr_names_) summary.add_user_attr_names(name);
+  summary.set_update_time_ms(update_time_ms_);
   return summary;
 }
 

@@ -18,6 +18,8 @@
 #include "absl/container/btree_set.h"
 #include "absl/synchronization/mutex.h"
 #include "hpo/v1/coordinator.pb.h"
+#include "server/analysis/completed_trials.h"
+#include "server/analysis/study_snapshot.h"
 #include "server/pruner/pruner.h"
 #include "server/sampler/sampler.h"
 #include "server/storage/storage.h"
@@ -37,6 +39,8 @@ struct StudyState {
   // or PRUNED trial or a resume. Not stored: a restart gives the task
   // another round.
   int task_errors_in_a_row = 0;
+  // The last snapshot taken for the web page (Coordinator::Snapshot).
+  std::shared_ptr<const StudySnapshot> snapshot;
   // The writes of the change in progress on this study.
   std::vector<StorageWrite> pending;
 
@@ -53,6 +57,10 @@ struct StudyState {
   const absl::btree_set<int64_t>& leased() const { return leased_; }
   // Every user attribute name a trial of the study has.
   const absl::btree_set<std::string>& user_attr_names() const { return user_attr_names_; }
+  // The COMPLETE trials as columns, for the web page's series and importance.
+  const CompletedTrials& completed() const { return completed_; }
+  // Counts the changes to the trials: equal revisions, equal trials.
+  uint64_t revision() const { return revision_; }
 
   // Whether max_trials (or, when 0, the hard limit) allows another new trial,
   // whatever the study's state.
@@ -69,6 +77,9 @@ struct StudyState {
   int64_t best_ = -1;  // number of the best COMPLETE trial
   absl::btree_set<int64_t> leased_;
   absl::btree_set<std::string> user_attr_names_;
+  CompletedTrials completed_;
+  int64_t update_time_ms_ = 0;
+  uint64_t revision_ = 0;
 };
 
 }  // namespace hpo::server

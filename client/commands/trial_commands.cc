@@ -1,4 +1,4 @@
-// hpo trials STUDY | hpo best STUDY
+// hpo trials STUDY | hpo best STUDY | hpo importance STUDY
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "client/commands/commands.h"
 #include "client/trial_format.h"
 #include "common/command_line.h"
@@ -90,6 +91,30 @@ absl::Status BestTrial(const GlobalOptions& global, const TrialOptions& options)
   return absl::OkStatus();
 }
 
+absl::Status Importance(const GlobalOptions& global, const TrialOptions& options) {
+  ASSIGN_OR_RETURN(Format format, ParseFormat(options.format));
+  if (format == Format::kCsv) return absl::InvalidArgumentError("--format: table or json");
+  ASSIGN_OR_RETURN(CoordinatorClient client, CoordinatorClient::Connect(global.connection));
+  ASSIGN_OR_RETURN(v1::GetParamImportancesResponse importances,
+                   client.GetParamImportances(options.study));
+  if (format == Format::kJson) {
+    std::cout << ImportancesToJson(importances).dump(2) << "\n";
+    return absl::OkStatus();
+  }
+  size_t width = 5;  // "param"
+  for (const v1::ParamImportance& entry : importances.importances()) {
+    width = std::max(width, EscapeControl(entry.param()).size());
+  }
+  std::cout << absl::StrFormat("%-*s  importance\n", width, "param");
+  for (const v1::ParamImportance& entry : importances.importances()) {
+    std::cout << absl::StrFormat("%-*s  %.4f\n", width, EscapeControl(entry.param()),
+                                 entry.importance());
+  }
+  std::cout << "(" << importances.method() << " over " << importances.n_trials()
+            << " COMPLETE trials: how much each param sets the top 10% apart)\n";
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void AddTrialCommands(CLI::App& app, const GlobalOptions& global, Action* action) {
@@ -112,6 +137,14 @@ void AddTrialCommands(CLI::App& app, const GlobalOptions& global, Action* action
   best->add_option("--format", options->format, "table or json")->capture_default_str();
   best->callback([&global, options, action] {
     *action = [&global, options] { return BestTrial(global, *options); };
+  });
+
+  CLI::App* importance = app.add_subcommand(
+      "importance", "How much each param mattered for the best trials (PED-ANOVA, as Optuna's)");
+  importance->add_option("study", options->study, "Study name")->required();
+  importance->add_option("--format", options->format, "table or json")->capture_default_str();
+  importance->callback([&global, options, action] {
+    *action = [&global, options] { return Importance(global, *options); };
   });
 }
 

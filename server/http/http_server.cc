@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/command_line.h"
 #include "common/constant_time.h"
+#include "server/http/api_json.h"
 #include "server/http/metrics_text.h"
+#include "server/http/web_assets.h"
 
 namespace hpo::server {
 namespace {
@@ -41,6 +43,34 @@ absl::StatusOr<HostPort> ParseListen(const std::string& listen) {
     result.host = result.host.substr(1, result.host.size() - 2);
   }
   return result;
+}
+
+constexpr char kJson[] = "application/json";
+constexpr int64_t kMaxTrialNumber = 1'000'000'000'000'000'000;
+constexpr int64_t kMaxApiPageSize = 10000;
+
+// The page's files are public; data (/api/, /metrics) needs the token.
+bool NeedsToken(const std::string& path) {
+  return absl::StartsWith(path, "/api/") || path == "/metrics";
+}
+
+void Fail(const absl::Status& status, httplib::Response& response) {
+  const int code = HttpStatus(status);
+  response.status = code;
+  response.set_content(ErrorJson(code, std::string(status.message())), kJson);
+}
+
+// Query parameter `name` as an integer in [low, high]; `fallback` if absent.
+absl::StatusOr<int64_t> IntParam(const httplib::Request& request, const char* name,
+                                 int64_t fallback, int64_t low, int64_t high) {
+  if (!request.has_param(name)) return fallback;
+  const std::string text = request.get_param_value(name);
+  int64_t value = 0;
+  if (text.size() > 20 || !absl::SimpleAtoi(text, &value) || value < low || value > high) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": expected an integer in [", low, ", ", high, "]"));
+  }
+  return value;
 }
 
 // Every study's summary, page by page.
@@ -112,16 +142,28 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions&
 
 void HttpServer::Route(Coordinator* coordinator, const std::string& token) {
   httplib::Server& server = *server_;
+  server.set_post_routing_handler([](const httplib::Request&, httplib::Response& response) {
+    response.set_header("X-Content-Type-Options", "nosniff");
+    response.set_header("Content-Security-Policy",
+                        "default-src 'self'; img-src 'self' data: blob:; "
+                        "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+  });
   if (!token.empty()) {
+    // The page's own files hold no data and are served to anyone: the page
+    // then asks for the token, which every /api/ call carries.
     const std::string expected = "Bearer " + token;
     server.set_pre_routing_handler(
         [expected](const httplib::Request& request, httplib::Response& response) {
-          if (ConstantTimeEquals(request.get_header_value("Authorization"), expected)) {
+          if (!NeedsToken(request.path) ||
+              ConstantTimeEquals(request.get_header_value("Authorization"), expected)) {
             return httplib::Server::HandlerResponse::Unhandled;
           }
           response.status = 401;
           response.set_header("WWW-Authenticate", "Bearer realm=\"hpo\"");
-          response.set_content("missing or wrong bearer token\n", "text/plain");
+          response.set_content(absl::StartsWith(request.path, "/api/")
+                                   ? ErrorJson(401, "missing or wrong bearer token")
+                                   : "missing or wrong bearer token\n",
+                               absl::StartsWith(request.path, "/api/") ? kJson : "text/plain");
           return httplib::Server::HandlerResponse::Handled;
         });
   }
@@ -133,6 +175,88 @@ void HttpServer::Route(Coordinator* coordinator, const std::string& token) {
       return;
     }
     response.set_content(RenderMetrics(*studies, coordinator->metrics()), kMetricsContentType);
+  });
+  for (const WebAsset& asset : WebAssets()) {
+    server.Get(std::string(asset.path),
+               [&asset](const httplib::Request&, httplib::Response& response) {
+                 response.set_header("Cache-Control", "no-cache");
+                 response.set_content(asset.body.data(), asset.body.size(),
+                                      std::string(asset.content_type) + "; charset=utf-8");
+               });
+  }
+  RouteApi(coordinator);
+}
+
+void HttpServer::RouteApi(Coordinator* coordinator) {
+  httplib::Server& server = *server_;
+  server.Get("/api/studies", [coordinator](const httplib::Request&, httplib::Response& response) {
+    absl::StatusOr<std::vector<v1::Study>> studies = AllStudies(*coordinator);
+    if (!studies.ok()) return Fail(studies.status(), response);
+    response.set_content(StudiesJson(*studies), kJson);
+  });
+  server.Get(R"(/api/studies/([^/]+))",
+             [coordinator](const httplib::Request& request, httplib::Response& response) {
+               absl::StatusOr<v1::Study> study = coordinator->GetStudy(request.matches[1].str());
+               if (!study.ok()) return Fail(study.status(), response);
+               response.set_content(StudyJson(*study), kJson);
+             });
+  server.Get(R"(/api/studies/([^/]+)/trials)",
+             [coordinator](const httplib::Request& request, httplib::Response& response) {
+               absl::StatusOr<int64_t> after = IntParam(request, "after", -1, -1, kMaxTrialNumber);
+               absl::StatusOr<int64_t> limit = IntParam(request, "limit", 1000, 1, kMaxApiPageSize);
+               absl::StatusOr<int64_t> steps = IntParam(request, "steps", 1, 0, 1);
+               for (const absl::Status& status : {after.status(), limit.status(), steps.status()}) {
+                 if (!status.ok()) return Fail(status, response);
+               }
+               const std::string name = request.matches[1].str();
+               absl::StatusOr<v1::Study> study = coordinator->GetStudy(name);
+               if (!study.ok()) return Fail(study.status(), response);
+               v1::ListTrialsRequest list;
+               list.set_study_name(name);
+               list.set_start_number(*after + 1);
+               list.set_page_size(static_cast<int32_t>(*limit));
+               absl::StatusOr<v1::ListTrialsResponse> page = coordinator->ListTrials(list);
+               if (!page.ok()) return Fail(page.status(), response);
+               response.set_content(TrialsJson(*page, study->spec(), *steps == 1), kJson);
+             });
+  server.Get(R"(/api/studies/([^/]+)/trials/(\d{1,18}))",
+             [coordinator](const httplib::Request& request, httplib::Response& response) {
+               const std::string name = request.matches[1].str();
+               int64_t number = 0;
+               (void)absl::SimpleAtoi(request.matches[2].str(), &number);  // 1 to 18 digits
+               absl::StatusOr<v1::Study> study = coordinator->GetStudy(name);
+               if (!study.ok()) return Fail(study.status(), response);
+               v1::ListTrialsRequest list;
+               list.set_study_name(name);
+               list.set_start_number(number);
+               list.set_page_size(1);
+               absl::StatusOr<v1::ListTrialsResponse> page = coordinator->ListTrials(list);
+               if (!page.ok()) return Fail(page.status(), response);
+               if (page->trials_size() == 0 || page->trials(0).number() != number) {
+                 return Fail(absl::NotFoundError(
+                                 absl::StrCat("study \"", name, "\" has no trial ", number)),
+                             response);
+               }
+               response.set_content(TrialJson(page->trials(0), study->spec()), kJson);
+             });
+  server.Get(R"(/api/studies/([^/]+)/series)",
+             [coordinator](const httplib::Request& request, httplib::Response& response) {
+               absl::StatusOr<int64_t> points = IntParam(request, "points", 2000, 10, 20000);
+               if (!points.ok()) return Fail(points.status(), response);
+               absl::StatusOr<std::shared_ptr<const StudySnapshot>> snapshot =
+                   coordinator->Snapshot(request.matches[1].str());
+               if (!snapshot.ok()) return Fail(snapshot.status(), response);
+               response.set_content(SeriesJson(**snapshot, static_cast<size_t>(*points)), kJson);
+             });
+  server.Get(R"(/api/studies/([^/]+)/importance)",
+             [coordinator](const httplib::Request& request, httplib::Response& response) {
+               absl::StatusOr<v1::GetParamImportancesResponse> importances =
+                   coordinator->GetParamImportances(request.matches[1].str());
+               if (!importances.ok()) return Fail(importances.status(), response);
+               response.set_content(ImportancesJson(*importances), kJson);
+             });
+  server.Get(R"(/api/.*)", [](const httplib::Request& request, httplib::Response& response) {
+    Fail(absl::NotFoundError(absl::StrCat("no API route ", request.path)), response);
   });
 }
 

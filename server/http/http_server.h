@@ -1,5 +1,5 @@
 // The coordinator's HTTP side (`hpo-coordinator --http HOST:PORT`): read-only
-// pages for people and scrapers, now GET /metrics (Prometheus text). It uses
+// the web dashboard (its page, /api/ JSON) and GET /metrics (Prometheus). It uses
 // the gRPC side's certificate and bearer token, runs on a small thread pool
 // of its own and reads only the coordinator's summaries, so a busy scraper
 // never takes threads or locks that gRPC calls need for long.
@@ -44,6 +44,7 @@ class HttpServer {
  private:
   HttpServer() = default;
   void Route(Coordinator* coordinator, const std::string& token);
+  void RouteApi(Coordinator* coordinator);
 
   std::unique_ptr<httplib::Server> server_;
   std::string address_;

@@ -105,10 +105,10 @@ TEST(CliUsageTest, NumbersAreReadStrictly) {
 TEST(CliUsageTest, UnknownCommandListsTheCommands) {
   Outcome outcome = RunProgram("client/hpo", {"frobnicate"});
   EXPECT_EQ(outcome.exit_code, 2);
-  EXPECT_EQ(
-      outcome.err,
-      "hpo: unknown command \"frobnicate\" (commands: study, trials, best, ask, tell, enqueue, "
-      "report, heartbeat, watch, run, agent, health)\n");
+  EXPECT_EQ(outcome.err,
+            "hpo: unknown command \"frobnicate\" (commands: study, trials, best, importance, ask, "
+            "tell, enqueue, "
+            "report, heartbeat, watch, run, agent, health)\n");
   outcome = RunProgram("client/hpo", {"study", "frobnicate"});
   EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_EQ(outcome.err,

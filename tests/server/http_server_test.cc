@@ -113,7 +113,13 @@ TEST(HttpServerTest, WithATokenRefusesRequestsWithoutIt) {
   EXPECT_THAT(none->body, Not(HasSubstr("hpo_")));
   EXPECT_EQ(client.Get("/metrics", {{"Authorization", "Bearer s3cret-tokeX"}})->status, 401);
   EXPECT_EQ(client.Get("/metrics", {{"Authorization", "s3cret-token"}})->status, 401);
-  EXPECT_EQ(client.Get("/no-such-page")->status, 401) << "nothing is told without the token";
+  EXPECT_EQ(client.Get("/api/studies")->status, 401);
+  EXPECT_EQ(client.Get("/api/studies/s/trials")->status, 401);
+  EXPECT_EQ(client.Get("/api/no-such-route")->status, 401) << "nothing is told without the token";
+  // The page's own files hold no data: the page asks for the token itself.
+  EXPECT_EQ(client.Get("/")->status, 200);
+  EXPECT_EQ(client.Get("/app.js")->status, 200);
+  EXPECT_EQ(client.Get("/api/studies", {{"Authorization", "Bearer s3cret-token"}})->status, 200);
   httplib::Result right = client.Get("/metrics", {{"Authorization", "Bearer s3cret-token"}});
   ASSERT_TRUE(right);
   EXPECT_EQ(right->status, 200);

@@ -1,0 +1,177 @@
+// The dashboard's JSON API (/api/) against a real coordinator in-process:
+// the shapes the page reads, live pages with ?after=, the series and the
+// importance, and clear JSON errors for bad requests.
+#include <httplib.h>
+
+#include <string>
+
+#include "common/spec_parser.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "server/coordinator_server.h"
+#include "tests/status_matchers.h"
+#include "tests/temp_dir.h"
+
+namespace hpo::server {
+namespace {
+
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+class DashboardApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.http_listen = "127.0.0.1:0";
+    options.db_path = dir_.File("hpo.db");
+    absl::StatusOr<ServerSecurity> security = LoadServerSecurity(options);
+    ASSERT_OK(security);
+    absl::StatusOr<std::unique_ptr<CoordinatorServer>> server =
+        CoordinatorServer::Start(options, *std::move(security));
+    ASSERT_OK(server);
+    server_ = *std::move(server);
+    absl::StatusOr<ParsedSpec> spec = ParseStudySpecYaml(
+        "name: s\ndirection: maximize\nparams:\n"
+        "  x: {type: float, low: 0, high: 1}\n"
+        "  act: {type: categorical, choices: [relu, tanh]}\n",
+        "s.yaml");
+    ASSERT_OK(spec);
+    ASSERT_OK(coordinator().CreateStudy(spec->spec, false));
+  }
+
+  Coordinator& coordinator() { return server_->coordinator(); }
+
+  // Asks a trial, reports `steps` values and completes it with `value`
+  // (nullopt: leaves it RUNNING). Returns its number.
+  int64_t Run(std::optional<double> value, int steps = 3) {
+    v1::AskRequest ask;
+    ask.set_study_name("s");
+    absl::StatusOr<v1::AskResponse> asked = coordinator().Ask(ask);
+    EXPECT_OK(asked);
+    const int64_t number = asked->trial().number();
+    for (int step = 1; step <= steps; ++step) {
+      v1::ReportIntermediateRequest report;
+      report.mutable_trial()->set_study_name("s");
+      report.mutable_trial()->set_trial_number(number);
+      report.set_step(step);
+      report.set_value(value.value_or(0.5) * step / steps);
+      EXPECT_OK(coordinator().ReportIntermediate(report));
+    }
+    if (value.has_value()) {
+      v1::TellRequest tell;
+      tell.set_study_name("s");
+      tell.set_trial_number(number);
+      tell.set_state(v1::Trial::COMPLETE);
+      tell.set_value(*value);
+      EXPECT_OK(coordinator().Tell(tell));
+    }
+    return number;
+  }
+
+  // GETs `path`, checks the status and the content type, parses the body.
+  Json Get(const std::string& path, int status = 200) {
+    httplib::Client client("http://" + server_->http_address());
+    httplib::Result result = client.Get(path);
+    EXPECT_TRUE(result) << path;
+    if (!result) return Json();
+    EXPECT_EQ(result->status, status) << path << ": " << result->body;
+    EXPECT_EQ(result->get_header_value("Content-Type"), "application/json") << path;
+    return Json::parse(result->body);
+  }
+
+  hpo::testing::TempDir dir_;
+  std::unique_ptr<CoordinatorServer> server_;
+};
+
+TEST_F(DashboardApiTest, StudiesAndAStudyWithItsSearchSpace) {
+  Run(0.7);
+  Run(0.9);
+  const Json studies = Get("/api/studies");
+  ASSERT_EQ(studies["studies"].size(), 1u);
+  const Json& summary = studies["studies"][0];
+  EXPECT_EQ(summary["name"], "s");
+  EXPECT_EQ(summary["state"], "RUNNING");
+  EXPECT_EQ(summary["trial_counts"]["COMPLETE"], 2);
+  EXPECT_EQ(summary["best_trial"]["number"], 1);
+  EXPECT_TRUE(summary["datetime_last_activity"].is_string());
+
+  const Json study = Get("/api/studies/s");
+  EXPECT_EQ(study["n_trials"], 2);
+  ASSERT_EQ(study["params"].size(), 2u);
+  EXPECT_EQ(study["params"][0], Json::parse(R"({"name":"x","type":"float","low":0.0,"high":1.0,"log":false})"));
+  EXPECT_EQ(study["params"][1]["choices"], Json::parse(R"(["relu","tanh"])"));
+}
+
+TEST_F(DashboardApiTest, TrialsPageOnWithAfterAndSeeTrialsFinishLater) {
+  for (int i = 0; i < 5; ++i) Run(0.1 * i);
+  const int64_t running = Run(std::nullopt);
+  const Json first = Get("/api/studies/s/trials?limit=4");
+  ASSERT_EQ(first["trials"].size(), 4u);
+  EXPECT_EQ(first["next_after"], 3);
+  EXPECT_DOUBLE_EQ(first["trials"][2]["intermediate_values"]["3"].get<double>(), 0.2);
+  const Json rest = Get("/api/studies/s/trials?after=3&steps=0");
+  ASSERT_EQ(rest["trials"].size(), 2u);
+  EXPECT_TRUE(rest["next_after"].is_null());
+  EXPECT_EQ(rest["trials"][1]["state"], "RUNNING");
+  EXPECT_EQ(rest["trials"][1]["last_step"], 3);
+  EXPECT_FALSE(rest["trials"][1].contains("intermediate_values"));
+
+  v1::TellRequest tell;  // the running trial finishes; a poll from before it sees it
+  tell.set_study_name("s");
+  tell.set_trial_number(running);
+  tell.set_state(v1::Trial::COMPLETE);
+  tell.set_value(0.95);
+  ASSERT_OK(coordinator().Tell(tell));
+  const Json again = Get("/api/studies/s/trials?after=" + std::to_string(running - 1));
+  ASSERT_EQ(again["trials"].size(), 1u);
+  EXPECT_EQ(again["trials"][0]["state"], "COMPLETE");
+
+  const Json one = Get("/api/studies/s/trials/2");
+  EXPECT_EQ(one["number"], 2);
+  EXPECT_EQ(one["intermediate_values"].size(), 3u);
+  EXPECT_THAT(Get("/api/studies/s/trials/99", 404)["error"]["message"].get<std::string>(),
+              HasSubstr("no trial 99"));
+}
+
+TEST_F(DashboardApiTest, SeriesAndImportance) {
+  for (int i = 0; i < 30; ++i) Run(0.01 * ((i * 7) % 30), 4);
+  const Json series = Get("/api/studies/s/series");
+  EXPECT_EQ(series["n_complete"], 30);
+  EXPECT_EQ(series["history"].size(), 30u);
+  // Maximized: the best line only rises, and ends at the best value.
+  double last = -1;
+  for (const Json& point : series["best"]) {
+    EXPECT_GT(point[1].get<double>(), last);
+    last = point[1];
+  }
+  EXPECT_DOUBLE_EQ(last, 0.29);
+  ASSERT_FALSE(series["curves"].empty());
+  EXPECT_EQ(series["curves"][0]["steps"].size(), 4u);
+
+  const Json importance = Get("/api/studies/s/importance");
+  EXPECT_EQ(importance["method"], "ped_anova");
+  EXPECT_EQ(importance["n_trials"], 30);
+  ASSERT_EQ(importance["importances"].size(), 2u);
+  EXPECT_NEAR(importance["importances"][0]["importance"].get<double>() +
+                  importance["importances"][1]["importance"].get<double>(),
+              1.0, 1e-9);
+}
+
+TEST_F(DashboardApiTest, BadRequestsGetJsonErrorsNamingWhatIsWrong) {
+  EXPECT_THAT(Get("/api/studies/nope", 404)["error"]["message"].get<std::string>(),
+              HasSubstr("nope"));
+  EXPECT_EQ(Get("/api/studies/nope/series", 404)["error"]["code"], 404);
+  EXPECT_THAT(Get("/api/studies/s/trials?limit=0", 400)["error"]["message"].get<std::string>(),
+              HasSubstr("limit"));
+  EXPECT_THAT(Get("/api/studies/s/trials?after=x", 400)["error"]["message"].get<std::string>(),
+              HasSubstr("after"));
+  Get("/api/studies/s/trials?after=99999999999999999999999", 400);
+  Get("/api/studies/s/trials?after=9000000000000000000", 400);
+  EXPECT_TRUE(Get("/api/studies/s/trials?after=100")["trials"].empty());
+  Get("/api/nothing-here", 404);
+}
+
+}  // namespace
+}  // namespace hpo::server
