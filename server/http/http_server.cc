@@ -20,6 +20,7 @@ namespace {
 // Requests are GETs: nothing larger is read.
 constexpr size_t kMaxRequestBodyBytes = 64 * 1024;
 constexpr time_t kTimeoutSeconds = 10;
+constexpr time_t kKeepAliveSeconds = 2;
 
 struct HostPort {
   std::string host;  // without the brackets of an IPv6 address
@@ -112,7 +113,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions&
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_read_timeout(kTimeoutSeconds, 0);
   server.set_write_timeout(kTimeoutSeconds, 0);
-  server.set_keep_alive_timeout(kTimeoutSeconds);
+  server.set_keep_alive_timeout(kKeepAliveSeconds);
   server.set_payload_max_length(kMaxRequestBodyBytes);
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a
   // second coordinator would bind the same port and take a share of requests.

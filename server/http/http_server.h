@@ -26,7 +26,10 @@ struct HttpOptions {
   std::string listen;  // HOST:PORT ([::1]:PORT for IPv6); port 0: any free port
   std::string tls_cert, tls_key, tls_client_ca;  // PEM files; no cert: plain HTTP
   std::string token;                             // required as "Bearer ..." unless empty
-  int threads = 4;
+  // httplib holds a thread for each open connection, and a browser keeps up
+  // to 6 open per page: enough threads for a few pages and a scraper, and a
+  // short keep-alive (kKeepAliveSeconds) so idle connections give them back.
+  int threads = 16;
 };
 
 class HttpServer {

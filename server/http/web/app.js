@@ -299,7 +299,7 @@ function drawHistory(box, series, metric, logY) {
 }
 
 // Learning curves; a pruned trial's ends with a marker at its last step.
-function drawCurves(box, curves, caption) {
+function drawCurves(box, curves, metric, caption) {
   const withSteps = curves.filter((c) => c.steps.length);
   if (!withSteps.length) return plotMessage(box, 'no intermediate values yet');
   const data = alignSeries(withSteps.map((c) => c.steps));
@@ -307,26 +307,38 @@ function drawCurves(box, curves, caption) {
   const defaultCaption = `${withSteps.length} trials (the best and the most recent); ` +
     '● where a pruned trial stopped';
   caption.textContent = defaultCaption;
-  drawUplot(box, {
-    legend: { show: false },
-    focus: { alpha: 0.25 },
-    cursor: { focus: { prox: 24 } },
-    scales: { x: { time: false } },
-    axes: [{ label: 'step', incrs: WHOLE_INCRS }, numberAxis('value')],
-    series: [{}, ...withSteps.map((c, i) => ({
-      label: `#${c.number}`, stroke: STATE_COLORS[c.state] ?? '#6b7280', width: 1.5, spanGaps: true,
-      points: c.state === 'PRUNED'
-        ? { show: false, filter: () => [lastIndex[i]], size: 8, fill: STATE_COLORS.PRUNED }
-        : { show: false },
-    }))],
-    hooks: {
-      setSeries: [(u, i) => {
-        const c = i == null ? null : withSteps[i - 1];
-        caption.textContent = c ? `trial #${c.number}: ${c.state}, ${c.steps.length} steps, ` +
-          `last ${fmtNum(c.steps[c.steps.length - 1][1])}` : defaultCaption;
-      }],
-    },
-  }, data, withSteps.reduce((n, c) => n + c.steps.length, 0));
+  drawUplot(
+      box, {
+        legend: {show: false},
+        focus: {alpha: 0.25},
+        cursor: {focus: {prox: 24}},
+        scales: {x: {time: false}},
+        axes: [{label: 'step', incrs: WHOLE_INCRS}, numberAxis(metric)],
+        series: [
+          {}, ...withSteps.map((c, i) => ({
+                                 label: `#${c.number}`,
+                                 stroke: STATE_COLORS[c.state] ?? '#6b7280',
+                                 width: 1.5,
+                                 spanGaps: true,
+                                 points: c.state === 'PRUNED' ? {
+                                   show: false,
+                                   filter: () => [lastIndex[i]],
+                                   size: 8,
+                                   fill: STATE_COLORS.PRUNED
+                                 } :
+                                                                {show: false},
+                               }))
+        ],
+        hooks: {
+          setSeries: [(u, i) => {
+            const c = i == null ? null : withSteps[i - 1];
+            caption.textContent = c ? `trial #${c.number}: ${c.state}, ${c.steps.length} steps, ` +
+                    `last ${fmtNum(c.steps[c.steps.length - 1][1])}` :
+                                      defaultCaption;
+          }],
+        },
+      },
+      data, withSteps.reduce((n, c) => n + c.steps.length, 0));
 }
 
 // Where a parameter's value sits on an axis: category index for categorical ones.
@@ -736,7 +748,7 @@ function studyPage(name) {
     logY.disabled = !positive;
     logY.title = positive ? '' : 'a log scale needs values > 0';
     drawHistory(box.history, series, metric(), logY.checked && positive);
-    drawCurves(box.curves, series.curves, curvesCaption);
+    drawCurves(box.curves, series.curves, metric(), curvesCaption);
   }
 
   function renderImportance() {
@@ -876,10 +888,11 @@ function trialTable(studyName, store) {
       column('state', 'state', (t) => t.state),
       column('value', 'value', (t) => t.value),
       ...params.map((p) => column(`param:${p.name}`, p.name, (t) => t.params[p.name])),
-      column('last_step', 'steps', (t) => t.last_step ?? null, (t) => (t.last_step == null ? '–' : t.last_step + 1)),
+      column('last_step', 'last step', (t) => t.last_step ?? null),
       column('duration_s', 'duration', (t) => t.duration_s, (t) => fmtDuration(t.duration_s)),
       column('worker_id', 'worker', (t) => t.worker_id || null, (t) => t.worker_id || '–'),
-      column('datetime_start', 'started', (t) => t.datetime_start, (t) => fmtTime(t.datetime_start)),
+      column(
+          'datetime_start', 'started', (t) => t.datetime_start, (t) => fmtTime(t.datetime_start)),
     ];
     render();
   }
