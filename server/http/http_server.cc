@@ -161,10 +161,11 @@ void HttpServer::Route(Coordinator* coordinator, const std::string& token) {
           }
           response.status = 401;
           response.set_header("WWW-Authenticate", "Bearer realm=\"hpo\"");
-          response.set_content(absl::StartsWith(request.path, "/api/")
-                                   ? ErrorJson(401, "missing or wrong bearer token")
-                                   : "missing or wrong bearer token\n",
-                               absl::StartsWith(request.path, "/api/") ? kJson : "text/plain");
+          if (absl::StartsWith(request.path, "/api/")) {
+            response.set_content(ErrorJson(401, "missing or wrong bearer token"), kJson);
+          } else {
+            response.set_content("missing or wrong bearer token\n", "text/plain");
+          }
           return httplib::Server::HandlerResponse::Handled;
         });
   }

@@ -9,6 +9,8 @@ set -euo pipefail
 src="$1"
 build="$2"
 here="$src/tests/deploy/k8s"
+# shellcheck source=SCRIPTDIR/../../test_lib.sh
+source "$src/tests/test_lib.sh"
 for tool in node npm; do
   if ! command -v "$tool" >/dev/null; then
     echo "k8s_manifests_test: $tool not found (apt-get install nodejs npm)" >&2
@@ -16,11 +18,6 @@ for tool in node npm; do
   fi
 done
 work="$build/k8s-validate"
-mkdir -p "$work"
-# Install again only when the lock file changed.
-if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work/node_modules" ]; then
-  cp "$here/package.json" "$here/package-lock.json" "$work/"
-  (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-fi
+npm_ci_locked "$here" "$work"
 cp "$here/validate.mjs" "$work/"
 node "$work/validate.mjs" "$src/deploy/k8s"

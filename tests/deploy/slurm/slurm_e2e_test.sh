@@ -33,6 +33,8 @@ else
   shift
 fi
 src="$(cd "${1:-$(dirname "$0")/../../..}" && pwd)"
+# shellcheck source=SCRIPTDIR/../../test_lib.sh
+source "$src/tests/test_lib.sh"
 for b in "$coordinator" "$worker" "$cli"; do
   [ -x "$b" ] || { echo "slurm_e2e: no executable $b" >&2; exit 2; }
 done
@@ -119,16 +121,6 @@ fail() {
     [ -f "$f" ] && { echo "--- last lines of ${f#"$work"/}"; tail -n 15 "$f"; }
   done
   exit 1
-}
-# wait_for SECONDS WHAT COMMAND...: poll COMMAND until it succeeds.
-wait_for() {
-  local seconds="$1" what="$2"
-  shift 2
-  local until=$((SECONDS + seconds))
-  until "$@"; do
-    [ "$SECONDS" -lt "$until" ] || fail "waited ${seconds} s for $what"
-    sleep 0.5
-  done
 }
 
 # --- munge: a key and a socket of our own.

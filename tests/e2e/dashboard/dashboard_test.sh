@@ -19,6 +19,8 @@ fi
 src="$(cd "$1" && pwd)"
 build="$(cd "$2" && pwd)"
 here="$src/tests/e2e/dashboard"
+# shellcheck source=SCRIPTDIR/../../test_lib.sh
+source "$src/tests/test_lib.sh"
 coordinator="$build/server/hpo-coordinator" worker="$build/worker/hpo-worker" cli="$build/client/hpo"
 
 start=$SECONDS
@@ -41,12 +43,7 @@ fi
 work="$build/dashboard-test"
 run="$work/run"            # databases, port files, logs of this run
 shots="$work/screenshots"
-mkdir -p "$work"
-# Install again only when the lock file changed.
-if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work/node_modules" ]; then
-  cp "$here/package.json" "$here/package-lock.json" "$work/"
-  (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-fi
+npm_ci_locked "$here" "$work"
 cp "$here/dashboard_test.mjs" "$work/"
 rm -rf "$run" "$shots"
 mkdir -p "$run" "$shots"
@@ -77,16 +74,6 @@ fail() {
     [ -f "$f" ] && { echo "--- last lines of ${f#"$run"/}"; tail -n 15 "$f"; }
   done
   exit 1
-}
-# wait_for SECONDS WHAT COMMAND...: poll COMMAND until it succeeds.
-wait_for() {
-  local seconds="$1" what="$2"
-  shift 2
-  local until=$((SECONDS + seconds))
-  until "$@"; do
-    [ "$SECONDS" -lt "$until" ] || fail "waited ${seconds} s for $what"
-    sleep 0.3
-  done
 }
 
 # start_coordinator NAME [OPTION...]: a coordinator on free loopback ports; its gRPC address
