@@ -36,6 +36,7 @@ struct RunOptions {
   int64_t workers = 2;
   std::string db_path = "hpo.db";
   std::string log_dir = "hpo-logs";
+  std::string http = "127.0.0.1:0";  // the dashboard; "" for none
 };
 
 // ": " and the last line written to the log at `path` after its first
@@ -90,19 +91,31 @@ absl::Status Run(const RunOptions& options) {
         absl::StrCat("--log-dir: cannot create ", options.log_dir, ": ", error.message()));
   }
   const std::string port_file = (fs::path(options.log_dir) / "coordinator.address").string();
+  const std::string http_port_file = (fs::path(options.log_dir) / "dashboard.address").string();
   fs::remove(port_file, error);
+  fs::remove(http_port_file, error);
   const std::string coordinator_log = (fs::path(options.log_dir) / "coordinator.log").string();
   const uintmax_t log_offset =
       fs::exists(coordinator_log, error) ? fs::file_size(coordinator_log, error) : 0;
   InstallInterruptHandlers();  // before any child starts: see interrupts.h
+  std::vector<std::string> coordinator_args = {coordinator_bin, "--listen",      "127.0.0.1:0",
+                                               "--db",          options.db_path, "--port-file",
+                                               port_file};
+  if (!options.http.empty()) {
+    coordinator_args.insert(coordinator_args.end(),
+                            {"--http", options.http, "--http-port-file", http_port_file});
+  }
   ASSIGN_OR_RETURN(ChildProcess coordinator,
-                   ChildProcess::Start({coordinator_bin, "--listen", "127.0.0.1:0", "--db",
-                                        options.db_path, "--port-file", port_file},
-                                       coordinator_log));
+                   ChildProcess::Start(coordinator_args, coordinator_log));
   ASSIGN_OR_RETURN(std::string address,
                    WaitForAddress(port_file, coordinator, coordinator_log, log_offset));
   std::cout << "coordinator on " << address << ", database " << options.db_path << ", logs in "
             << options.log_dir << "/" << std::endl;
+  if (!options.http.empty()) {  // written after the gRPC address
+    ASSIGN_OR_RETURN(std::string http,
+                     WaitForAddress(http_port_file, coordinator, coordinator_log, log_offset));
+    std::cout << "dashboard: http://" << http << "/#/study/" << spec.name() << std::endl;
+  }
 
   CoordinatorClient client(address);
   ASSIGN_OR_RETURN(v1::Study study, client.CreateStudy(spec, /*load_if_exists=*/true));
@@ -170,6 +183,9 @@ void AddRunCommand(CLI::App& app, const GlobalOptions&, Action* action) {
   run->add_option("--db", options->db_path, "SQLite database file (kept; re-running resumes)")
       ->capture_default_str();
   run->add_option("--log-dir", options->log_dir, "Where the coordinator and workers log")
+      ->capture_default_str();
+  run->add_option("--http", options->http,
+                  "Serve the web dashboard on HOST:PORT (port 0: any free one; \"\": none)")
       ->capture_default_str();
   run->callback([options, action] { *action = [options] { return Run(*options); }; });
 }

@@ -159,6 +159,27 @@ TEST_F(DashboardApiTest, SeriesAndImportance) {
               1.0, 1e-9);
 }
 
+// httplib would Brotli-compress every body a browser accepts that way, at a
+// cost of seconds per megabyte; the server sends bodies as they are.
+TEST_F(DashboardApiTest, BodiesAreSentUncompressedWhateverTheClientAccepts) {
+  for (int i = 0; i < 3; ++i) Run(0.5 + i);
+  httplib::Client client("http://" + server_->http_address());
+  client.set_decompress(false);
+  const httplib::Headers accepts = {{"Accept-Encoding", "gzip, deflate, br"}};
+  for (const std::string path : {"/api/studies/s/trials", "/", "/app.js"}) {
+    httplib::Result result = client.Get(path, accepts);
+    ASSERT_TRUE(result) << path;
+    EXPECT_EQ(result->status, 200) << path;
+    EXPECT_FALSE(result->has_header("Content-Encoding")) << path;
+    EXPECT_EQ(result->get_header_value("Content-Length"), std::to_string(result->body.size()))
+        << path;
+    EXPECT_GT(result->body.size(), 100u) << path;
+  }
+  httplib::Result trials = client.Get("/api/studies/s/trials", accepts);
+  ASSERT_TRUE(trials);
+  EXPECT_EQ(Json::parse(trials->body)["trials"].size(), 3u);
+}
+
 TEST_F(DashboardApiTest, BadRequestsGetJsonErrorsNamingWhatIsWrong) {
   EXPECT_THAT(Get("/api/studies/nope", 404)["error"]["message"].get<std::string>(),
               HasSubstr("nope"));
