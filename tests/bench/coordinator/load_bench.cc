@@ -101,38 +101,12 @@ bool Parse(int argc, char** argv, Options* o) {
   return true;
 }
 
-// The study every client works on. It has a task only because AcquireTrial
-// hands out trials of studies with one; nothing is trained.
 v1::StudySpec LoadStudy(const Options& o) {
-  v1::StudySpec spec;
-  spec.set_name("load-" + o.sampler);
-  spec.set_direction(v1::MINIMIZE);
-  spec.mutable_sampler()->set_type(o.sampler);
-  spec.mutable_sampler()->set_seed(1);
+  v1::StudySpec spec = LoadStudySpec("load-" + o.sampler, o.sampler);
   // Independent TPE, as the peer's TPESampler(seed=seed).
   if (o.sampler == "tpe") spec.mutable_sampler()->set_multivariate(false);
   spec.set_max_trials(kMaxStudyTrials);
-  spec.set_lease_seconds(600);
-  AddFloat(&spec, "lr", 1e-5, 1e-1, /*log=*/true);
-  AddFloat(&spec, "weight_decay", 1e-6, 1e-1, /*log=*/true);
-  AddFloat(&spec, "beta1", 0.8, 0.99);
-  AddFloat(&spec, "beta2", 0.9, 0.9999);
-  v1::TaskSpec* task = spec.mutable_task();
-  task->mutable_dataset()->set_name("synthetic-regression");
-  task->mutable_dataset()->set_train_examples(1000);
-  task->mutable_dataset()->set_validation_examples(200);
-  task->mutable_model()->set_type("linear");
-  task->set_epochs(1);
-  task->set_batch_size(32);
   return spec;
-}
-
-json Quantiles(const std::vector<double>& ms) {
-  if (ms.empty()) return json{{"n", 0}};
-  return json{{"n", ms.size()},
-              {"p50_ms", Percentile(ms, 50)},
-              {"p99_ms", Percentile(ms, 99)},
-              {"max_ms", *std::max_element(ms.begin(), ms.end())}};
 }
 
 json Report(const Options& o, const LoadResult& r) {

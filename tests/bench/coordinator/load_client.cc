@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "hpo/v1/coordinator.grpc.pb.h"
+#include "tests/bench/tpe/bench_common.h"
 
 namespace hpo::bench {
 namespace {
@@ -373,6 +375,35 @@ LoadResult RunLoad(const Workload& workload, pid_t coordinator) {
     }
   }
   return result;
+}
+
+v1::StudySpec LoadStudySpec(const std::string& name, const std::string& sampler) {
+  v1::StudySpec spec;
+  spec.set_name(name);
+  spec.set_direction(v1::MINIMIZE);
+  spec.mutable_sampler()->set_type(sampler);
+  spec.mutable_sampler()->set_seed(1);
+  spec.set_lease_seconds(600);
+  AddFloat(&spec, "lr", 1e-5, 1e-1, /*log=*/true);
+  AddFloat(&spec, "weight_decay", 1e-6, 1e-1, /*log=*/true);
+  AddFloat(&spec, "beta1", 0.8, 0.99);
+  AddFloat(&spec, "beta2", 0.9, 0.9999);
+  v1::TaskSpec* task = spec.mutable_task();
+  task->mutable_dataset()->set_name("synthetic-regression");
+  task->mutable_dataset()->set_train_examples(1000);
+  task->mutable_dataset()->set_validation_examples(200);
+  task->mutable_model()->set_type("linear");
+  task->set_epochs(1);
+  task->set_batch_size(32);
+  return spec;
+}
+
+nlohmann::json Quantiles(const std::vector<double>& ms) {
+  if (ms.empty()) return nlohmann::json{{"n", 0}};
+  return nlohmann::json{{"n", ms.size()},
+                        {"p50_ms", Percentile(ms, 50)},
+                        {"p99_ms", Percentile(ms, 99)},
+                        {"max_ms", *std::max_element(ms.begin(), ms.end())}};
 }
 
 }  // namespace hpo::bench

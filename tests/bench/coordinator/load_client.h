@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "hpo/v1/study.pb.h"
+#include "nlohmann/json.hpp"
 #include "tests/bench/common/coordinator_process.h"
 
 namespace hpo::bench {
@@ -49,6 +51,14 @@ LoadResult RunLoad(const Workload& workload, pid_t coordinator);
 // The objective every client reports: a smooth bowl over the four AdamW
 // parameters, cheap enough to cost nothing (same as optuna_load.py).
 double Objective(double lr, double weight_decay, double beta1, double beta2);
+
+// The study the clients work on: the four AdamW params, minimised, with the
+// given sampler (seed 1). It has a task only because AcquireTrial hands out
+// trials of studies with one; nothing is trained.
+v1::StudySpec LoadStudySpec(const std::string& name, const std::string& sampler);
+
+// {"n", "p50_ms", "p99_ms", "max_ms"} of latencies in ms; {"n": 0} for none.
+nlohmann::json Quantiles(const std::vector<double>& ms);
 
 }  // namespace hpo::bench
 

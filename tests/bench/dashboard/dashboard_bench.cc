@@ -92,36 +92,6 @@ double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-json Quantiles(const std::vector<double>& ms) {
-  if (ms.empty()) return json{{"n", 0}};
-  return json{{"n", ms.size()},
-              {"p50_ms", Percentile(ms, 50)},
-              {"p99_ms", Percentile(ms, 99)},
-              {"max_ms", *std::max_element(ms.begin(), ms.end())}};
-}
-
-v1::StudySpec DashboardStudy(const std::string& name) {
-  v1::StudySpec spec;
-  spec.set_name(name);
-  spec.set_direction(v1::MINIMIZE);
-  spec.mutable_sampler()->set_type("random");
-  spec.mutable_sampler()->set_seed(1);
-  spec.set_lease_seconds(600);
-  AddFloat(&spec, "lr", 1e-5, 1e-1, /*log=*/true);
-  AddFloat(&spec, "weight_decay", 1e-6, 1e-1, /*log=*/true);
-  AddFloat(&spec, "beta1", 0.8, 0.99);
-  AddFloat(&spec, "beta2", 0.9, 0.9999);
-  // A task only because AcquireTrial hands out trials of studies with one.
-  v1::TaskSpec* task = spec.mutable_task();
-  task->mutable_dataset()->set_name("synthetic-regression");
-  task->mutable_dataset()->set_train_examples(1000);
-  task->mutable_dataset()->set_validation_examples(200);
-  task->mutable_model()->set_type("linear");
-  task->set_epochs(1);
-  task->set_batch_size(32);
-  return spec;
-}
-
 double Param(const v1::Trial& trial, const std::string& name) {
   const auto it = trial.params().find(name);
   return it == trial.params().end() ? 0 : it->second.float_value();
@@ -173,7 +143,8 @@ void FillTrials(const Options& o, std::atomic<int64_t>* remaining, uint64_t seed
 
 json Fill(const Options& o) {
   CoordinatorClient admin(o.coordinator);
-  if (absl::Status s = admin.CreateStudy(DashboardStudy(o.study), false).status(); !s.ok()) {
+  if (absl::Status s = admin.CreateStudy(LoadStudySpec(o.study, "random"), false).status();
+      !s.ok()) {
     return json{{"error", "create study: " + std::string(s.message())}};
   }
   const int clients = o.clients > 0 ? o.clients : 8;
