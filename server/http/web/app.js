@@ -722,7 +722,12 @@ function studyPage(name) {
     if (!alive) return;
     if (haveUplot) drawSlice(box.slice, params, sample, metric());
     await nextTask();
-    if (!alive || !haveEcharts) return;
+    if (alive) renderContour(complete, sample);
+  }
+
+  function renderContour(complete, sample) {
+    if (!haveEcharts) return;
+    const params = study.params;
     const px = params.find((p) => p.name === contourX.value);
     const py = params.find((p) => p.name === contourY.value);
     if (params.length < 2) plotMessage(box.contour, 'needs two parameters');
@@ -755,9 +760,12 @@ function studyPage(name) {
     importanceNote.textContent = `${importance.method} over ${fmtCount(importance.n_trials)} trials`;
     if (haveEcharts) drawImportance(box.importance, importance);
     const top = importance.importances;
-    if (!contourChosen && top.length > 1 && study) {
+    if (!contourChosen && top.length > 1 && study &&
+        (contourX.value !== top[0].param || contourY.value !== top[1].param)) {
       contourX.value = top[0].param;
       contourY.value = top[1].param;
+      const complete = store.complete();    // the pair drawn so far was the default one
+      if (complete.length) renderContour(complete, store.memo('sample', () => plotSample(complete, direction())));
     }
   }
 
