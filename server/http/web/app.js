@@ -709,9 +709,12 @@ function studyPage(name) {
   }
 
   // The plots drawn from the held trials (capped), each in a task of its own.
+  // The trials the all-trial plots draw, computed once per version of the store.
+  const plotted = () => store.memo('sample', () => plotSample(store.complete(), direction()));
+
   async function renderTrialPlots() {
     const complete = store.complete();
-    const sample = store.memo('sample', () => plotSample(complete, direction()));
+    const sample = plotted();
     const note = `showing ${fmtCount(sample.length)} of ${fmtCount(complete.length)} COMPLETE trials` +
       (sample.length < complete.length ? ` (the best ${fmtCount(PLOT_BEST)} and an even sample)` : '') +
       (loaded ? '' : ` · loading trials: ${fmtCount(store.count)} of ${fmtCount(study.n_trials)}`);
@@ -722,12 +725,14 @@ function studyPage(name) {
     if (!alive) return;
     if (haveUplot) drawSlice(box.slice, params, sample, metric());
     await nextTask();
-    if (alive) renderContour(complete, sample);
+    if (alive) renderContour();
   }
 
-  function renderContour(complete, sample) {
+  function renderContour() {
     if (!haveEcharts) return;
     const params = study.params;
+    const complete = store.complete();
+    const sample = plotted();
     const px = params.find((p) => p.name === contourX.value);
     const py = params.find((p) => p.name === contourY.value);
     if (params.length < 2) plotMessage(box.contour, 'needs two parameters');
@@ -764,8 +769,7 @@ function studyPage(name) {
         (contourX.value !== top[0].param || contourY.value !== top[1].param)) {
       contourX.value = top[0].param;
       contourY.value = top[1].param;
-      const complete = store.complete();    // the pair drawn so far was the default one
-      if (complete.length) renderContour(complete, store.memo('sample', () => plotSample(complete, direction())));
+      if (store.complete().length) renderContour();    // the pair drawn so far was the default one
     }
   }
 
