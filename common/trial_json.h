@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "hpo/v1/coordinator.pb.h"
 #include "hpo/v1/study.pb.h"
@@ -23,10 +24,28 @@ struct TrialJsonOptions {
   bool intermediate_values = true;
 };
 
-// {"number", "state", "value", "params", "user_attrs", "intermediate_values",
-//  "worker_id", "retry_of", "fail_reason", "datetime_start",
-//  "datetime_complete", "duration_s"}. Params in the spec's order; a
-// categorical whose choices are all numbers is a number.
+// Trials of one study as JSON text: {"number", "state", "value", "params",
+// "user_attrs", "intermediate_values", "worker_id", "retry_of",
+// "fail_reason", "datetime_start", "datetime_complete", "duration_s"}.
+// Params in the spec's order; a categorical whose choices are all numbers is
+// a number. Written straight into the text, for pages of many trials.
+class TrialJsonText {
+ public:
+  // How a categorical's choices are written: as numbers when every choice is
+  // one (as the Python client gives them), else as text.
+  enum class ChoiceKind { kText, kInt, kFloat };
+
+  // `spec` must outlive this.
+  explicit TrialJsonText(const v1::StudySpec& spec);
+  // Appends `trial`'s JSON object to `out`.
+  void Append(const v1::Trial& trial, TrialJsonOptions options, std::string& out) const;
+
+ private:
+  const v1::StudySpec& spec_;
+  std::vector<ChoiceKind> choice_kinds_;  // by param of spec_
+};
+
+// The same as a JSON value.
 nlohmann::ordered_json TrialToJson(const v1::Trial& trial, const v1::StudySpec& spec,
                                    TrialJsonOptions options = {});
 // {"name", "state", ["state_reason"], "direction", "objective", "sampler",

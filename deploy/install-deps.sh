@@ -9,7 +9,7 @@ exec "$(dirname "$0")/install-packages.sh" "${web[@]}" \
   cmake g++ make pkg-config \
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
   libabsl-dev libboost-dev libeigen3-dev liblbfgspp-dev libsqlite3-dev zlib1g-dev libopenblas0-pthread \
-  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev \
+  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev rapidjson-dev libcpp-httplib-dev \
   libgtest-dev libgmock-dev \
   python3 python3-grpcio python3-protobuf \
   dataset-fashion-mnist sqlite3 openssl

@@ -27,6 +27,13 @@ std::string TrialName(const v1::Trial& trial) {
   return absl::StrCat("trial ", trial.number(), " of study \"", trial.study_name(), "\"");
 }
 
+// Where a study's revisions start (StudyState::revision): the clock in
+// thousandths of a millisecond. A study changes far fewer than 1,000 times a
+// millisecond, so every revision after a restart is above every revision
+// before it, and the page's `changed_after` cursor survives the restart; it
+// stays below 2^53, exact in JavaScript, until the year 2255.
+uint64_t FirstRevision(Clock& clock) { return static_cast<uint64_t>(clock.NowMs()) * 1000; }
+
 std::string NewLeaseId() {
   thread_local absl::BitGen bitgen;
   return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bitgen),
@@ -82,7 +89,7 @@ absl::StatusOr<Coordinator::StudyMap> Coordinator::Load(std::vector<StoredStudy>
   StudyMap studies;
   const int64_t now = clock_->NowMs();
   for (StoredStudy& s : stored) {
-    auto state = std::make_unique<StudyState>();
+    auto state = std::make_unique<StudyState>(FirstRevision(*clock_));
     state->study = std::move(s.study);
     // A study stored before objectives existed optimises its direction's val_loss.
     ApplyObjectiveDefaults(state->study.mutable_spec());
@@ -221,7 +228,7 @@ absl::StatusOr<v1::Study> Coordinator::CreateStudy(v1::StudySpec spec, bool load
           thread_local absl::BitGen bitgen;
           spec.mutable_sampler()->set_seed(absl::Uniform<uint32_t>(bitgen));
         }
-        auto state = std::make_unique<StudyState>();
+        auto state = std::make_unique<StudyState>(FirstRevision(*clock_));
         ASSIGN_OR_RETURN(state->sampler, MakeSampler(spec.sampler()));
         ASSIGN_OR_RETURN(state->pruner, MakePruner(spec));
         *state->study.mutable_spec() = std::move(spec);
@@ -608,11 +615,7 @@ absl::StatusOr<v1::ReportIntermediateResponse> Coordinator::ReportIntermediate(
         study->pending.push_back(
             IntermediateValueWrite{trial->study_name(), trial->number(), value});
         // Kept in step order, as the database gives them back after a restart.
-        auto& values = *trial->mutable_intermediate_values();
-        *values.Add() = value;
-        for (int i = values.size() - 1; i > 0 && values[i - 1].step() > values[i].step(); --i) {
-          values.SwapElements(i - 1, i);
-        }
+        study->AddIntermediateValue(trial->number(), value);
         if (study->pruner->ShouldPrune(study->trials, *trial, request.step())) {
           Finish(*study, *trial, v1::Trial::PRUNED, request.value(), "", {});
           response.set_should_prune(true);
@@ -843,6 +846,32 @@ absl::StatusOr<v1::ListTrialsResponse> Coordinator::ListTrials(
         if (end < total) response.set_next_page_token(absl::StrCat(end));
         return response;
       });
+}
+
+absl::StatusOr<Coordinator::ChangedTrials> Coordinator::ListChangedTrials(
+    absl::string_view study_name, uint64_t changed_after, int64_t page_size) {
+  if (page_size < 1 || page_size > options_.max_page_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size: must be in [1, ", options_.max_page_size, "] (got ", page_size, ")"));
+  }
+  return TransactStudy(study_name, [&](StudyState* study) -> absl::StatusOr<ChangedTrials> {
+    ChangedTrials changed;
+    changed.revision = study->revision();
+    int64_t bytes = 0;
+    for (auto it = study->changes().upper_bound(changed_after); it != study->changes().end();
+         ++it) {
+      const v1::Trial& trial = study->trials[it->second];
+      bytes += static_cast<int64_t>(trial.ByteSizeLong());
+      if (static_cast<int64_t>(changed.trials.size()) == page_size ||
+          (!changed.trials.empty() && bytes > options_.max_page_bytes)) {
+        changed.more = true;
+        changed.revision = std::prev(it)->first;
+        break;
+      }
+      *changed.trials.Add() = trial;
+    }
+    return changed;
+  });
 }
 
 absl::StatusOr<v1::Trial> Coordinator::GetBestTrial(absl::string_view study_name) {

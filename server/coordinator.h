@@ -108,6 +108,19 @@ class Coordinator {
   absl::StatusOr<v1::Trial> EnqueueTrial(const v1::EnqueueTrialRequest& request);
 
   absl::StatusOr<v1::ListTrialsResponse> ListTrials(const v1::ListTrialsRequest& request);
+  // The trials of a study changed after revision `changed_after` (0: every
+  // trial), in the order of their last change, at most `page_size` and about
+  // max_page_bytes as ListTrials pages: how the web page follows a study
+  // without asking again for trials that did not change.
+  struct ChangedTrials {
+    google::protobuf::RepeatedPtrField<v1::Trial> trials;
+    // The revision to ask from next: the study's own, or the last trial's
+    // when `more` changed trials are left.
+    uint64_t revision = 0;
+    bool more = false;
+  };
+  absl::StatusOr<ChangedTrials> ListChangedTrials(absl::string_view study_name,
+                                                  uint64_t changed_after, int64_t page_size);
   // NOT_FOUND when the study has no COMPLETE trial yet.
   absl::StatusOr<v1::Trial> GetBestTrial(absl::string_view study_name);
 

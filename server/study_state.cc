@@ -40,9 +40,28 @@ void StudyState::Put(v1::Trial trial, std::string lease_id) {
   }
   for (const auto& [name, value] : trial.user_attrs()) user_attr_names_.insert(name);
   update_time_ms_ = std::max({update_time_ms_, trial.start_time_ms(), trial.complete_time_ms()});
-  ++revision_;
   trials[number] = std::move(trial);
   lease_ids[number] = std::move(lease_id);
+  Changed(number);
+}
+
+void StudyState::AddIntermediateValue(int64_t number, const v1::IntermediateValue& value) {
+  auto& values = *trials[number].mutable_intermediate_values();
+  *values.Add() = value;
+  for (int i = values.size() - 1; i > 0 && values[i - 1].step() > values[i].step(); --i) {
+    values.SwapElements(i - 1, i);
+  }
+  Changed(number);
+}
+
+void StudyState::Changed(int64_t number) {
+  if (number == static_cast<int64_t>(trial_revisions_.size())) {
+    trial_revisions_.push_back(0);
+  } else {
+    changes_.erase(trial_revisions_[number]);
+  }
+  trial_revisions_[number] = ++revision_;
+  changes_.emplace(revision_, number);
 }
 
 int64_t StudyState::Count(v1::Trial::State state) const {

@@ -1,8 +1,9 @@
 // One study as the coordinator holds it in memory: its record, its trials,
 // sampler and pruner, and the indexes that spare every call a scan of the
 // trials (counts by state, the best trial, the leased trials, the user
-// attribute names). Put() is the only way a trial changes, so the indexes
-// cannot drift from the trials.
+// attribute names, the trials in the order they last changed). Put() and
+// AddIntermediateValue() are the only ways a trial changes (a heartbeat's
+// lease time aside), so the indexes cannot drift from the trials.
 //
 // Not thread-safe: the coordinator holds `mu` for every access.
 #ifndef HPO_SERVER_STUDY_STATE_H_
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/synchronization/mutex.h"
 #include "hpo/v1/coordinator.pb.h"
@@ -27,6 +29,11 @@
 namespace hpo::server {
 
 struct StudyState {
+  // `first_revision` is where revision() starts: the coordinator starts it
+  // from its clock, so a revision seen before a restart is below every one
+  // after it.
+  explicit StudyState(uint64_t first_revision = 0) : revision_(first_revision) {}
+
   absl::Mutex mu;
   v1::Study study;  // spec, state, create time; counts are filled by Summary()
   std::vector<v1::Trial> trials;
@@ -47,6 +54,8 @@ struct StudyState {
   // Sets trial `trial.number()` (appending it if it is the next number) and
   // updates the indexes. `lease_id` is "" for a trial without a lease.
   void Put(v1::Trial trial, std::string lease_id);
+  // Adds `value` to trial `number`'s intermediate values, kept in step order.
+  void AddIntermediateValue(int64_t number, const v1::IntermediateValue& value);
 
   // Read from the indexes.
   int64_t Count(v1::Trial::State state) const;
@@ -61,6 +70,8 @@ struct StudyState {
   const CompletedTrials& completed() const { return completed_; }
   // Counts the changes to the trials: equal revisions, equal trials.
   uint64_t revision() const { return revision_; }
+  // Every trial's number by the revision of its last change.
+  const absl::btree_map<uint64_t, int64_t>& changes() const { return changes_; }
 
   // Whether max_trials (or, when 0, the hard limit) allows another new trial,
   // whatever the study's state.
@@ -80,6 +91,11 @@ struct StudyState {
   CompletedTrials completed_;
   int64_t update_time_ms_ = 0;
   uint64_t revision_ = 0;
+  std::vector<uint64_t> trial_revisions_;  // by trial number
+  absl::btree_map<uint64_t, int64_t> changes_;
+
+  // Gives trial `number` the next revision.
+  void Changed(int64_t number);
 };
 
 }  // namespace hpo::server

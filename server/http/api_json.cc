@@ -1,5 +1,6 @@
 #include "server/http/api_json.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/trial_json.h"
 #include "nlohmann/json.hpp"
 
@@ -38,15 +39,39 @@ std::string StudyJson(const v1::Study& study) {
   return Dump(json);
 }
 
+namespace {
+
+// {"trials": [...], then `tail`'s fields}.
+std::string TrialsObject(const google::protobuf::RepeatedPtrField<v1::Trial>& trials,
+                         const v1::StudySpec& spec, bool intermediate_values, const Json& tail) {
+  const TrialJsonText text(spec);
+  std::string out = "{\"trials\":[";
+  out.reserve(trials.size() * (intermediate_values ? 600 : 400));
+  for (const v1::Trial& trial : trials) {
+    if (out.back() != '[') out.push_back(',');
+    text.Append(trial, {.intermediate_values = intermediate_values}, out);
+  }
+  out += "]";
+  for (const auto& [key, value] : tail.items())
+    absl::StrAppend(&out, ",", Dump(key), ":", Dump(value));
+  out += "}";
+  return out;
+}
+
+}  // namespace
+
 std::string TrialsJson(const v1::ListTrialsResponse& page, const v1::StudySpec& spec,
                        bool intermediate_values) {
-  Json trials = Json::array();
-  for (const v1::Trial& trial : page.trials()) {
-    trials.push_back(TrialToJson(trial, spec, {.intermediate_values = intermediate_values}));
-  }
   const bool more = !page.next_page_token().empty() && page.trials_size() > 0;
-  return Dump(Json{{"trials", std::move(trials)},
-                   {"next_after", more ? Json(page.trials().rbegin()->number()) : Json(nullptr)}});
+  return TrialsObject(
+      page.trials(), spec, intermediate_values,
+      {{"next_after", more ? Json(page.trials().rbegin()->number()) : Json(nullptr)}});
+}
+
+std::string ChangedTrialsJson(const Coordinator::ChangedTrials& changed, const v1::StudySpec& spec,
+                              bool intermediate_values) {
+  return TrialsObject(changed.trials, spec, intermediate_values,
+                      {{"revision", changed.revision}, {"more", changed.more}});
 }
 
 std::string TrialJson(const v1::Trial& trial, const v1::StudySpec& spec) {

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "hpo/v1/coordinator.pb.h"
 #include "server/analysis/study_snapshot.h"
+#include "server/coordinator.h"
 
 namespace hpo::server {
 
@@ -19,6 +20,9 @@ std::string StudyJson(const v1::Study& study);
 // {"trials": [...], "next_after": N | null}
 std::string TrialsJson(const v1::ListTrialsResponse& page, const v1::StudySpec& spec,
                        bool intermediate_values);
+// {"trials": [...], "revision": R, "more": bool}
+std::string ChangedTrialsJson(const Coordinator::ChangedTrials& changed, const v1::StudySpec& spec,
+                              bool intermediate_values);
 std::string TrialJson(const v1::Trial& trial, const v1::StudySpec& spec);
 // {"n_complete", "history": [[number, value]], "best": [[number, best]],
 //  "curves": [{"number", "state", "steps": [[step, value]]}]}

@@ -52,6 +52,7 @@ absl::StatusOr<HostPort> ParseListen(const std::string& listen) {
 constexpr char kJson[] = "application/json";
 constexpr int64_t kMaxTrialNumber = 1'000'000'000'000'000'000;
 constexpr int64_t kMaxApiPageSize = 10000;
+constexpr int64_t kMaxRevision = int64_t{1} << 53;  // exact in JavaScript
 
 // The page's files are public; data (/api/, /metrics) needs the token.
 bool NeedsToken(const std::string& path) {
@@ -228,14 +229,28 @@ void HttpServer::RouteApi(Coordinator* coordinator) {
   server.Get(R"(/api/studies/([^/]+)/trials)",
              [coordinator](const httplib::Request& request, httplib::Response& response) {
                absl::StatusOr<int64_t> after = IntParam(request, "after", -1, -1, kMaxTrialNumber);
+               absl::StatusOr<int64_t> changed_after =
+                   IntParam(request, "changed_after", -1, 0, kMaxRevision);
                absl::StatusOr<int64_t> limit = IntParam(request, "limit", 1000, 1, kMaxApiPageSize);
                absl::StatusOr<int64_t> steps = IntParam(request, "steps", 1, 0, 1);
-               for (const absl::Status& status : {after.status(), limit.status(), steps.status()}) {
+               for (const absl::Status& status :
+                    {after.status(), changed_after.status(), limit.status(), steps.status()}) {
                  if (!status.ok()) return Fail(status, response);
+               }
+               if (request.has_param("after") && request.has_param("changed_after")) {
+                 return Fail(absl::InvalidArgumentError("after, changed_after: give one of them"),
+                             response);
                }
                const std::string name = request.matches[1].str();
                absl::StatusOr<v1::Study> study = coordinator->GetStudy(name);
                if (!study.ok()) return Fail(study.status(), response);
+               if (*changed_after >= 0) {
+                 absl::StatusOr<Coordinator::ChangedTrials> changed =
+                     coordinator->ListChangedTrials(name, *changed_after, *limit);
+                 if (!changed.ok()) return Fail(changed.status(), response);
+                 return Send(response, ChangedTrialsJson(*changed, study->spec(), *steps == 1),
+                             kJson);
+               }
                v1::ListTrialsRequest list;
                list.set_study_name(name);
                list.set_start_number(*after + 1);

@@ -1,5 +1,5 @@
 // The dashboard's JSON API (/api/) against a real coordinator in-process:
-// the shapes the page reads, live pages with ?after=, the series and the
+// the shapes the page reads, pages with ?after= and ?changed_after=, the series and the
 // importance, and clear JSON errors for bad requests.
 #include <httplib.h>
 
@@ -22,6 +22,19 @@ using Json = nlohmann::json;
 class DashboardApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(StartServer());
+    absl::StatusOr<ParsedSpec> spec = ParseStudySpecYaml(
+        "name: s\ndirection: maximize\nparams:\n"
+        "  x: {type: float, low: 0, high: 1}\n"
+        "  act: {type: categorical, choices: [relu, tanh]}\n",
+        "s.yaml");
+    ASSERT_OK(spec);
+    ASSERT_OK(coordinator().CreateStudy(spec->spec, false));
+  }
+
+  // Starts the coordinator on the test's database (again, after a stop).
+  void StartServer() {
+    server_.reset();
     ServerOptions options;
     options.listen = "127.0.0.1:0";
     options.http_listen = "127.0.0.1:0";
@@ -32,16 +45,34 @@ class DashboardApiTest : public ::testing::Test {
         CoordinatorServer::Start(options, *std::move(security));
     ASSERT_OK(server);
     server_ = *std::move(server);
-    absl::StatusOr<ParsedSpec> spec = ParseStudySpecYaml(
-        "name: s\ndirection: maximize\nparams:\n"
-        "  x: {type: float, low: 0, high: 1}\n"
-        "  act: {type: categorical, choices: [relu, tanh]}\n",
-        "s.yaml");
-    ASSERT_OK(spec);
-    ASSERT_OK(coordinator().CreateStudy(spec->spec, false));
   }
 
   Coordinator& coordinator() { return server_->coordinator(); }
+
+  void Report(int64_t number, int64_t step, double value) {
+    v1::ReportIntermediateRequest report;
+    report.mutable_trial()->set_study_name("s");
+    report.mutable_trial()->set_trial_number(number);
+    report.set_step(step);
+    report.set_value(value);
+    EXPECT_OK(coordinator().ReportIntermediate(report));
+  }
+
+  void Complete(int64_t number, double value) {
+    v1::TellRequest tell;
+    tell.set_study_name("s");
+    tell.set_trial_number(number);
+    tell.set_state(v1::Trial::COMPLETE);
+    tell.set_value(value);
+    EXPECT_OK(coordinator().Tell(tell));
+  }
+
+  // The numbers of a page's trials, in its order.
+  static std::vector<int64_t> Numbers(const Json& page) {
+    std::vector<int64_t> numbers;
+    for (const Json& trial : page["trials"]) numbers.push_back(trial["number"]);
+    return numbers;
+  }
 
   // Asks a trial, reports `steps` values and completes it with `value`
   // (nullopt: leaves it RUNNING). Returns its number.
@@ -51,22 +82,9 @@ class DashboardApiTest : public ::testing::Test {
     absl::StatusOr<v1::AskResponse> asked = coordinator().Ask(ask);
     EXPECT_OK(asked);
     const int64_t number = asked->trial().number();
-    for (int step = 1; step <= steps; ++step) {
-      v1::ReportIntermediateRequest report;
-      report.mutable_trial()->set_study_name("s");
-      report.mutable_trial()->set_trial_number(number);
-      report.set_step(step);
-      report.set_value(value.value_or(0.5) * step / steps);
-      EXPECT_OK(coordinator().ReportIntermediate(report));
-    }
-    if (value.has_value()) {
-      v1::TellRequest tell;
-      tell.set_study_name("s");
-      tell.set_trial_number(number);
-      tell.set_state(v1::Trial::COMPLETE);
-      tell.set_value(*value);
-      EXPECT_OK(coordinator().Tell(tell));
-    }
+    for (int step = 1; step <= steps; ++step)
+      Report(number, step, value.value_or(0.5) * step / steps);
+    if (value.has_value()) Complete(number, *value);
     return number;
   }
 
@@ -118,12 +136,7 @@ TEST_F(DashboardApiTest, TrialsPageOnWithAfterAndSeeTrialsFinishLater) {
   EXPECT_EQ(rest["trials"][1]["last_step"], 3);
   EXPECT_FALSE(rest["trials"][1].contains("intermediate_values"));
 
-  v1::TellRequest tell;  // the running trial finishes; a poll from before it sees it
-  tell.set_study_name("s");
-  tell.set_trial_number(running);
-  tell.set_state(v1::Trial::COMPLETE);
-  tell.set_value(0.95);
-  ASSERT_OK(coordinator().Tell(tell));
+  Complete(running, 0.95);  // the running trial finishes; a poll from before it sees it
   const Json again = Get("/api/studies/s/trials?after=" + std::to_string(running - 1));
   ASSERT_EQ(again["trials"].size(), 1u);
   EXPECT_EQ(again["trials"][0]["state"], "COMPLETE");
@@ -133,6 +146,44 @@ TEST_F(DashboardApiTest, TrialsPageOnWithAfterAndSeeTrialsFinishLater) {
   EXPECT_EQ(one["intermediate_values"].size(), 3u);
   EXPECT_THAT(Get("/api/studies/s/trials/99", 404)["error"]["message"].get<std::string>(),
               HasSubstr("no trial 99"));
+}
+
+TEST_F(DashboardApiTest, ChangedAfterGivesTheTrialsThatChangedInTheOrderTheyChanged) {
+  for (int i = 0; i < 5; ++i) Run(0.1 * i);
+  const int64_t running = Run(std::nullopt);
+  const Json first = Get("/api/studies/s/trials?changed_after=0&limit=4&steps=0");
+  EXPECT_EQ(Numbers(first), (std::vector<int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(first["more"], true);
+  const Json rest =
+      Get("/api/studies/s/trials?changed_after=" + first["revision"].dump() + "&steps=0");
+  EXPECT_EQ(Numbers(rest), (std::vector<int64_t>{4, running}));
+  EXPECT_EQ(rest["more"], false);
+  const Json nothing = Get("/api/studies/s/trials?changed_after=" + rest["revision"].dump());
+  EXPECT_TRUE(nothing["trials"].empty());
+  EXPECT_EQ(nothing["revision"], rest["revision"]);
+
+  // A new intermediate value, a finished trial, a new trial: each trial once, last changed last.
+  Report(running, 4, 0.4);
+  const int64_t added = Run(std::nullopt, 0);
+  Report(running, 5, 0.5);
+  const Json changed =
+      Get("/api/studies/s/trials?changed_after=" + nothing["revision"].dump() + "&steps=0");
+  EXPECT_EQ(Numbers(changed), (std::vector<int64_t>{added, running}));
+  EXPECT_EQ(changed["trials"][1]["last_step"], 5);
+  EXPECT_GT(changed["revision"].get<int64_t>(), nothing["revision"].get<int64_t>());
+
+  // Every revision after a restart is above those before it: the page asks
+  // again for everything (the trials were loaded anew) and misses nothing.
+  const int64_t before = changed["revision"];
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  const Json reloaded = Get("/api/studies/s/trials?changed_after=" + std::to_string(before));
+  EXPECT_EQ(reloaded["trials"].size(), 7u);
+  EXPECT_GT(reloaded["revision"].get<int64_t>(), before);
+
+  EXPECT_THAT(Get("/api/studies/s/trials?after=1&changed_after=0", 400)["error"]["message"]
+                  .get<std::string>(),
+              HasSubstr("after, changed_after"));
+  Get("/api/studies/s/trials?changed_after=-1", 400);
 }
 
 TEST_F(DashboardApiTest, SeriesAndImportance) {

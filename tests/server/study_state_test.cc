@@ -1,5 +1,6 @@
 #include "server/study_state.h"
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
@@ -134,6 +135,23 @@ TEST(StudyStateTest, RoomForTrialsCountsSampledTrialsAgainstMaxTrialsOrTheHardLi
 
 // After any sequence of puts, the indexes equal what a scan of the trials
 // gives.
+TEST(StudyStateTest, RevisionsStartWhereToldAndIntermediateValuesKeepStepOrder) {
+  StudyState state(5000);
+  Init(state, v1::MINIMIZE);
+  EXPECT_EQ(state.revision(), 5000u);
+  state.Put(MakeTrial(0, v1::Trial::RUNNING), "");
+  for (int64_t step : {3, 1, 2}) {
+    v1::IntermediateValue value;
+    value.set_step(step);
+    value.set_value(0.1 * step);
+    state.AddIntermediateValue(0, value);
+  }
+  EXPECT_EQ(state.revision(), 5004u);
+  ASSERT_EQ(state.trials[0].intermediate_values_size(), 3);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(state.trials[0].intermediate_values(i).step(), i + 1);
+  EXPECT_EQ(state.changes(), (absl::btree_map<uint64_t, int64_t>{{5004, 0}}));
+}
+
 TEST(StudyStateTest, IndexesMatchAScanAfterRandomChanges) {
   const v1::Trial::State states[] = {v1::Trial::WAITING, v1::Trial::RUNNING, v1::Trial::COMPLETE,
                                      v1::Trial::PRUNED, v1::Trial::FAILED};
@@ -141,6 +159,7 @@ TEST(StudyStateTest, IndexesMatchAScanAfterRandomChanges) {
     StudyState state;
     Init(state, direction);
     std::mt19937 rng(7);
+    std::vector<int64_t> last_changed;  // trial numbers, the last changed last
     for (int step = 0; step < 2000; ++step) {
       const int64_t size = static_cast<int64_t>(state.trials.size());
       // Append a new trial or change one that is not finished (finished is final).
@@ -149,10 +168,19 @@ TEST(StudyStateTest, IndexesMatchAScanAfterRandomChanges) {
         const int64_t pick = static_cast<int64_t>(rng() % size);
         if (!IsFinished(state.trials[pick].state())) number = pick;
       }
-      v1::Trial trial = MakeTrial(number, states[rng() % 5]);
-      if (trial.state() == v1::Trial::COMPLETE) trial.set_value(static_cast<double>(rng() % 50));
-      const bool with_lease = rng() % 2 == 0;
-      state.Put(trial, with_lease ? "lease" : "");
+      last_changed.erase(std::remove(last_changed.begin(), last_changed.end(), number),
+                         last_changed.end());
+      last_changed.push_back(number);
+      if (number < size && rng() % 4 == 0) {
+        v1::IntermediateValue value;
+        value.set_step(static_cast<int64_t>(rng() % 100));
+        state.AddIntermediateValue(number, value);
+      } else {
+        v1::Trial trial = MakeTrial(number, states[rng() % 5]);
+        if (trial.state() == v1::Trial::COMPLETE) trial.set_value(static_cast<double>(rng() % 50));
+        const bool with_lease = rng() % 2 == 0;
+        state.Put(trial, with_lease ? "lease" : "");
+      }
 
       std::map<v1::Trial::State, int64_t> counts;
       int64_t unfinished = 0;
@@ -173,6 +201,10 @@ TEST(StudyStateTest, IndexesMatchAScanAfterRandomChanges) {
       ASSERT_EQ(state.unfinished(), unfinished) << "step " << step;
       ASSERT_EQ(state.leased(), leased) << "step " << step;
       ASSERT_EQ(state.Best(), best) << "step " << step;
+      std::vector<int64_t> by_revision;
+      for (const auto& [revision, changed] : state.changes()) by_revision.push_back(changed);
+      ASSERT_EQ(by_revision, last_changed) << "step " << step;
+      ASSERT_EQ(state.changes().rbegin()->first, state.revision()) << "step " << step;
     }
   }
 }

@@ -548,8 +548,7 @@ class TrialStore {
   constructor() {
     this.byNumber = [];
     this.count = 0;
-    this.highest = -1;
-    this.unfinished = new Set();    // numbers of RUNNING and WAITING trials
+    this.revision = 0;              // the study's revision held: every change up to it
     this.version = 0;               // bumped by every change
     this.cache = new Map();         // memo() results of this version
   }
@@ -563,8 +562,6 @@ class TrialStore {
           old.datetime_complete === t.datetime_complete) continue;
       if (!old) this.count++;
       this.byNumber[t.number] = t;
-      this.highest = Math.max(this.highest, t.number);
-      if (UNFINISHED.has(t.state)) this.unfinished.add(t.number); else this.unfinished.delete(t.number);
       changed = true;
     }
     if (changed) {
@@ -572,13 +569,6 @@ class TrialStore {
       this.cache.clear();
     }
     return changed;
-  }
-
-  // The next poll's `after` (API.md): before the lowest unfinished trial, else the highest.
-  pollAfter() {
-    let lowest = Infinity;
-    for (const n of this.unfinished) lowest = Math.min(lowest, n);
-    return lowest === Infinity ? this.highest : lowest - 1;
   }
 
   // fn() computed once per version of the trials.
@@ -773,17 +763,18 @@ function studyPage(name) {
     }
   }
 
-  // Fetches trials changed or added since the last call (API.md's `after`), page by page;
-  // the first call starts with a light page of FIRST_PAGE so the page draws early.
+  // Fetches the trials changed or added since the last call (`changed_after` in the README's
+  // API table), page by page; the first call starts with a light page of FIRST_PAGE so the
+  // page draws early.
   async function syncTrials() {
-    let after = loaded ? store.pollAfter() : store.highest;
     let limit = store.count ? NEXT_PAGES : FIRST_PAGE;
     while (alive) {
-      const page = await api(`${base}/trials?after=${after}&limit=${limit}&steps=0`);
+      const page =
+          await api(`${base}/trials?changed_after=${store.revision}&limit=${limit}&steps=0`);
       if (!alive) return;
       if (store.merge(page.trials)) trialsChanged();
-      if (page.next_after == null) break;
-      after = page.next_after;
+      store.revision = page.revision;
+      if (!page.more) break;
       limit = NEXT_PAGES;
       if (!loaded && study) {
         statusLine.textContent = `loading trials: ${fmtCount(store.count)} of ${fmtCount(study.n_trials)}`;

@@ -179,6 +179,8 @@ json TimeApi(const Options& o) {
       {"trials_10000_first", "/api/studies/" + study + "/trials?after=-1&limit=10000"},
       {"trials_10000_middle", "/api/studies/" + study + "/trials?after=49999&limit=10000"},
       {"trials_10000_no_steps", "/api/studies/" + study + "/trials?after=-1&limit=10000&steps=0"},
+      {"trials_changed_10000_no_steps",
+       "/api/studies/" + study + "/trials?changed_after=0&limit=10000&steps=0"},
       {"series", "/api/studies/" + study + "/series"},
       {"importance", "/api/studies/" + study + "/importance"},
   };
@@ -222,8 +224,8 @@ json TimeApi(const Options& o) {
   return j;
 }
 
-// The page's polls without the page: every 2 s the trials after the newest
-// 200 (about where the lowest unfinished one is), every 5 s the study, its
+// The page's polls without the page: every 2 s the trials changed since the
+// last poll (the page holds every trial already), every 5 s the study, its
 // series and its importance; until `stop`. Returns each call's latency.
 std::vector<double> ReplayPolls(const Options& o, const std::atomic<bool>* stop) {
   const std::string base = "/api/studies/" + o.study;
@@ -231,22 +233,22 @@ std::vector<double> ReplayPolls(const Options& o, const std::atomic<bool>* stop)
   client.set_keep_alive(true);
   client.set_read_timeout(60, 0);
   std::vector<double> ms;
-  int64_t highest = -1;  // the page has every trial already
-  if (httplib::Result study = client.Get(base); study && study->status == 200) {
-    highest = json::parse(study->body)["n_trials"].get<int64_t>() - 1;
+  // Where the page is after loading: the study's revision now (an empty page says it).
+  int64_t revision = 0;
+  if (httplib::Result now = client.Get(base + "/trials?changed_after=9007199254740992&limit=1");
+      now && now->status == 200) {
+    revision = json::parse(now->body)["revision"].get<int64_t>();
   }
   for (int tick = 0; !stop->load(); ++tick) {
-    std::vector<std::string> paths = {
-        base + "/trials?after=" + std::to_string(std::max<int64_t>(-1, highest - 200)) +
-        "&limit=10000&steps=0"};
+    std::vector<std::string> paths = {base + "/trials?changed_after=" + std::to_string(revision) +
+                                      "&limit=10000&steps=0"};
     if (tick % 5 == 0) paths.insert(paths.end(), {base, base + "/series", base + "/importance"});
     for (const std::string& path : paths) {
       const Clock::time_point start = Clock::now();
       httplib::Result answer = client.Get(path);
       ms.push_back(MsSince(start));
       if (answer && answer->status == 200 && path == paths[0]) {
-        const json page = json::parse(answer->body);
-        if (!page["trials"].empty()) highest = page["trials"].back()["number"].get<int64_t>();
+        revision = json::parse(answer->body)["revision"].get<int64_t>();
       }
     }
     for (int i = 0; i < 20 && !stop->load(); ++i) {
