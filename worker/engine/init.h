@@ -30,6 +30,18 @@ double Gain(Activation activation);
 // storage order. Biases are zero except for kTorchDefault, whose weight and
 // bias are both U(-1/sqrt(fan_in), 1/sqrt(fan_in)) like nn.Linear; `gain` is
 // ignored there and by kNormal (N(0, 0.01^2)).
+// fan_in and fan_out as torch.nn.init computes them: a linear layer's
+// inputs and outputs; a convolution's in_channels (or out_channels) times
+// its kernel's area.
+struct Fans {
+  int64_t fan_in = 1;
+  int64_t fan_out = 1;
+};
+// Fills a layer's `num_weights` weights (in storage order) and `num_biases`
+// biases by `init` as InitializeDense does for a dense layer.
+template <typename Scalar>
+void InitializeWeights(Init init, double gain, Fans fans, int64_t num_weights, Scalar* weight,
+                       int64_t num_biases, Scalar* bias, Rng& rng);
 template <typename Scalar>
 void InitializeDense(Init init, double gain, int fan_in, int fan_out, Scalar* weight, Scalar* bias,
                      Rng& rng);

@@ -1,0 +1,235 @@
+// Sequential models of layers: shapes through convolutions and pools,
+// settings refused with the setting named, analytic gradients of every layer
+// against central finite differences (double precision), and an MLP built of
+// layers computing exactly what the Mlp class computes.
+#include "worker/engine/sequential.h"
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/status_matchers.h"
+#include "worker/engine/layers/conv2d.h"
+#include "worker/engine/layers/elementwise.h"
+#include "worker/engine/layers/linear.h"
+#include "worker/engine/layers/pool2d.h"
+#include "worker/engine/mlp.h"
+
+namespace hpo::engine {
+namespace {
+
+using ::testing::HasSubstr;
+template <typename Scalar>
+using Layers = std::vector<std::unique_ptr<Layer<Scalar>>>;
+
+// Appends a layer made for the output shape of the last one (or `input`).
+template <typename Scalar>
+class Builder {
+ public:
+  explicit Builder(Shape input) : shape_(input) {}
+
+  Builder& Conv(int out_channels, int kernel, int stride = 1, int padding = 0) {
+    return Add(Conv2d<Scalar>::Create(shape_, {.out_channels = out_channels,
+                                               .kernel_size = kernel,
+                                               .stride = stride,
+                                               .padding = padding}));
+  }
+  Builder& Pool(PoolKind kind, int kernel, int stride = 0, int padding = 0) {
+    return Add(Pool2d<Scalar>::Create(
+        kind, shape_, {.kernel_size = kernel, .stride = stride, .padding = padding}));
+  }
+  Builder& Act(Activation activation) {
+    return Add(std::make_unique<ActivationLayer<Scalar>>(shape_, activation));
+  }
+  Builder& Drop(double p) { return Add(Dropout<Scalar>::Create(shape_, p)); }
+  Builder& Flat() { return Add(std::make_unique<Flatten<Scalar>>(shape_)); }
+  Builder& Dense(int out) { return Add(Linear<Scalar>::Create(shape_, out)); }
+
+  Sequential<Scalar> Build(int max_batch) {
+    absl::StatusOr<Sequential<Scalar>> model =
+        Sequential<Scalar>::Create(std::move(layers_), max_batch);
+    EXPECT_OK(model);
+    return *std::move(model);
+  }
+
+ private:
+  template <typename L>
+  Builder& Add(absl::StatusOr<std::unique_ptr<L>> layer) {
+    EXPECT_OK(layer);
+    if (layer.ok()) return Add(*std::move(layer));
+    return *this;
+  }
+  template <typename L>
+  Builder& Add(std::unique_ptr<L> layer) {
+    shape_ = layer->output_shape();
+    layers_.push_back(std::move(layer));
+    return *this;
+  }
+
+  Shape shape_;
+  Layers<Scalar> layers_;
+};
+
+TEST(SequentialTest, ShapesFollowTorchsArithmetic) {
+  Sequential<float> model = Builder<float>({1, 28, 28})
+                                .Conv(32, 3, 1, 1)
+                                .Act(Activation::kRelu)
+                                .Pool(PoolKind::kMax, 2)
+                                .Conv(64, 3, 1, 1)
+                                .Act(Activation::kRelu)
+                                .Pool(PoolKind::kMax, 2)
+                                .Flat()
+                                .Dense(128)
+                                .Act(Activation::kRelu)
+                                .Dense(10)
+                                .Build(4);
+  EXPECT_EQ(model.layer(2).output_shape(), (Shape{32, 14, 14}));
+  EXPECT_EQ(model.layer(5).output_shape(), (Shape{64, 7, 7}));
+  EXPECT_EQ(model.layer(6).output_shape(), (Shape{64 * 7 * 7, 1, 1}));
+  EXPECT_EQ(model.output_shape(), (Shape{10, 1, 1}));
+  // torch: 320 + 18,496 + 401,536 + 1,290
+  EXPECT_EQ(model.num_parameters(), 320 + 18496 + 401536 + 1290);
+  // Strided, padded, uneven: floor((7 + 2 - 3) / 2) + 1 = 4, floor((5 + 2 - 3) / 2) + 1 = 3.
+  absl::StatusOr<std::unique_ptr<Conv2d<float>>> conv = Conv2d<float>::Create(
+      {3, 7, 5}, {.out_channels = 2, .kernel_size = 3, .stride = 2, .padding = 1});
+  ASSERT_OK(conv);
+  EXPECT_EQ((*conv)->output_shape(), (Shape{2, 4, 3}));
+  absl::StatusOr<std::unique_ptr<Pool2d<float>>> pool = Pool2d<float>::Create(
+      PoolKind::kAverage, {3, 7, 5}, {.kernel_size = 3, .stride = 2, .padding = 1});
+  ASSERT_OK(pool);
+  EXPECT_EQ((*pool)->output_shape(), (Shape{3, 4, 3}));
+}
+
+TEST(SequentialTest, BadSettingsAreRefusedNamingTheSetting) {
+  const Shape image{1, 5, 5};
+  EXPECT_THAT(Conv2d<float>::Create(image, {.out_channels = 0}).status().message(),
+              HasSubstr("out_channels"));
+  EXPECT_THAT(
+      Conv2d<float>::Create(image, {.out_channels = 2, .kernel_size = 7}).status().message(),
+      HasSubstr("larger than the input"));
+  EXPECT_THAT(Conv2d<float>::Create(image, {.out_channels = 2, .stride = 0}).status().message(),
+              HasSubstr("stride"));
+  EXPECT_THAT(Pool2d<float>::Create(PoolKind::kMax, image, {.kernel_size = 2, .padding = 2})
+                  .status()
+                  .message(),
+              HasSubstr("padding is 2; must be in [0, 1]"));
+  EXPECT_THAT(Linear<float>::Create(image, 0).status().message(), HasSubstr("out_features"));
+  EXPECT_THAT(Dropout<float>::Create(image, 1.0).status().message(), HasSubstr("[0, 1)"));
+
+  Layers<float> unchained;
+  unchained.push_back(std::make_unique<Flatten<float>>(image));
+  unchained.push_back(*Linear<float>::Create({24, 1, 1}, 3));
+  EXPECT_THAT(Sequential<float>::Create(std::move(unchained), 4).status().message(),
+              HasSubstr("layer 1 takes [24, 1, 1] but layer 0 gives [25, 1, 1]"));
+  EXPECT_FALSE(Sequential<float>::Create({}, 4).ok());
+}
+
+// sum(out .* weights): its gradient with respect to the output is `weights`.
+// Every pass draws the same dropout masks (a fresh Rng of one seed).
+double Loss(Sequential<double>& model, const Eigen::MatrixXd& x, const Eigen::MatrixXd& weights,
+            bool backward) {
+  Rng masks(7);
+  const auto out = model.ForwardTrain(x, masks);
+  if (backward) {
+    model.output_gradient() = weights;
+    model.Backward(x);
+  }
+  return out.cwiseProduct(weights).sum();
+}
+
+void CheckGradients(Sequential<double> model, int batch) {
+  Rng rng(42);
+  model.Initialize(Init::kTorchDefault, rng);
+  Eigen::MatrixXd x(model.input_shape().size(), batch);
+  for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = rng.Normal(0.0, 1.0);
+  Eigen::MatrixXd weights(model.output_shape().size(), batch);
+  for (int64_t i = 0; i < weights.size(); ++i) weights.data()[i] = rng.Normal(0.0, 1.0);
+  Loss(model, x, weights, /*backward=*/true);
+  const Eigen::VectorXd analytic = model.gradients();
+  ASSERT_GT(analytic.cwiseAbs().maxCoeff(), 1e-3);
+  // Backward overwrites: a second pass gives the same gradients.
+  Loss(model, x, weights, /*backward=*/true);
+  EXPECT_EQ(model.gradients(), analytic);
+  const double h = 1e-6;
+  for (int64_t i = 0; i < model.num_parameters(); ++i) {
+    const double saved = model.parameters()(i);
+    model.parameters()(i) = saved + h;
+    const double plus = Loss(model, x, weights, false);
+    model.parameters()(i) = saved - h;
+    const double minus = Loss(model, x, weights, false);
+    model.parameters()(i) = saved;
+    const double numeric = (plus - minus) / (2 * h);
+    EXPECT_NEAR(analytic(i), numeric, 1e-6 * std::max(1.0, std::fabs(numeric)))
+        << "parameter " << i << " of " << model.num_parameters();
+  }
+}
+
+TEST(SequentialTest, ConvolutionMaxPoolAndLinearGradientsMatchFiniteDifferences) {
+  CheckGradients(Builder<double>({2, 6, 6})
+                     .Conv(3, 3, 1, 1)
+                     .Act(Activation::kTanh)
+                     .Pool(PoolKind::kMax, 2)
+                     .Conv(2, 2)
+                     .Act(Activation::kGelu)
+                     .Flat()
+                     .Dense(4)
+                     .Build(3),
+                 3);
+}
+
+TEST(SequentialTest, StridedPaddedConvolutionAveragePoolAndDropoutGradientsMatch) {
+  CheckGradients(Builder<double>({3, 7, 5})
+                     .Conv(4, 3, 2, 1)
+                     .Act(Activation::kSigmoid)
+                     .Pool(PoolKind::kAverage, 3, 2, 1)
+                     .Drop(0.3)
+                     .Flat()
+                     .Dense(5)
+                     .Act(Activation::kTanh)
+                     .Dense(2)
+                     .Build(2),
+                 2);
+}
+
+TEST(SequentialTest, PaddedMaxPoolAndKernelsWiderThanTheirStrideGradientsMatch) {
+  CheckGradients(Builder<double>({1, 8, 8})
+                     .Conv(2, 5, 3, 2)
+                     .Pool(PoolKind::kMax, 3, 1, 1)
+                     .Flat()
+                     .Dense(3)
+                     .Build(2),
+                 2);
+}
+
+// Linear-ReLU-Linear as layers is the Mlp: the same draws, outputs and
+// gradients, bit for bit.
+TEST(SequentialTest, AnMlpOfLayersIsTheMlp) {
+  absl::StatusOr<Mlp<float>> mlp = Mlp<float>::Create({20, 16, 5}, Activation::kRelu, 8);
+  ASSERT_OK(mlp);
+  Sequential<float> model =
+      Builder<float>({20, 1, 1}).Dense(16).Act(Activation::kRelu).Dense(5).Build(8);
+  for (Init init : {Init::kHeNormal, Init::kTorchDefault}) {
+    Rng a(3), b(3);
+    mlp->Initialize(init, a);
+    model.Initialize(init, b);
+    ASSERT_EQ(model.parameters(), mlp->parameters());
+  }
+  Rng rng(5);
+  Eigen::MatrixXf x(20, 6);
+  for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.Normal(0.0, 1.0));
+  const Eigen::MatrixXf expected = mlp->Forward(x);
+  EXPECT_EQ(Eigen::MatrixXf(model.Forward(x)), expected);
+  Eigen::MatrixXf upstream(5, 6);
+  for (int64_t i = 0; i < upstream.size(); ++i)
+    upstream.data()[i] = static_cast<float>(rng.Normal(0.0, 1.0));
+  mlp->output_gradient() = upstream;
+  mlp->Backward(x);
+  model.output_gradient() = upstream;
+  model.Backward(x);
+  EXPECT_EQ(model.gradients(), mlp->gradients());
+}
+
+}  // namespace
+}  // namespace hpo::engine

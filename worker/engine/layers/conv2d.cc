@@ -1,0 +1,154 @@
+#include "worker/engine/layers/conv2d.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "worker/engine/layers/output_size.h"
+
+namespace hpo::engine {
+
+template <typename Scalar>
+absl::StatusOr<std::unique_ptr<Conv2d<Scalar>>> Conv2d<Scalar>::Create(Shape input,
+                                                                       Conv2dOptions options) {
+  if (options.out_channels < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("out_channels is ", options.out_channels, "; must be >= 1"));
+  }
+  // torch allows any padding for a convolution; more than the kernel only adds zeros.
+  const int max_padding = options.kernel_size;
+  ASSIGN_OR_RETURN(const int height, OutputSize(input.height, options.kernel_size, options.stride,
+                                                options.padding, max_padding));
+  ASSIGN_OR_RETURN(const int width, OutputSize(input.width, options.kernel_size, options.stride,
+                                               options.padding, max_padding));
+  return std::unique_ptr<Conv2d>(
+      new Conv2d(input, Shape{options.out_channels, height, width}, options));
+}
+
+template <typename Scalar>
+Conv2d<Scalar>::Conv2d(Shape input, Shape output, Conv2dOptions options)
+    : Layer<Scalar>(input, output), options_(options) {}
+
+template <typename Scalar>
+int64_t Conv2d<Scalar>::patch_size() const {
+  return static_cast<int64_t>(this->input_shape().channels) * options_.kernel_size *
+         options_.kernel_size;
+}
+
+template <typename Scalar>
+int64_t Conv2d<Scalar>::num_parameters() const {
+  return (patch_size() + 1) * options_.out_channels;
+}
+
+template <typename Scalar>
+void Conv2d<Scalar>::Initialize(Init init, double gain, Rng& rng) {
+  const int64_t k2 = static_cast<int64_t>(options_.kernel_size) * options_.kernel_size;
+  InitializeWeights(init, gain, {.fan_in = patch_size(), .fan_out = options_.out_channels * k2},
+                    patch_size() * options_.out_channels, this->parameters(), options_.out_channels,
+                    this->parameters() + patch_size() * options_.out_channels, rng);
+}
+
+template <typename Scalar>
+void Conv2d<Scalar>::Reserve(int /*max_batch*/) {
+  const Shape& out = this->output_shape();
+  columns_.resize(static_cast<int64_t>(out.height) * out.width, patch_size());
+  column_gradients_.resize(columns_.rows(), columns_.cols());
+}
+
+template <typename Scalar>
+void Conv2d<Scalar>::Im2Col(const Scalar* image) {
+  const Shape& in = this->input_shape();
+  const Shape& out = this->output_shape();
+  const int k = options_.kernel_size, stride = options_.stride, pad = options_.padding;
+  Scalar* column = columns_.data();
+  for (int c = 0; c < in.channels; ++c) {
+    const Scalar* plane = image + static_cast<int64_t>(c) * in.height * in.width;
+    for (int ki = 0; ki < k; ++ki) {
+      for (int kj = 0; kj < k; ++kj) {
+        for (int oh = 0; oh < out.height; ++oh) {
+          const int ih = oh * stride - pad + ki;
+          if (ih < 0 || ih >= in.height) {
+            std::fill(column, column + out.width, Scalar(0));
+            column += out.width;
+            continue;
+          }
+          const Scalar* row = plane + static_cast<int64_t>(ih) * in.width;
+          for (int ow = 0; ow < out.width; ++ow) {
+            const int iw = ow * stride - pad + kj;
+            *column++ = iw >= 0 && iw < in.width ? row[iw] : Scalar(0);
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename Scalar>
+void Conv2d<Scalar>::Col2Im(Scalar* image_gradient) const {
+  const Shape& in = this->input_shape();
+  const Shape& out = this->output_shape();
+  const int k = options_.kernel_size, stride = options_.stride, pad = options_.padding;
+  std::fill(image_gradient, image_gradient + in.size(), Scalar(0));
+  const Scalar* column = column_gradients_.data();
+  for (int c = 0; c < in.channels; ++c) {
+    Scalar* plane = image_gradient + static_cast<int64_t>(c) * in.height * in.width;
+    for (int ki = 0; ki < k; ++ki) {
+      for (int kj = 0; kj < k; ++kj) {
+        for (int oh = 0; oh < out.height; ++oh) {
+          const int ih = oh * stride - pad + ki;
+          if (ih < 0 || ih >= in.height) {
+            column += out.width;
+            continue;
+          }
+          Scalar* row = plane + static_cast<int64_t>(ih) * in.width;
+          for (int ow = 0; ow < out.width; ++ow, ++column) {
+            const int iw = ow * stride - pad + kj;
+            if (iw >= 0 && iw < in.width) row[iw] += *column;
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename Scalar>
+void Conv2d<Scalar>::Forward(const ConstMatrixMap& x, MatrixMap y, Rng* /*rng*/) {
+  const int64_t positions = columns_.rows();
+  const int filters = options_.out_channels;
+  const ConstMatrixMap weight(this->parameters(), patch_size(), filters);
+  const Eigen::Map<const Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> bias(
+      this->parameters() + patch_size() * filters, filters);
+  for (Eigen::Index b = 0; b < x.cols(); ++b) {
+    Im2Col(x.col(b).data());
+    MatrixMap out(y.col(b).data(), positions, filters);  // channel-major: C x H x W
+    out.rowwise() = bias;
+    out.noalias() += columns_ * weight;
+  }
+}
+
+template <typename Scalar>
+void Conv2d<Scalar>::Backward(const ConstMatrixMap& x, const ConstMatrixMap& /*y*/,
+                              const ConstMatrixMap& dy, Scalar* dx) {
+  const int64_t positions = columns_.rows();
+  const int filters = options_.out_channels;
+  const ConstMatrixMap weight(this->parameters(), patch_size(), filters);
+  MatrixMap weight_gradient(this->gradients(), patch_size(), filters);
+  Eigen::Map<Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> bias_gradient(
+      this->gradients() + patch_size() * filters, filters);
+  for (Eigen::Index b = 0; b < x.cols(); ++b) {
+    Im2Col(x.col(b).data());
+    const ConstMatrixMap out_gradient(dy.col(b).data(), positions, filters);
+    weight_gradient.noalias() += columns_.transpose() * out_gradient;
+    bias_gradient += out_gradient.colwise().sum();
+    if (dx != nullptr) {
+      column_gradients_.noalias() = out_gradient * weight.transpose();
+      Col2Im(dx + b * this->input_shape().size());
+    }
+  }
+}
+
+template class Conv2d<float>;
+template class Conv2d<double>;
+
+}  // namespace hpo::engine

@@ -1,0 +1,91 @@
+// One layer of a Sequential model, as a torch.nn module: its shapes, its
+// parameters' place in the model's buffers, and its forward and backward
+// passes over a batch.
+//
+// A batch is a matrix whose columns are the examples. An image is its
+// channels x height x width values in row-major order, as a torch NCHW tensor
+// flattens, so the first linear layer after a flatten sees the same order as
+// PyTorch's.
+//
+// A layer's parameters and their gradients are slices of the model's two
+// contiguous buffers (Bind); Backward adds to the gradients, which the model
+// zeroes first. Buffers for a batch are allocated once by Reserve: Forward
+// and Backward allocate nothing. Not thread-safe. Scalar is float (training)
+// or double (gradient checks).
+#ifndef HPO_WORKER_ENGINE_LAYERS_LAYER_H_
+#define HPO_WORKER_ENGINE_LAYERS_LAYER_H_
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "worker/engine/init.h"
+#include "worker/engine/random.h"
+
+namespace hpo::engine {
+
+// The shape of one example: channels x height x width; a vector of n
+// features is n x 1 x 1.
+struct Shape {
+  int channels = 1;
+  int height = 1;
+  int width = 1;
+
+  int64_t size() const { return static_cast<int64_t>(channels) * height * width; }
+  bool operator==(const Shape& other) const {
+    return channels == other.channels && height == other.height && width == other.width;
+  }
+  // "[32, 14, 14]", as the spec writes shapes.
+  std::string ToString() const {
+    return absl::StrCat("[", channels, ", ", height, ", ", width, "]");
+  }
+};
+
+template <typename Scalar>
+class Layer {
+ public:
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using MatrixMap = Eigen::Map<Matrix>;
+  using ConstMatrixMap = Eigen::Map<const Matrix>;
+
+  Layer(Shape input, Shape output) : input_(input), output_(output) {}
+  virtual ~Layer() = default;
+
+  const Shape& input_shape() const { return input_; }
+  const Shape& output_shape() const { return output_; }
+
+  virtual int64_t num_parameters() const { return 0; }
+  // Points the layer at its num_parameters() values in the model's buffers.
+  void Bind(Scalar* parameters, Scalar* gradients) {
+    parameters_ = parameters;
+    gradients_ = gradients;
+  }
+  // Draws the parameters; `gain` is that of the activation after the layer.
+  virtual void Initialize(Init /*init*/, double /*gain*/, Rng& /*rng*/) {}
+  // Allocates what a batch of up to `max_batch` examples needs.
+  virtual void Reserve(int /*max_batch*/) {}
+
+  // y = layer(x) for x (input size x b) into y (output size x b). `rng` is
+  // null in evaluation, else the source of a training pass's randomness.
+  virtual void Forward(const ConstMatrixMap& x, MatrixMap y, Rng* rng) = 0;
+  // For the last Forward's x and y and dy = d(loss)/dy: adds d(loss)/d(own
+  // parameters) to the gradients and, unless `dx` is null (the first layer),
+  // writes d(loss)/dx there (input size x b).
+  virtual void Backward(const ConstMatrixMap& x, const ConstMatrixMap& y, const ConstMatrixMap& dy,
+                        Scalar* dx) = 0;
+
+ protected:
+  Scalar* parameters() const { return parameters_; }
+  Scalar* gradients() const { return gradients_; }
+
+ private:
+  Shape input_;
+  Shape output_;
+  Scalar* parameters_ = nullptr;
+  Scalar* gradients_ = nullptr;
+};
+
+}  // namespace hpo::engine
+
+#endif  // HPO_WORKER_ENGINE_LAYERS_LAYER_H_
