@@ -72,8 +72,9 @@ TEST(LayerTorchGoldenTest, OutputsAndGradientsAreTorchs) {
     const std::vector<double> dy = c["dy"].get<std::vector<double>>();
     const int64_t in_size = layer->input_shape().size(), out_size = layer->output_shape().size();
     std::vector<double> y(out_size * batch), dx(in_size * batch);
+    Rng rng(1);  // a training pass: max pooling records where its maxima are
     layer->Forward(Layer<double>::ConstMatrixMap(x.data(), in_size, batch),
-                   Layer<double>::MatrixMap(y.data(), out_size, batch), nullptr);
+                   Layer<double>::MatrixMap(y.data(), out_size, batch), &rng);
     ExpectNear(y, c["y"], "y");
     layer->Backward(Layer<double>::ConstMatrixMap(x.data(), in_size, batch),
                     Layer<double>::ConstMatrixMap(y.data(), out_size, batch),

@@ -221,6 +221,7 @@ TEST(SequentialTest, AnMlpOfLayersIsTheMlp) {
   for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.Normal(0.0, 1.0));
   const Eigen::MatrixXf expected = mlp->Forward(x);
   EXPECT_EQ(Eigen::MatrixXf(model.Forward(x)), expected);
+  EXPECT_EQ(Eigen::MatrixXf(model.ForwardTrain(x, rng)), expected);
   Eigen::MatrixXf upstream(5, 6);
   for (int64_t i = 0; i < upstream.size(); ++i)
     upstream.data()[i] = static_cast<float>(rng.Normal(0.0, 1.0));

@@ -69,7 +69,7 @@ class Sequential {
   // forward pass before calling Backward (output size x b).
   MatrixMap output_gradient();
   // Backpropagates output_gradient() through the batch of the last forward
-  // pass; `x` must be that batch's input. Fills gradients().
+  // pass, a ForwardTrain; `x` must be that batch's input. Fills gradients().
   void Backward(const Eigen::Ref<const Matrix>& x);
 
  private:

@@ -13,9 +13,10 @@
 #include "common/model_cost.h"
 #include "common/status_macros.h"
 #include "common/task_settings.h"
+#include "worker/engine/layer_config.h"
 #include "worker/engine/losses.h"
-#include "worker/engine/mlp.h"
 #include "worker/engine/random.h"
+#include "worker/engine/sequential.h"
 
 #ifdef HPO_HAVE_OPENBLAS
 extern "C" void openblas_set_num_threads(int num_threads);
@@ -131,14 +132,14 @@ absl::StatusOr<Loss> ChooseLoss(Loss loss, const Dataset& train) {
   return loss;
 }
 
-// Batches of mlp.max_batch() columns, read in place from `data`.
-Evaluation Evaluate(Mlp<float>& mlp, Loss loss, const Dataset& data) {
+// Batches of model.max_batch() columns, read in place from `data`.
+Evaluation Evaluate(Sequential<float>& model, Loss loss, const Dataset& data) {
   const int64_t n = data.size();
   double loss_sum = 0.0;
   int64_t correct = 0;
-  for (int64_t start = 0; start < n; start += mlp.max_batch()) {
-    const int64_t b = std::min<int64_t>(mlp.max_batch(), n - start);
-    const auto outputs = mlp.Forward(data.features.middleCols(start, b));
+  for (int64_t start = 0; start < n; start += model.max_batch()) {
+    const int64_t b = std::min<int64_t>(model.max_batch(), n - start);
+    const auto outputs = model.Forward(data.features.middleCols(start, b));
     if (data.is_classification()) {
       const int32_t* labels = data.labels.data() + start;
       loss_sum += BatchLoss(loss, outputs, labels, data.targets, nullptr) * b;
@@ -156,17 +157,23 @@ absl::Status NonFinite(absl::string_view what, int epoch, int step) {
       absl::StrCat("non-finite ", what, " at epoch ", epoch, ", step ", step));
 }
 
-// The model of `widths` must fit the bounds the spec validator applied with
-// the data's shape unknown; RESOURCE_EXHAUSTED before anything is allocated.
-absl::Status CheckModelCost(const std::vector<int>& widths, int max_batch) {
-  const std::vector<int64_t> wide(widths.begin(), widths.end());
-  const int64_t parameters = ModelParameters(wide);
+// The model must fit the bounds the spec validator applied with the data's
+// shape unknown; RESOURCE_EXHAUSTED before any buffer is allocated.
+absl::Status CheckModelCost(const std::vector<std::unique_ptr<Layer<float>>>& layers,
+                            int max_batch) {
+  using namespace model_cost_internal;
+  std::vector<int64_t> widths = {layers.front()->input_shape().size()};
+  int64_t parameters = 0;
+  for (const auto& layer : layers) {
+    widths.push_back(layer->output_shape().size());
+    parameters = SaturatingAdd(parameters, layer->num_parameters());
+  }
   if (parameters > kMaxModelParameters) {
     return absl::ResourceExhaustedError(
         absl::StrCat("out of memory: the model has ", parameters, " parameters with this data's ",
                      widths.front(), " features (at most ", kMaxModelParameters, ")"));
   }
-  const int64_t activations = ActivationBytes(wide, max_batch);
+  const int64_t activations = ActivationBytes(widths, max_batch);
   if (activations > kMaxActivationBytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("out of memory: a batch of ", max_batch, " needs ", activations,
@@ -174,6 +181,35 @@ absl::Status CheckModelCost(const std::vector<int>& widths, int max_batch) {
                      " features (at most ", kMaxActivationBytes, ")"));
   }
   return absl::OkStatus();
+}
+
+// The model of `config` for the data's examples, its last layer giving
+// `outputs` values.
+absl::StatusOr<Sequential<float>> BuildModel(const TrainConfig& config, const Dataset& train,
+                                             int outputs, int max_batch) {
+  const int features = static_cast<int>(train.features.rows());
+  const Shape input = config.input_shape.value_or(Shape{features, 1, 1});
+  if (input.size() != features) {
+    return absl::InvalidArgumentError(absl::StrCat("model.input_shape ", input.ToString(), " has ",
+                                                   input.size(), " values; the data has ", features,
+                                                   " features"));
+  }
+  const std::vector<LayerConfig> layers =
+      config.layers.empty() ? MlpLayers(config.hidden, config.activation, config.dropout, outputs)
+                            : config.layers;
+  absl::StatusOr<std::vector<std::unique_ptr<Layer<float>>>> built =
+      BuildLayers<float>(input, layers);
+  if (!built.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("model.", built.status().message()));
+  }
+  const Shape& output = built->back()->output_shape();
+  if (output.size() != outputs) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model: the last layer gives ", output.size(), " values per example; the data needs ",
+        outputs, " (end with a linear layer of out_features ", outputs, ")"));
+  }
+  RETURN_IF_ERROR(CheckModelCost(*built, max_batch));
+  return Sequential<float>::Create(*std::move(built), max_batch);
 }
 
 }  // namespace
@@ -200,26 +236,20 @@ absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& s
   const bool classification = train.is_classification();
   const int64_t n = train.size();
 
-  std::vector<int> widths;
-  widths.push_back(static_cast<int>(train.features.rows()));
-  widths.insert(widths.end(), config.hidden.begin(), config.hidden.end());
   ASSIGN_OR_RETURN(const Loss loss, ChooseLoss(config.loss, train));
   const int outputs = loss == Loss::kBinaryCrossEntropy ? 1
                       : classification                  ? train.num_classes
                                                         : static_cast<int>(train.targets.rows());
-  widths.push_back(outputs);
   // No buffer needs more columns than the largest set has examples.
   const int64_t largest = std::max({n, split.validation.size(), split.test.size()});
   const int max_batch = static_cast<int>(std::min<int64_t>(config.batch_size, largest));
-  RETURN_IF_ERROR(CheckModelCost(widths, max_batch));
-  ASSIGN_OR_RETURN(Mlp<float> mlp, Mlp<float>::Create(widths, config.activation, max_batch));
+  ASSIGN_OR_RETURN(Sequential<float> model, BuildModel(config, train, outputs, max_batch));
   Rng init_rng(config.seed, kInitStream);
-  mlp.Initialize(config.init, init_rng);
-  RETURN_IF_ERROR(mlp.set_dropout(config.dropout));
+  model.Initialize(config.init, init_rng);
   Rng dropout_rng(config.seed, kDropoutStream);
 
   const AdamW optimizer(config.optimizer);
-  AdamWState<float> state = optimizer.MakeState<float>(mlp.num_parameters());
+  AdamWState<float> state = optimizer.MakeState<float>(model.num_parameters());
 
   Eigen::MatrixXf batch_x(train.features.rows(), max_batch);
   std::vector<int32_t> batch_labels(classification ? max_batch : 0);
@@ -252,27 +282,27 @@ absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& s
         }
       }
       const auto x = batch_x.leftCols(b);
-      const auto predictions = mlp.ForwardTrain(x, dropout_rng);
-      float* output_gradient = mlp.output_gradient().data();
+      const auto predictions = model.ForwardTrain(x, dropout_rng);
+      float* output_gradient = model.output_gradient().data();
       const double batch_loss = BatchLoss(loss, predictions, batch_labels.data(),
                                           batch_targets.leftCols(b), output_gradient);
       if (!std::isfinite(batch_loss)) return NonFinite("loss", epoch, step);
-      mlp.Backward(x);
+      model.Backward(x);
       // The norm doubles as the finiteness check: it is finite exactly when
       // every gradient entry is.
-      float* gradients = mlp.mutable_gradients().data();
-      const double norm = GlobalNorm(gradients, mlp.num_parameters());
+      float* gradients = model.mutable_gradients().data();
+      const double norm = GlobalNorm(gradients, model.num_parameters());
       if (!std::isfinite(norm)) return NonFinite("gradient", epoch, step);
       if (config.max_grad_norm > 0) {
-        ClipByGlobalNorm(gradients, mlp.num_parameters(), norm, config.max_grad_norm);
+        ClipByGlobalNorm(gradients, model.num_parameters(), norm, config.max_grad_norm);
       }
       lr = ScheduledLr(config.schedule, config.optimizer.lr, global_step, total_steps);
-      optimizer.Step(lr, mlp.parameters().data(), gradients, state);
+      optimizer.Step(lr, model.parameters().data(), gradients, state);
       ++global_step;
       loss_sum += batch_loss * static_cast<double>(b);
     }
     const double train_seconds = SecondsSince(epoch_start);
-    const Evaluation validation = Evaluate(mlp, loss, split.validation);
+    const Evaluation validation = Evaluate(model, loss, split.validation);
     EpochReport report;
     report.epoch = epoch;
     report.train_loss = loss_sum / static_cast<double>(n);
@@ -288,12 +318,12 @@ absl::StatusOr<TrainSummary> Train(const TrainConfig& config, const DataSplit& s
     }
   }
   if (split.test.size() > 0) {
-    const Evaluation test = Evaluate(mlp, loss, split.test);
+    const Evaluation test = Evaluate(model, loss, split.test);
     summary.test_loss = test.loss;
     summary.test_accuracy = test.accuracy;
   }
-  summary.parameters.assign(mlp.parameters().data(),
-                            mlp.parameters().data() + mlp.num_parameters());
+  summary.parameters.assign(model.parameters().data(),
+                            model.parameters().data() + model.num_parameters());
   return summary;
 }
 

@@ -1,4 +1,5 @@
-// Trains an MLP with AdamW on a DataSplit, reporting after every epoch.
+// Trains a model (an MLP, or any Sequential of layers) with AdamW on a
+// DataSplit, reporting after every epoch.
 //
 // Train is a pure function of its arguments (same config, seed and data give
 // the same results on the same build) and keeps no global state, so several
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -18,19 +20,26 @@
 #include "worker/engine/adamw.h"
 #include "worker/engine/dataset.h"
 #include "worker/engine/init.h"
+#include "worker/engine/layer_config.h"
 #include "worker/engine/losses.h"
 #include "worker/engine/schedule.h"
 
 namespace hpo::engine {
 
 struct TrainConfig {
+  // The model's layers in order, the last giving the outputs (a spec's
+  // model.layers); empty: the MLP of `hidden`, `activation` and `dropout`.
+  std::vector<LayerConfig> layers;
+  // One example's shape, as `layers` read it; unset: a vector of the data's
+  // features. Its size must be the data's number of features.
+  std::optional<Shape> input_shape;
   std::vector<int> hidden;  // hidden widths; empty = linear/logistic regression
   Activation activation = Activation::kRelu;
   Init init = Init::kHeNormal;
   AdamWOptions optimizer;  // optimizer.lr is the schedule's starting lr
   ScheduleOptions schedule;
   Loss loss = Loss::kDefault;
-  double dropout = 0.0;        // after every hidden activation, training only
+  double dropout = 0.0;        // MLP: after every hidden activation, training only
   double max_grad_norm = 0.0;  // clip by global norm; 0: no clipping
   int epochs = 1;
   int batch_size = 128;
@@ -62,7 +71,8 @@ struct TrainSummary {
   double test_accuracy = std::numeric_limits<double>::quiet_NaN();  // when split.test is
                                                                     // non-empty (classification)
   double test_loss = std::numeric_limits<double>::quiet_NaN();      // when split.test is non-empty
-  // The trained parameters in Mlp's layout: per layer W (out x in,
+  // The trained parameters, layer by layer in the model's layout
+  // (worker/engine/layers/): for an MLP per layer W (out x in,
   // column-major), then b.
   std::vector<float> parameters;
 };

@@ -1,6 +1,7 @@
 #include "worker/engine/layers/conv2d.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -56,6 +57,20 @@ void Conv2d<Scalar>::Reserve(int /*max_batch*/) {
   column_gradients_.resize(columns_.rows(), columns_.cols());
 }
 
+namespace {
+
+// The output columns [first, last) whose input column ow * stride - pad + kj
+// lies inside [0, width).
+std::pair<int, int> InsideColumns(int kj, int stride, int pad, int width, int out_width) {
+  const int lowest = pad - kj;  // ow * stride >= lowest
+  const int first = lowest <= 0 ? 0 : (lowest + stride - 1) / stride;
+  const int highest = width - 1 + pad - kj;  // ow * stride <= highest
+  const int last = highest < 0 ? 0 : std::min(out_width, highest / stride + 1);
+  return {std::min(first, last), last};
+}
+
+}  // namespace
+
 template <typename Scalar>
 void Conv2d<Scalar>::Im2Col(const Scalar* image) {
   const Shape& in = this->input_shape();
@@ -66,18 +81,23 @@ void Conv2d<Scalar>::Im2Col(const Scalar* image) {
     const Scalar* plane = image + static_cast<int64_t>(c) * in.height * in.width;
     for (int ki = 0; ki < k; ++ki) {
       for (int kj = 0; kj < k; ++kj) {
-        for (int oh = 0; oh < out.height; ++oh) {
+        const auto [first, last] = InsideColumns(kj, stride, pad, in.width, out.width);
+        for (int oh = 0; oh < out.height; ++oh, column += out.width) {
           const int ih = oh * stride - pad + ki;
           if (ih < 0 || ih >= in.height) {
             std::fill(column, column + out.width, Scalar(0));
-            column += out.width;
             continue;
           }
+          // Input column of output column ow: ow * stride + offset.
           const Scalar* row = plane + static_cast<int64_t>(ih) * in.width;
-          for (int ow = 0; ow < out.width; ++ow) {
-            const int iw = ow * stride - pad + kj;
-            *column++ = iw >= 0 && iw < in.width ? row[iw] : Scalar(0);
+          const int offset = kj - pad;
+          std::fill(column, column + first, Scalar(0));
+          if (stride == 1) {
+            std::copy(row + first + offset, row + last + offset, column + first);
+          } else {
+            for (int ow = first; ow < last; ++ow) column[ow] = row[ow * stride + offset];
           }
+          std::fill(column + last, column + out.width, Scalar(0));
         }
       }
     }
@@ -95,17 +115,13 @@ void Conv2d<Scalar>::Col2Im(Scalar* image_gradient) const {
     Scalar* plane = image_gradient + static_cast<int64_t>(c) * in.height * in.width;
     for (int ki = 0; ki < k; ++ki) {
       for (int kj = 0; kj < k; ++kj) {
-        for (int oh = 0; oh < out.height; ++oh) {
+        const auto [first, last] = InsideColumns(kj, stride, pad, in.width, out.width);
+        for (int oh = 0; oh < out.height; ++oh, column += out.width) {
           const int ih = oh * stride - pad + ki;
-          if (ih < 0 || ih >= in.height) {
-            column += out.width;
-            continue;
-          }
+          if (ih < 0 || ih >= in.height) continue;
           Scalar* row = plane + static_cast<int64_t>(ih) * in.width;
-          for (int ow = 0; ow < out.width; ++ow, ++column) {
-            const int iw = ow * stride - pad + kj;
-            if (iw >= 0 && iw < in.width) row[iw] += *column;
-          }
+          const int offset = kj - pad;
+          for (int ow = first; ow < last; ++ow) row[ow * stride + offset] += column[ow];
         }
       }
     }

@@ -69,7 +69,9 @@ class Layer {
   // y = layer(x) for x (input size x b) into y (output size x b). `rng` is
   // null in evaluation, else the source of a training pass's randomness.
   virtual void Forward(const ConstMatrixMap& x, MatrixMap y, Rng* rng) = 0;
-  // For the last Forward's x and y and dy = d(loss)/dy: adds d(loss)/d(own
+  // For the last Forward's x and y and dy = d(loss)/dy, after a training
+  // Forward (an evaluation pass keeps no record of its maxima or masks):
+  // adds d(loss)/d(own
   // parameters) to the gradients and, unless `dx` is null (the first layer),
   // writes d(loss)/dx there (input size x b).
   virtual void Backward(const ConstMatrixMap& x, const ConstMatrixMap& y, const ConstMatrixMap& dy,

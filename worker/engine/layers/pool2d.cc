@@ -8,6 +8,24 @@
 #include "worker/engine/layers/output_size.h"
 
 namespace hpo::engine {
+namespace {
+
+// The index in `image` of the first value of rows [h0, h1) and columns
+// [w0, w1) of the plane at `plane` that is `best` (or NaN, when `best` is).
+template <typename Scalar>
+int32_t FirstIndexOf(Scalar best, const Scalar* image, int32_t plane, int width, int h0, int h1,
+                     int w0, int w1) {
+  const bool nan = std::isnan(best);
+  for (int ih = h0; ih < h1; ++ih) {
+    const int32_t row = plane + ih * width;
+    for (int iw = w0; iw < w1; ++iw) {
+      if (image[row + iw] == best || (nan && std::isnan(image[row + iw]))) return row + iw;
+    }
+  }
+  return plane + h0 * width + w0;
+}
+
+}  // namespace
 
 template <typename Scalar>
 absl::StatusOr<std::unique_ptr<Pool2d<Scalar>>> Pool2d<Scalar>::Create(PoolKind kind, Shape input,
@@ -32,7 +50,7 @@ void Pool2d<Scalar>::Reserve(int max_batch) {
 }
 
 template <typename Scalar>
-void Pool2d<Scalar>::Forward(const ConstMatrixMap& x, MatrixMap y, Rng* /*rng*/) {
+void Pool2d<Scalar>::Forward(const ConstMatrixMap& x, MatrixMap y, Rng* rng) {
   const Shape& in = this->input_shape();
   const Shape& out = this->output_shape();
   const int k = options_.kernel_size, stride = options_.stride, pad = options_.padding;
@@ -44,30 +62,36 @@ void Pool2d<Scalar>::Forward(const ConstMatrixMap& x, MatrixMap y, Rng* /*rng*/)
     for (int c = 0; c < in.channels; ++c) {
       const int32_t plane = c * in.height * in.width;
       for (int oh = 0; oh < out.height; ++oh) {
+        // The window's rows and columns inside the input (all of them
+        // without padding).
+        const int h0 = std::max(0, oh * stride - pad),
+                  h1 = std::min(in.height, oh * stride - pad + k);
         for (int ow = 0; ow < out.width; ++ow) {
-          Scalar best = -std::numeric_limits<Scalar>::infinity();
-          int32_t best_index = -1;
-          Scalar sum = 0;
-          for (int ki = 0; ki < k; ++ki) {
-            const int ih = oh * stride - pad + ki;
-            if (ih < 0 || ih >= in.height) continue;
-            for (int kj = 0; kj < k; ++kj) {
-              const int iw = ow * stride - pad + kj;
-              if (iw < 0 || iw >= in.width) continue;
-              const int32_t index = plane + ih * in.width + iw;
-              const Scalar value = image[index];
-              sum += value;
-              // NaN wins, as in torch, so that it propagates.
-              if (best_index < 0 || value > best || std::isnan(value)) {
-                best = value;
-                best_index = index;
+          const int w0 = std::max(0, ow * stride - pad),
+                    w1 = std::min(in.width, ow * stride - pad + k);
+          if (kind_ == PoolKind::kMax) {
+            // The maximum without branches (random data would mispredict
+            // them half the time); a NaN wins, as in torch.
+            Scalar best = -std::numeric_limits<Scalar>::infinity();
+            bool nan = false;
+            for (int ih = h0; ih < h1; ++ih) {
+              const Scalar* row = image + plane + ih * in.width;
+              for (int iw = w0; iw < w1; ++iw) {
+                best = row[iw] > best ? row[iw] : best;
+                nan |= std::isnan(row[iw]);
               }
             }
-          }
-          if (kind_ == PoolKind::kMax) {
+            if (nan) best = std::numeric_limits<Scalar>::quiet_NaN();
             *result++ = best;
-            *argmax++ = best_index;
+            // Training: where the gradient goes, the first maximum as in torch.
+            if (rng != nullptr)
+              *argmax++ = FirstIndexOf(best, image, plane, in.width, h0, h1, w0, w1);
           } else {
+            Scalar sum = 0;
+            for (int ih = h0; ih < h1; ++ih) {
+              const Scalar* row = image + plane + ih * in.width;
+              for (int iw = w0; iw < w1; ++iw) sum += row[iw];
+            }
             *result++ = sum / window;
           }
         }

@@ -42,8 +42,8 @@ class Pool2d : public Layer<Scalar> {
 
   PoolKind kind_;
   Pool2dOptions options_;
-  // Max pooling: for each output of the last Forward, the index of its
-  // window's maximum in the example's input.
+  // Max pooling: for each output of the last training Forward, the index of
+  // its window's maximum in the example's input.
   std::vector<int32_t> argmax_;
 };
 
