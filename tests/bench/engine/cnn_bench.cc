@@ -6,27 +6,13 @@
 //
 // Usage: hpo_cnn_bench [epochs] [train_examples]  (the last for short or
 // profiling runs)
-#include <cstdio>
 #include <cstdlib>
-#include <string>
 
-#include "worker/engine/data.h"
-#include "worker/engine/trainer.h"
+#include "tests/bench/engine/train_bench.h"
 
 int main(int argc, char** argv) {
   using namespace hpo::engine;
   using Kind = LayerConfig::Kind;
-  const int epochs = argc > 1 ? std::atoi(argv[1]) : 3;
-  DataConfig data;
-  data.name = "fashion-mnist";
-  data.validation_examples = 5000;  // 55,000 training images, as cnn_bench.py
-  data.seed = 0;
-  if (argc > 2) data.train_examples = std::atoi(argv[2]);
-  auto split = LoadData(data);
-  if (!split.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(split.status().message()).c_str());
-    return 1;
-  }
   TrainConfig config;
   config.input_shape = Shape{1, 28, 28};
   const LayerConfig relu{.kind = Kind::kActivation, .activation = Activation::kRelu};
@@ -42,23 +28,6 @@ int main(int argc, char** argv) {
                    relu,
                    {.kind = Kind::kLinear, .size = 10}};
   config.init = Init::kTorchDefault;  // nn.Conv2d's and nn.Linear's, as the PyTorch side
-  config.optimizer.lr = 1e-3;
-  config.optimizer.weight_decay = 1e-2;
-  config.epochs = epochs;
-  config.batch_size = 128;
-  config.seed = 0;
-  double best = 0;
-  auto summary = Train(config, *split, [&best](const EpochReport& r) {
-    std::printf("hpo epoch %d: train_loss %.4f val_acc %.4f  %.0f samples/s\n", r.epoch,
-                r.train_loss, r.val_accuracy, r.samples_per_s);
-    std::fflush(stdout);
-    if (r.samples_per_s > best) best = r.samples_per_s;
-    return Decision::kContinue;
-  });
-  if (!summary.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(summary.status().message()).c_str());
-    return 1;
-  }
-  std::printf("{\"samples_per_s\": %.0f, \"test_accuracy\": %.4f}\n", best, summary->test_accuracy);
-  return 0;
+  return RunTrainBench(config, argc > 1 ? std::atoi(argv[1]) : 3,
+                       argc > 2 ? std::atoi(argv[2]) : 0);
 }
