@@ -80,6 +80,10 @@ class SpecParser {
         return reader_.Error(
             e, absl::StrCat("unknown field (expected one of: ", absl::StrJoin(names, ", "), ")"));
       }
+      if (const google::protobuf::OneofDescriptor* oneof = f->containing_oneof();
+          oneof != nullptr) {
+        RETURN_IF_ERROR(CheckOneField(e, oneof, entries));
+      }
       if (f == v1::StudySpec::descriptor()->FindFieldByName("params")) {
         RETURN_IF_ERROR(ReadParams(e, static_cast<v1::StudySpec*>(message)));
       } else if (f->is_repeated()) {
@@ -89,6 +93,22 @@ class SpecParser {
         }
       } else {
         RETURN_IF_ERROR(ReadValue(e, f, message));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // A mapping may set one field of a oneof (a layer is conv2d or relu, not
+  // both): the first other one written is refused, naming both.
+  absl::Status CheckOneField(const YamlField& e, const google::protobuf::OneofDescriptor* oneof,
+                             const std::vector<YamlField>& entries) {
+    for (const YamlField& other : entries) {
+      if (&other == &e) return absl::OkStatus();
+      const google::protobuf::FieldDescriptor* f =
+          oneof->containing_type()->FindFieldByName(other.key);
+      if (f != nullptr && f->containing_oneof() == oneof) {
+        return reader_.Error(
+            e, absl::StrCat("only one of ", other.key, " and ", e.key, " may be given here"));
       }
     }
     return absl::OkStatus();

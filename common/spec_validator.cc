@@ -6,11 +6,16 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/api_limits.h"
 #include "common/model_cost.h"
+#include "common/model_layers.h"
 #include "common/objective.h"
 #include "common/pruner_spec.h"
 #include "common/sampler_spec.h"
@@ -26,6 +31,9 @@ namespace hpo {
 namespace {
 
 constexpr int64_t kMaxExamples = 10'000'000;
+// One example's values, and any one side of its shape.
+constexpr int64_t kMaxExampleValues = 16'777'216;
+constexpr int64_t kMaxInputSide = 65536;
 constexpr int64_t kMaxPathBytes = 4096;
 constexpr double kMinLeaseSeconds = 1;
 // params x choices x candidates that one TPE Ask may weigh (a float or int
@@ -186,14 +194,102 @@ absl::Status ValidateDataset(const v1::DatasetSpec& dataset) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateModel(const v1::ModelSpec& model) {
-  RETURN_IF_ERROR(CheckName("task.model.type", "model type", model.type(), kModelTypes));
-  if (model.type() == "mlp" && model.hidden().empty()) {
+// Each type has its own fields; a field of another type would be ignored,
+// so it is refused.
+absl::Status ValidateModelFields(const v1::ModelSpec& model) {
+  const std::string& type = model.type();
+  if (type == "mlp" && model.hidden().empty()) {
     return SpecFieldError("task.model.hidden",
                           "an mlp needs at least one hidden layer (or use type: linear)");
   }
-  if (model.type() == "linear" && !model.hidden().empty()) {
-    return SpecFieldError("task.model.hidden", "a linear model has no hidden layers");
+  if ((type == "linear" || type == "sequential") && !model.hidden().empty()) {
+    return SpecFieldError("task.model.hidden",
+                          absl::StrCat("a ", type, " model has no hidden field",
+                                       type == "sequential" ? " (write its layers)" : ""));
+  }
+  if (type == "cnn" && model.channels().empty()) {
+    return SpecFieldError("task.model.channels",
+                          "a cnn needs at least one convolution's channels, e.g. [32, 64]");
+  }
+  if (type != "cnn" && !model.channels().empty()) {
+    return SpecFieldError("task.model.channels", "only a cnn has channels");
+  }
+  if (type != "cnn" && model.has_kernel_size()) {
+    return SpecFieldError("task.model.kernel_size",
+                          "only a cnn has kernel_size (a sequential model's conv2d sets its own)");
+  }
+  if (type == "sequential" && model.layers().empty()) {
+    return SpecFieldError("task.model.layers", "a sequential model needs at least one layer");
+  }
+  if (type != "sequential" && !model.layers().empty()) {
+    return SpecFieldError("task.model.layers",
+                          absl::StrCat("only a sequential model has layers (got type ", type, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateInputShape(const v1::TaskSpec& task) {
+  const auto& shape = task.model().input_shape();
+  if (shape.empty()) return absl::OkStatus();
+  if (shape.size() != 1 && shape.size() != 3) {
+    return SpecFieldError("task.model.input_shape",
+                          absl::StrCat("expected [channels, height, width] or [features] (got ",
+                                       shape.size(), " values)"));
+  }
+  int64_t size = 1;
+  for (int i = 0; i < shape.size(); ++i) {
+    RETURN_IF_ERROR(
+        CheckRange(absl::StrCat("task.model.input_shape[", i, "]"), shape[i], 1, kMaxInputSide));
+    size *= shape[i];
+  }
+  if (size > kMaxExampleValues) {
+    return SpecFieldError("task.model.input_shape",
+                          absl::StrCat("has ", size, " values (at most ", kMaxExampleValues, ")"));
+  }
+  if (task.dataset().name() == "fashion-mnist" && size != kFashionMnistPixels) {
+    return SpecFieldError("task.model.input_shape",
+                          absl::StrCat("has ", size, " values; fashion-mnist's images have ",
+                                       kFashionMnistPixels, " ([1, 28, 28])"));
+  }
+  return absl::OkStatus();
+}
+
+// The model's layers, once its fields are known to be valid.
+absl::Status ValidateModelLayers(const v1::TaskSpec& task) {
+  RETURN_IF_ERROR(ValidateInputShape(task));
+  const std::vector<v1::LayerSpec> layers = ModelLayers(task.model());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const std::string path = absl::StrCat("task.model.layers[", i, "]");
+    if (LayerKindName(layers[i]).empty()) {
+      std::vector<std::string_view> kinds;
+      for (int k = 0; k < v1::LayerSpec::descriptor()->field_count(); ++k) {
+        kinds.push_back(v1::LayerSpec::descriptor()->field(k)->name());
+      }
+      return SpecFieldError(path, absl::StrCat("names no layer ", OneOf(kinds)));
+    }
+    if (layers[i].has_linear() && layers[i].linear().out_features() == 0 &&
+        i + 1 != layers.size()) {
+      return SpecFieldError(absl::StrCat(path, ".linear.out_features"),
+                            "must be set (only the last layer may leave it: the task's outputs)");
+    }
+    if (IsSpatialLayer(layers[i]) && !TaskInputShape(task).has_value()) {
+      return SpecFieldError(
+          "task.model.input_shape",
+          absl::StrCat("must be set ([channels, height, width]) for the ",
+                       ToAbsl(LayerKindName(layers[i])), " layer of a csv dataset"));
+    }
+  }
+  const std::string last = absl::StrCat("task.model.layers[", layers.size() - 1, "]");
+  if (!layers.back().has_linear()) {
+    return SpecFieldError(
+        last,
+        "the last layer must be linear (it gives the task's outputs; leave out_features unset)");
+  }
+  const int out_features = layers.back().linear().out_features();
+  if (task.dataset().name() == "fashion-mnist" && out_features != 0 &&
+      out_features != kFashionMnistClasses) {
+    return SpecFieldError(last, absl::StrCat("gives ", out_features, " outputs; fashion-mnist has ",
+                                             kFashionMnistClasses, " classes"));
   }
   return absl::OkStatus();
 }
@@ -221,7 +317,8 @@ absl::Status ValidateSchedule(const v1::ScheduleSpec& schedule) {
 
 absl::Status ValidateTask(const v1::TaskSpec& task) {
   RETURN_IF_ERROR(ValidateDataset(task.dataset()));
-  RETURN_IF_ERROR(ValidateModel(task.model()));
+  RETURN_IF_ERROR(CheckName("task.model.type", "model type", task.model().type(), kModelTypes));
+  RETURN_IF_ERROR(ValidateModelFields(task.model()));
   RETURN_IF_ERROR(ValidateOptimizer(task.optimizer()));
   if (!task.loss().empty()) RETURN_IF_ERROR(CheckName("task.loss", "loss", task.loss(), kLossNames));
   RETURN_IF_ERROR(ValidateSchedule(task.schedule()));
@@ -235,7 +332,7 @@ absl::Status ValidateTask(const v1::TaskSpec& task) {
       }
     }
   }
-  return absl::OkStatus();
+  return ValidateModelLayers(task);
 }
 
 // A searched parameter of a study with a task overrides one training setting:
@@ -256,9 +353,13 @@ absl::Status ValidateTaskParam(const v1::ParamSpec& param, const v1::TaskSpec& t
         path, absl::StrCat(param.name(), " is ", kind == "int" ? "an " : "a ", ToAbsl(kind),
                            " setting of the task (use type: ", ToAbsl(kind), ")"));
   }
-  if (param.name() == "width" && task.model().type() != "mlp") {
-    return SpecFieldError(path, absl::StrCat("searching width needs task.model.type mlp (got \"",
-                                             task.model().type(), "\")"));
+  if (!setting->model_types.empty() &&
+      !absl::c_linear_search(absl::StrSplit(ToAbsl(setting->model_types), ' '),
+                             task.model().type())) {
+    return SpecFieldError(
+        path, absl::StrCat("searching ", param.name(), " needs task.model.type ",
+                           absl::StrJoin(absl::StrSplit(ToAbsl(setting->model_types), ' '), " or "),
+                           " (got \"", task.model().type(), "\")"));
   }
   if (param.has_float_distribution()) {
     RETURN_IF_ERROR(
@@ -278,37 +379,77 @@ absl::Status ValidateTaskParam(const v1::ParamSpec& param, const v1::TaskSpec& t
   return absl::OkStatus();
 }
 
-// The largest model and batch the search space allows, with the data's shape
-// as far as the spec knows it: a csv file's columns are known only to the
-// worker, which checks again before it allocates (common/model_cost.h).
-absl::Status ValidateModelCost(const v1::StudySpec& spec) {
-  const v1::TaskSpec& task = spec.task();
-  const bool fashion = task.dataset().name() == "fashion-mnist";
-  int64_t batch_size = task.batch_size();
-  int64_t width = 0;  // 0: not searched
+// The task with every searched numeric training setting at its low or high
+// end (the kinds were checked before).
+v1::TaskSpec TaskAtCorner(const v1::StudySpec& spec, bool high) {
+  v1::TaskSpec task = spec.task();
   for (const v1::ParamSpec& param : spec.params()) {
-    if (!param.has_int_distribution()) continue;
-    if (param.name() == "batch_size") {
-      batch_size = std::max(batch_size, param.int_distribution().high());
+    const TaskSetting* setting = FindTaskSetting(param.name());
+    if (setting == nullptr) continue;
+    v1::ParamValue value;
+    if (param.has_float_distribution()) {
+      value.set_float_value(high ? param.float_distribution().high()
+                                 : param.float_distribution().low());
+    } else if (param.has_int_distribution()) {
+      value.set_int_value(high ? param.int_distribution().high() : param.int_distribution().low());
+    } else {
+      continue;
     }
-    if (param.name() == "width") width = param.int_distribution().high();
+    OverrideTaskSetting(*setting, value, &task).IgnoreError();
   }
-  std::vector<int64_t> widths = {fashion ? int64_t{kFashionMnistPixels} : 1};
-  for (int32_t hidden : task.model().hidden()) widths.push_back(width > 0 ? width : hidden);
-  widths.push_back(fashion ? int64_t{kFashionMnistClasses} : 1);
-  const int64_t parameters = ModelParameters(widths);
-  if (parameters > kMaxModelParameters) {
-    return SpecFieldError(width > 0 ? "params.width.high" : "task.model.hidden",
-                          absl::StrCat("the model would have ", parameters, " parameters (at most ",
-                                       kMaxModelParameters, "); use narrower or fewer layers"));
+  return task;
+}
+
+// The field to name for a model that does not fit: the searched setting
+// that shapes it, else the model's own field.
+std::string ModelSizeField(const v1::StudySpec& spec, bool high, int failed_layer) {
+  for (const v1::ParamSpec& param : spec.params()) {
+    const TaskSetting* setting = FindTaskSetting(param.name());
+    if (setting != nullptr && setting->kind == SettingKind::kInt &&
+        absl::StartsWith(ToAbsl(setting->field), "model.")) {
+      return absl::StrCat("params.", param.name(), high ? ".high" : ".low");
+    }
   }
-  const int64_t activations = ActivationBytes(widths, batch_size);
-  if (activations > kMaxActivationBytes) {
-    return SpecFieldError(
-        "task.batch_size",
-        absl::StrCat("a batch of ", batch_size, " through this model needs ", activations,
-                     " bytes of activations (at most ", kMaxActivationBytes,
-                     "); use a smaller batch or a narrower model"));
+  const std::string& type = spec.task().model().type();
+  if (type == "sequential") {
+    return failed_layer >= 0 ? absl::StrCat("task.model.layers[", failed_layer, "]")
+                             : "task.model.layers";
+  }
+  return type == "cnn" ? "task.model.channels" : "task.model.hidden";
+}
+
+// The model's layers must fit the example's shape wherever the search space
+// goes (both ends of every searched setting), and the largest model and
+// batch it allows must fit the bounds of common/model_cost.h. A csv file's
+// shape is known only to the worker, which checks again before it allocates.
+absl::Status ValidateModelCost(const v1::StudySpec& spec) {
+  const int outputs = spec.task().dataset().name() == "fashion-mnist" ? kFashionMnistClasses : 1;
+  for (const bool high : {false, true}) {
+    const v1::TaskSpec task = TaskAtCorner(spec, high);
+    const ModelSize size = SizeModel(ModelLayers(task.model()),
+                                     TaskInputShape(task).value_or(Shape{1, 1, 1}), outputs);
+    if (size.failed_layer >= 0) {
+      const bool derived = task.model().type() != "sequential";
+      return SpecFieldError(ModelSizeField(spec, high, size.failed_layer),
+                            derived ? absl::StrCat("layer ", size.failed_layer, " of the ",
+                                                   task.model().type(), ": ", size.failure)
+                                    : size.failure);
+    }
+    if (!high) continue;
+    if (size.parameters > kMaxModelParameters) {
+      return SpecFieldError(
+          ModelSizeField(spec, high, -1),
+          absl::StrCat("the model would have ", size.parameters, " parameters (at most ",
+                       kMaxModelParameters, "); use narrower or fewer layers"));
+    }
+    const int64_t activations = ActivationBytes(size.widths, task.batch_size());
+    if (activations > kMaxActivationBytes) {
+      return SpecFieldError(
+          "task.batch_size",
+          absl::StrCat("a batch of ", task.batch_size(), " through this model needs ", activations,
+                       " bytes of activations (at most ", kMaxActivationBytes,
+                       "); use a smaller batch or a narrower model"));
+    }
   }
   return absl::OkStatus();
 }

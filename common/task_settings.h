@@ -16,7 +16,8 @@ inline constexpr std::array<std::string_view, 4> kActivationNames = {"relu", "ta
                                                                     "gelu"};
 inline constexpr std::array<std::string_view, 6> kInitNames = {
     "he_normal", "he_uniform", "xavier_normal", "xavier_uniform", "torch_default", "normal"};
-inline constexpr std::array<std::string_view, 2> kModelTypes = {"mlp", "linear"};
+inline constexpr std::array<std::string_view, 4> kModelTypes = {"mlp", "linear", "cnn",
+                                                                "sequential"};
 inline constexpr std::array<std::string_view, 3> kDatasetNames = {"fashion-mnist",
                                                                  "synthetic-regression", "csv"};
 // csv datasets: what the label column holds, and how features are scaled.
@@ -30,7 +31,8 @@ inline constexpr std::array<std::string_view, 4> kScheduleNames = {"constant", "
                                                                   "warmup_cosine"};
 inline constexpr std::string_view kFashionMnistDefaultPath = "/usr/share/datasets/fashion-mnist";
 // Fashion-MNIST's shape: 28 x 28 images in 10 classes.
-inline constexpr int kFashionMnistPixels = 28 * 28;
+inline constexpr int kFashionMnistImageSide = 28;
+inline constexpr int kFashionMnistPixels = kFashionMnistImageSide * kFashionMnistImageSide;
 inline constexpr int kFashionMnistClasses = 10;
 
 // The training settings a study with a task may search: one row each, read
@@ -65,12 +67,17 @@ struct TaskSetting {
   std::string_view help;
   // Without a default: what the field's zero means, for the README.
   std::string_view unset_means = "";
+  // The model types whose layers the setting shapes, space-separated ("mlp
+  // cnn"); empty: every task.
+  std::string_view model_types = "";
 };
 
 inline constexpr double kSettingInf = __builtin_huge_val();
 inline constexpr double kMaxInt32Setting = 2147483647;
 inline constexpr double kMaxEpochs = 10000;
 inline constexpr double kMaxHiddenWidth = 65536;
+inline constexpr double kMaxChannels = 4096;
+inline constexpr double kMaxKernelSize = 31;
 
 // The optimiser's defaults are PyTorch's torch.optim.AdamW's; its rules are
 // PyTorch's too, except that lr and eps must be > 0 (0 trains nothing, or
@@ -87,7 +94,7 @@ inline constexpr TaskSetting kTaskSettings[] = {
     {"eps", SettingKind::kFloat, "optimizer.eps", 0, true, kSettingInf, false, nullptr, 0, true,
      1e-8, "", "AdamW's denominator term"},
     {"dropout", SettingKind::kFloat, "model.dropout", 0, false, 1, true, nullptr, 0, true, 0, "",
-     "dropout probability after every hidden activation"},
+     "dropout probability after every hidden activation (mlp, cnn)", "", "mlp linear cnn"},
     {"max_grad_norm", SettingKind::kFloat, "max_grad_norm", 0, false, kSettingInf, false, nullptr,
      0, false, 0, "", "clip gradients to this global L2 norm", "0: no clipping"},
     {"batch_size", SettingKind::kInt, "batch_size", 1, false, kMaxInt32Setting, false, nullptr, 0,
@@ -95,14 +102,19 @@ inline constexpr TaskSetting kTaskSettings[] = {
     {"epochs", SettingKind::kInt, "epochs", 1, false, kMaxEpochs, false, nullptr, 0, true, 3, "",
      "passes over the training data"},
     {"width", SettingKind::kInt, "model.hidden", 1, false, kMaxHiddenWidth, false, nullptr, 0,
-     false, 0, "", "units of every hidden layer (mlp)", "the task's hidden widths"},
+     false, 0, "", "units of every hidden layer (mlp; cnn: of its head)",
+     "the task's hidden widths", "mlp cnn"},
+    {"channels", SettingKind::kInt, "model.channels", 1, false, kMaxChannels, false, nullptr, 0,
+     false, 0, "", "out_channels of every convolution (cnn)", "the task's channels", "cnn"},
+    {"kernel_size", SettingKind::kInt, "model.kernel_size", 1, false, kMaxKernelSize, false,
+     nullptr, 0, false, 0, "", "kernel size of every convolution (cnn)", "3", "cnn"},
     {"eta_min", SettingKind::kFloat, "schedule.eta_min", 0, false, kSettingInf, false, nullptr, 0,
      false, 0, "", "the lr a cosine schedule ends at", "0"},
     {"warmup_steps", SettingKind::kInt, "schedule.warmup_steps", 0, false, kMaxInt32Setting, false,
      nullptr, 0, false, 0, "", "steps of linear warmup (warmup_cosine schedule)", "0"},
     {"activation", SettingKind::kCategorical, "model.activation", 0, false, 0, false,
      kActivationNames.data(), kActivationNames.size(), true, 0, "relu",
-     "activation after every hidden layer"},
+     "activation after every hidden layer (mlp, cnn)", "", "mlp linear cnn"},
     {"init", SettingKind::kCategorical, "model.init", 0, false, 0, false, kInitNames.data(),
      kInitNames.size(), true, 0, "he_normal", "weight initialiser"},
 };

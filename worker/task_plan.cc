@@ -1,6 +1,7 @@
 #include "worker/task_plan.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/model_layers.h"
 #include "common/status_macros.h"
 #include "common/string_view_compat.h"
 #include "common/task_spec_settings.h"
@@ -10,6 +11,50 @@
 #include "worker/engine/schedule.h"
 
 namespace hpo::worker {
+
+namespace {
+
+// One layer of the spec in the engine's terms; a linear layer without
+// out_features stays 0, which the trainer reads as the task's outputs.
+absl::StatusOr<engine::LayerConfig> ToLayerConfig(const v1::LayerSpec& layer) {
+  using Kind = engine::LayerConfig::Kind;
+  switch (layer.layer_case()) {
+    case v1::LayerSpec::kLinear:
+      return engine::LayerConfig{.kind = Kind::kLinear, .size = layer.linear().out_features()};
+    case v1::LayerSpec::kConv2D: {
+      const v1::Conv2dLayerSpec& c = layer.conv2d();
+      return engine::LayerConfig{.kind = Kind::kConv2d,
+                                 .size = c.out_channels(),
+                                 .kernel_size = c.kernel_size(),
+                                 .stride = c.has_stride() ? c.stride() : 1,
+                                 .padding = c.padding()};
+    }
+    case v1::LayerSpec::kMaxPool2D:
+    case v1::LayerSpec::kAvgPool2D: {
+      const bool max = layer.has_max_pool2d();
+      const v1::Pool2dLayerSpec& p = max ? layer.max_pool2d() : layer.avg_pool2d();
+      return engine::LayerConfig{.kind = max ? Kind::kMaxPool2d : Kind::kAvgPool2d,
+                                 .kernel_size = p.kernel_size(),
+                                 .stride = p.has_stride() ? p.stride() : p.kernel_size(),
+                                 .padding = p.padding()};
+    }
+    case v1::LayerSpec::kFlatten:
+      return engine::LayerConfig{.kind = Kind::kFlatten};
+    case v1::LayerSpec::kDropout:
+      return engine::LayerConfig{
+          .kind = Kind::kDropout,
+          .p = layer.dropout().has_p() ? layer.dropout().p() : kDropoutLayerDefaultP};
+    case v1::LayerSpec::LAYER_NOT_SET:
+      return absl::InvalidArgumentError("model.layers: a layer names no kind");
+    default: {  // an activation, by its field's name
+      ASSIGN_OR_RETURN(engine::Activation activation,
+                       engine::ParseActivation(LayerKindName(layer)));
+      return engine::LayerConfig{.kind = Kind::kActivation, .activation = activation};
+    }
+  }
+}
+
+}  // namespace
 
 absl::StatusOr<TaskPlan> PlanTask(
     v1::TaskSpec task, const google::protobuf::Map<std::string, v1::ParamValue>& params) {
@@ -37,10 +82,12 @@ absl::StatusOr<TaskPlan> PlanTask(
 
   engine::TrainConfig& train = plan.train;
   const v1::ModelSpec& model = task.model();
-  if (model.type() != "linear") train.hidden.assign(model.hidden().begin(), model.hidden().end());
-  ASSIGN_OR_RETURN(train.activation, engine::ParseActivation(model.activation()));
+  for (const v1::LayerSpec& layer : ModelLayers(model)) {
+    ASSIGN_OR_RETURN(engine::LayerConfig config, ToLayerConfig(layer));
+    train.layers.push_back(config);
+  }
+  train.input_shape = TaskInputShape(task);
   ASSIGN_OR_RETURN(train.init, engine::ParseInit(model.init()));
-  train.dropout = model.dropout();
 
   const v1::OptimizerSpec& optimizer = task.optimizer();
   engine::AdamWOptions& adamw = train.optimizer;

@@ -163,6 +163,82 @@ task:
   EXPECT_EQ(parsed->lines.at("task.schedule.warmup_steps"), 10);
 }
 
+// The issue's layer list, as torch.nn.Sequential would be written, and the
+// cnn shorthand.
+TEST(SpecParserTest, LayersAndTheCnnShorthand) {
+  absl::StatusOr<ParsedSpec> parsed = ParseStudySpecYaml(R"(name: s
+params:
+  lr: {type: float, low: 1.0e-4, high: 1.0e-2}
+task:
+  dataset: {name: fashion-mnist}
+  model:
+    type: sequential
+    input_shape: [1, 28, 28]
+    layers:
+      - {conv2d: {out_channels: 32, kernel_size: 3, padding: 1}}
+      - {relu: {}}
+      - {max_pool2d: {kernel_size: 2, stride: 2}}
+      - {dropout: {p: 0.25}}
+      - {flatten: {}}
+      - {linear: {out_features: 10}}
+)",
+                                                         "s.yaml");
+  ASSERT_OK(parsed);
+  EXPECT_THAT(
+      parsed->spec.task().model(),
+      EqualsProto(
+          TextProto(R"pb(task {
+                           model {
+                             type: "sequential"
+                             input_shape: [ 1, 28, 28 ]
+                             layers { conv2d { out_channels: 32 kernel_size: 3 padding: 1 } }
+                             layers { relu {} }
+                             layers { max_pool2d { kernel_size: 2 stride: 2 } }
+                             layers { dropout { p: 0.25 } }
+                             layers { flatten {} }
+                             layers { linear { out_features: 10 } }
+                           }
+                         })pb")
+              .task()
+              .model()));
+  EXPECT_EQ(parsed->lines.at("task.model.layers[3].dropout.p"), 13);
+
+  parsed = ParseStudySpecYaml(
+      "name: s\ntask:\n  model: {type: cnn, channels: [32, 64], kernel_size: 5, hidden: [128]}\n",
+      "s.yaml");
+  ASSERT_OK(parsed);
+  EXPECT_THAT(parsed->spec.task().model(), EqualsProto(TextProto(R"pb(task {
+                                                                        model {
+                                                                          type: "cnn"
+                                                                          channels: [ 32, 64 ]
+                                                                          kernel_size: 5
+                                                                          hidden: [ 128 ]
+                                                                        }
+                                                                      })pb")
+                                                           .task()
+                                                           .model()));
+}
+
+// One entry is one layer: a second kind in it is refused, not silently kept.
+TEST(SpecParserTest, OneLayerPerEntry) {
+  EXPECT_THAT(ParseStudySpecYaml(R"(name: s
+task:
+  model:
+    type: sequential
+    layers:
+      - {flatten: {}}
+      - conv2d: {out_channels: 8, kernel_size: 3}
+        relu: {}
+)",
+                                 "s.yaml"),
+              StatusIs(kInvalid,
+                       "s.yaml:8: task.model.layers[1].relu: only one of conv2d and "
+                       "relu may be given here"));
+  EXPECT_THAT(ParseStudySpecYaml("name: s\ntask:\n  model:\n    layers: [{pool: {}}]\n", "s.yaml"),
+              StatusIs(kInvalid, HasSubstr("task.model.layers[0].pool: unknown field (expected "
+                                           "one of: linear, conv2d, max_pool2d, avg_pool2d")));
+}
+
 TEST(SpecParserTest, MinimalSpecLeavesEverythingElseUnset) {
   absl::StatusOr<ParsedSpec> parsed =
       ParseStudySpecYaml("name: s\nparams:\n  x: {type: float, low: 0, high: 1}\n", "s.yaml");
@@ -269,9 +345,9 @@ TEST(SpecParserTest, UnknownFieldsInEverySection) {
       {"task:\n  dataset: {name: x, size: 3}\n",
        "s.yaml:2: task.dataset.size: unknown field (expected one of: name, train_examples, "
        "validation_examples, path, seed, test_path, label_column, header, problem, scaling)"},
-      {"task:\n  model:\n    layers: [1]\n",
-       "s.yaml:3: task.model.layers: unknown field (expected one of: type, hidden, activation, "
-       "init, dropout)"},
+      {"task:\n  model:\n    filters: [1]\n",
+       "s.yaml:3: task.model.filters: unknown field (expected one of: type, hidden, activation, "
+       "init, dropout, layers, input_shape, channels, kernel_size)"},
       {"task:\n  optimizer: {momentum: 0.9}\n",
        "s.yaml:2: task.optimizer.momentum: unknown field (expected one of: type, lr, "
        "weight_decay, beta1, beta2, eps, amsgrad)"},

@@ -425,13 +425,13 @@ TEST(ValidateStudySpecTest, ParamNamesAndDistributions) {
 }
 
 TEST(ValidateStudySpecTest, TaskParamsMustBeKnownSettings) {
-  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
-                Param(s, "foo")->mutable_float_distribution()->set_high(1);
-              }),
-              StatusIs(kInvalid,
-                       "params.foo: not a training setting of the task (searchable: lr, "
-                       "weight_decay, beta1, beta2, eps, dropout, max_grad_norm, batch_size, "
-                       "epochs, width, eta_min, warmup_steps, activation, init)"));
+  EXPECT_THAT(
+      ErrorAfter(
+          [](v1::StudySpec* s) { Param(s, "foo")->mutable_float_distribution()->set_high(1); }),
+      StatusIs(kInvalid,
+               "params.foo: not a training setting of the task (searchable: lr, "
+               "weight_decay, beta1, beta2, eps, dropout, max_grad_norm, batch_size, "
+               "epochs, width, channels, kernel_size, eta_min, warmup_steps, activation, init)"));
   // The same name is fine without a task.
   v1::StudySpec ask_tell = GoodAskTellSpec();
   Param(&ask_tell, "foo")->mutable_float_distribution()->set_high(1);
@@ -521,7 +521,7 @@ TEST(ValidateStudySpecTest, TaskParamsOfTheRightKindAndRange) {
                 s->mutable_task()->mutable_model()->clear_hidden();
               }),
               StatusIs(kInvalid,
-                       "params.width: searching width needs task.model.type mlp (got "
+                       "params.width: searching width needs task.model.type mlp or cnn (got "
                        "\"linear\")"));
 }
 
@@ -601,8 +601,8 @@ TEST(ValidateStudySpecTest, TaskRules) {
               StatusIs(kInvalid, HasSubstr("task.dataset: train_examples + validation_examples "
                                            "(61000) exceeds the 60000")));
   EXPECT_THAT(
-      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_type("cnn"); }),
-      StatusIs(kInvalid, StartsWith("task.model.type: unknown model type \"cnn\"")));
+      ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->set_type("resnet"); }),
+      StatusIs(kInvalid, StartsWith("task.model.type: unknown model type \"resnet\"")));
   EXPECT_THAT(
       ErrorAfter([](v1::StudySpec* s) { s->mutable_task()->mutable_model()->clear_hidden(); }),
       StatusIs(kInvalid, StartsWith("task.model.hidden: an mlp needs at least one")));
@@ -798,6 +798,170 @@ TEST(ValidateStudySpecTest, BoundsTheCostOfTpeSampling) {
   EXPECT_THAT(ValidateStudySpec(spec),
               StatusIs(kInvalid, HasSubstr("params: too costly for the auto sampler (it moves to "
                                            "TPE): 12002 choices in all")));
+}
+
+}  // namespace
+}  // namespace hpo
+
+namespace hpo {
+namespace {
+
+// A fashion-mnist study of the cnn shorthand, its channels, kernel and head
+// searched; defaults applied.
+v1::StudySpec CnnSpec() {
+  v1::StudySpec spec = TextProto(R"pb(
+    name: "fmnist-cnn"
+    params {
+      name: "channels"
+      int_distribution { low: 8 high: 64 }
+    }
+    params {
+      name: "kernel_size"
+      int_distribution { low: 3 high: 5 }
+    }
+    params {
+      name: "width"
+      int_distribution { low: 32 high: 256 }
+    }
+    task {
+      dataset { name: "fashion-mnist" }
+      model {
+        type: "cnn"
+        channels: [ 32, 64 ]
+        hidden: [ 128 ]
+      }
+    }
+  )pb");
+  ApplyStudySpecDefaults(&spec);
+  return spec;
+}
+
+v1::StudySpec SequentialSpec(const std::string& layers) {
+  v1::StudySpec spec =
+      TextProto(absl::StrCat(R"pb(
+                               name: "fmnist-seq"
+                               params {
+                                 name: "lr"
+                                 float_distribution { low: 1e-4 high: 1e-1 log: true }
+                               }
+                               task { dataset { name: "fashion-mnist" }
+                                      model { type: "sequential")pb",
+                             layers, "} }"));
+  ApplyStudySpecDefaults(&spec);
+  return spec;
+}
+
+absl::Status CnnErrorAfter(const std::function<void(v1::StudySpec*)>& mutate) {
+  v1::StudySpec spec = CnnSpec();
+  mutate(&spec);
+  return ValidateStudySpec(spec);
+}
+
+TEST(ValidateStudySpecTest, ConvolutionalModelsPass) {
+  EXPECT_OK(ValidateStudySpec(CnnSpec()));
+  EXPECT_OK(ValidateStudySpec(SequentialSpec(R"pb(
+    layers { conv2d { out_channels: 32 kernel_size: 3 padding: 1 } }
+    layers { relu {} }
+    layers { max_pool2d { kernel_size: 2 } }
+    layers { dropout { p: 0.25 } }
+    layers { flatten {} }
+    layers { linear { out_features: 10 } })pb")));
+  // A csv file of images says its shape.
+  v1::StudySpec csv = SequentialSpec(R"pb(
+    input_shape: [ 3, 8, 8 ]
+    layers { conv2d { out_channels: 4 kernel_size: 3 } }
+    layers { avg_pool2d { kernel_size: 2 } }
+    layers { flatten {} }
+    layers { linear {} })pb");
+  csv.mutable_task()->mutable_dataset()->set_name("csv");
+  csv.mutable_task()->mutable_dataset()->set_path("images.csv");
+  EXPECT_OK(ValidateStudySpec(csv));
+}
+
+TEST(ValidateStudySpecTest, ConvolutionalModelsAreCheckedAtTheDoor) {
+  EXPECT_THAT(ValidateStudySpec(SequentialSpec(R"pb(
+                layers { conv2d { out_channels: 8 kernel_size: 5 } }
+                layers { max_pool2d { kernel_size: 2 } }
+                layers { conv2d { out_channels: 8 kernel_size: 13 } }
+                layers { flatten {} }
+                layers { linear {} })pb")),
+              StatusIs(kInvalid,
+                       "task.model.layers[2]: conv2d, input [8, 12, 12]: kernel_size "
+                       "13 is larger than the input (12 with padding 0)"));
+  EXPECT_THAT(ValidateStudySpec(SequentialSpec(R"pb(
+                layers { flatten {} }
+                layers {}
+                layers { linear {} })pb")),
+              StatusIs(kInvalid, StartsWith("task.model.layers[1]: names no layer (expected one "
+                                            "of: linear, conv2d, max_pool2d")));
+  EXPECT_THAT(
+      ValidateStudySpec(SequentialSpec(R"pb(
+        layers { linear {} }
+        layers { relu {} }
+        layers { linear { out_features: 10 } })pb")),
+      StatusIs(kInvalid, StartsWith("task.model.layers[0].linear.out_features: must be set")));
+  EXPECT_THAT(
+      ValidateStudySpec(SequentialSpec(R"pb(
+        layers { linear { out_features: 10 } }
+        layers { relu {} })pb")),
+      StatusIs(kInvalid, StartsWith("task.model.layers[1]: the last layer must be linear")));
+  // The last layer's outputs must be the data's: 10 classes.
+  EXPECT_THAT(ValidateStudySpec(SequentialSpec(R"pb(layers { linear { out_features: 7 } })pb")),
+              StatusIs(kInvalid, StartsWith("task.model.layers[0]: gives 7 outputs; fashion-mnist "
+                                            "has 10 classes")));
+  // Five blocks of max_pool2d(2) leave nothing of a 28 x 28 image.
+  EXPECT_THAT(CnnErrorAfter([](v1::StudySpec* s) {
+                s->clear_params();
+                Param(s, "lr")->mutable_float_distribution()->set_low(0.001);
+                Param(s, "lr")->mutable_float_distribution()->set_high(0.01);
+                for (int i = 0; i < 3; ++i) s->mutable_task()->mutable_model()->add_channels(8);
+              }),
+              StatusIs(kInvalid,
+                       "task.model.channels: layer 14 of the cnn: max_pool2d, input [8, "
+                       "1, 1]: kernel_size 2 is larger than the input (1 with padding "
+                       "0)"));
+  // The widest searched channels count: 4096 x 4096 x 9 weights.
+  EXPECT_THAT(CnnErrorAfter([](v1::StudySpec* s) {
+                Param(s, "channels")->mutable_int_distribution()->set_high(4096);
+              }),
+              StatusIs(kInvalid, StartsWith("params.channels.high: the model would have")));
+  EXPECT_THAT(CnnErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_model()->add_input_shape(784);
+                s->mutable_task()->mutable_model()->add_input_shape(2);
+              }),
+              StatusIs(kInvalid, StartsWith("task.model.input_shape: expected [channels, height, "
+                                            "width] or [features] (got 2 values)")));
+  EXPECT_THAT(CnnErrorAfter([](v1::StudySpec* s) {
+                for (int side : {1, 28, 27})
+                  s->mutable_task()->mutable_model()->add_input_shape(side);
+              }),
+              StatusIs(kInvalid, StartsWith("task.model.input_shape: has 756 values; "
+                                            "fashion-mnist's images have 784")));
+  EXPECT_THAT(CnnErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_dataset()->set_name("csv");
+                s->mutable_task()->mutable_dataset()->set_path("x.csv");
+              }),
+              StatusIs(kInvalid,
+                       "task.model.input_shape: must be set ([channels, height, width]) "
+                       "for the conv2d layer of a csv dataset"));
+  EXPECT_THAT(CnnErrorAfter([](v1::StudySpec* s) {
+                Param(s, "kernel_size")->mutable_int_distribution()->set_high(32);
+              }),
+              StatusIs(kInvalid, "params.kernel_size.high: must be in [1, 31] (got 32)"));
+  // Fields of another model type would be ignored; they are refused.
+  EXPECT_THAT(CnnErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_model()->add_layers()->mutable_flatten();
+              }),
+              StatusIs(kInvalid,
+                       "task.model.layers: only a sequential model has layers (got "
+                       "type cnn)"));
+  v1::StudySpec searched = SequentialSpec(R"pb(layers { linear {} })pb");
+  Param(&searched, "channels")->mutable_int_distribution()->set_low(8);
+  Param(&searched, "channels")->mutable_int_distribution()->set_high(16);
+  EXPECT_THAT(ValidateStudySpec(searched),
+              StatusIs(kInvalid,
+                       "params.channels: searching channels needs task.model.type cnn "
+                       "(got \"sequential\")"));
 }
 
 }  // namespace

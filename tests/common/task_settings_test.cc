@@ -63,6 +63,8 @@ TEST(TaskSettingsTest, OverridesAndDefaultsGoThroughTheNamedField) {
     v1::TaskSpec task;
     task.mutable_model()->add_hidden(8);
     task.mutable_model()->add_hidden(16);
+    task.mutable_model()->add_channels(8);
+    task.mutable_model()->add_channels(16);
     ApplyTaskSettingDefaults(&task);
     v1::ParamValue value;
     if (s.kind == SettingKind::kFloat) value.set_float_value(0.25);

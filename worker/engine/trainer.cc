@@ -194,9 +194,12 @@ absl::StatusOr<Sequential<float>> BuildModel(const TrainConfig& config, const Da
                                                    input.size(), " values; the data has ", features,
                                                    " features"));
   }
-  const std::vector<LayerConfig> layers =
+  std::vector<LayerConfig> layers =
       config.layers.empty() ? MlpLayers(config.hidden, config.activation, config.dropout, outputs)
                             : config.layers;
+  if (layers.back().kind == LayerConfig::Kind::kLinear && layers.back().size == 0) {
+    layers.back().size = outputs;
+  }
   absl::StatusOr<std::vector<std::unique_ptr<Layer<float>>>> built =
       BuildLayers<float>(input, layers);
   if (!built.ok()) {

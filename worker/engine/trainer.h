@@ -28,7 +28,8 @@ namespace hpo::engine {
 
 struct TrainConfig {
   // The model's layers in order, the last giving the outputs (a spec's
-  // model.layers); empty: the MLP of `hidden`, `activation` and `dropout`.
+  // model.layers; a last linear layer of size 0 gives as many as the data
+  // needs); empty: the MLP of `hidden`, `activation` and `dropout`.
   std::vector<LayerConfig> layers;
   // One example's shape, as `layers` read it; unset: a vector of the data's
   // features. Its size must be the data's number of features.

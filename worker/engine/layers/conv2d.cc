@@ -6,25 +6,16 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "worker/engine/layers/output_size.h"
 
 namespace hpo::engine {
 
 template <typename Scalar>
 absl::StatusOr<std::unique_ptr<Conv2d<Scalar>>> Conv2d<Scalar>::Create(Shape input,
                                                                        Conv2dOptions options) {
-  if (options.out_channels < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("out_channels is ", options.out_channels, "; must be >= 1"));
-  }
-  // torch allows any padding for a convolution; more than the kernel only adds zeros.
-  const int max_padding = options.kernel_size;
-  ASSIGN_OR_RETURN(const int height, OutputSize(input.height, options.kernel_size, options.stride,
-                                                options.padding, max_padding));
-  ASSIGN_OR_RETURN(const int width, OutputSize(input.width, options.kernel_size, options.stride,
-                                               options.padding, max_padding));
-  return std::unique_ptr<Conv2d>(
-      new Conv2d(input, Shape{options.out_channels, height, width}, options));
+  ASSIGN_OR_RETURN(const Shape output,
+                   Conv2dOutputShape(input, options.out_channels, options.kernel_size,
+                                     options.stride, options.padding));
+  return std::unique_ptr<Conv2d>(new Conv2d(input, output, options));
 }
 
 template <typename Scalar>
@@ -39,7 +30,8 @@ int64_t Conv2d<Scalar>::patch_size() const {
 
 template <typename Scalar>
 int64_t Conv2d<Scalar>::num_parameters() const {
-  return (patch_size() + 1) * options_.out_channels;
+  return Conv2dParameters(this->input_shape().channels, options_.out_channels,
+                          options_.kernel_size);
 }
 
 template <typename Scalar>

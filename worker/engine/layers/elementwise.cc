@@ -1,7 +1,6 @@
 #include "worker/engine/layers/elementwise.h"
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace hpo::engine {
 
@@ -20,9 +19,7 @@ void ActivationLayer<Scalar>::Backward(const ConstMatrixMap& x, const ConstMatri
 
 template <typename Scalar>
 absl::StatusOr<std::unique_ptr<Dropout<Scalar>>> Dropout<Scalar>::Create(Shape shape, double p) {
-  if (!(p >= 0 && p < 1)) {
-    return absl::InvalidArgumentError(absl::StrCat("p is ", p, "; must be in [0, 1)"));
-  }
+  RETURN_IF_ERROR(CheckDropoutProbability(p));
   return std::unique_ptr<Dropout>(new Dropout(shape, p));
 }
 

@@ -19,28 +19,13 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/strings/str_cat.h"
+#include "common/layer_shapes.h"
 #include "worker/engine/init.h"
 #include "worker/engine/random.h"
 
 namespace hpo::engine {
 
-// The shape of one example: channels x height x width; a vector of n
-// features is n x 1 x 1.
-struct Shape {
-  int channels = 1;
-  int height = 1;
-  int width = 1;
-
-  int64_t size() const { return static_cast<int64_t>(channels) * height * width; }
-  bool operator==(const Shape& other) const {
-    return channels == other.channels && height == other.height && width == other.width;
-  }
-  // "[32, 14, 14]", as the spec writes shapes.
-  std::string ToString() const {
-    return absl::StrCat("[", channels, ", ", height, ", ", width, "]");
-  }
-};
+using ::hpo::Shape;  // common/layer_shapes.h
 
 template <typename Scalar>
 class Layer {

@@ -1,17 +1,13 @@
 #include "worker/engine/layers/linear.h"
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace hpo::engine {
 
 template <typename Scalar>
 absl::StatusOr<std::unique_ptr<Linear<Scalar>>> Linear<Scalar>::Create(Shape input,
                                                                        int out_features) {
-  if (out_features < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("out_features is ", out_features, "; must be >= 1"));
-  }
+  RETURN_IF_ERROR(LinearOutputShape(input, out_features).status());
   return std::unique_ptr<Linear>(new Linear(input, out_features));
 }
 
@@ -21,7 +17,7 @@ Linear<Scalar>::Linear(Shape input, int out_features)
 
 template <typename Scalar>
 int64_t Linear<Scalar>::num_parameters() const {
-  return (in() + 1) * out();
+  return LinearParameters(in(), out());
 }
 
 template <typename Scalar>

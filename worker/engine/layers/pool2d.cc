@@ -5,7 +5,6 @@
 #include <limits>
 
 #include "common/status_macros.h"
-#include "worker/engine/layers/output_size.h"
 
 namespace hpo::engine {
 namespace {
@@ -31,13 +30,9 @@ template <typename Scalar>
 absl::StatusOr<std::unique_ptr<Pool2d<Scalar>>> Pool2d<Scalar>::Create(PoolKind kind, Shape input,
                                                                        Pool2dOptions options) {
   if (options.stride == 0) options.stride = options.kernel_size;
-  const int max_padding = options.kernel_size / 2;
-  ASSIGN_OR_RETURN(const int height, OutputSize(input.height, options.kernel_size, options.stride,
-                                                options.padding, max_padding));
-  ASSIGN_OR_RETURN(const int width, OutputSize(input.width, options.kernel_size, options.stride,
-                                               options.padding, max_padding));
-  return std::unique_ptr<Pool2d>(
-      new Pool2d(kind, input, Shape{input.channels, height, width}, options));
+  ASSIGN_OR_RETURN(const Shape output,
+                   Pool2dOutputShape(input, options.kernel_size, options.stride, options.padding));
+  return std::unique_ptr<Pool2d>(new Pool2d(kind, input, output, options));
 }
 
 template <typename Scalar>
