@@ -59,6 +59,23 @@ absl::Status CheckDropoutProbability(double p) {
   return absl::InvalidArgumentError(absl::StrCat("p is ", p, "; must be in [0, 1)"));
 }
 
+absl::Status CheckBatchNorm(Shape input, bool spatial, double eps, double momentum) {
+  if (!(eps > 0 && eps < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat("eps is ", eps, "; must be > 0 and < 1"));
+  }
+  if (!(momentum >= 0 && momentum <= 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("momentum is ", momentum, "; must be in [0, 1]"));
+  }
+  if (!spatial && (input.height != 1 || input.width != 1)) {
+    return absl::InvalidArgumentError(
+        "batch_norm1d needs a flat input (flatten first, or use batch_norm2d)");
+  }
+  return absl::OkStatus();
+}
+
+int64_t BatchNormParameters(int channels) { return 2 * static_cast<int64_t>(channels); }
+
 int64_t Conv2dParameters(int in_channels, int out_channels, int kernel_size) {
   return (static_cast<int64_t>(in_channels) * kernel_size * kernel_size + 1) * out_channels;
 }

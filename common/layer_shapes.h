@@ -49,10 +49,17 @@ absl::StatusOr<Shape> Pool2dOutputShape(Shape input, int kernel_size, int stride
 absl::StatusOr<Shape> LinearOutputShape(Shape input, int out_features);
 // OK when a dropout probability is in [0, 1).
 absl::Status CheckDropoutProbability(double p);
+// OK when eps > 0, momentum is in [0, 1] and a 1d batch norm's input is
+// flat (a 2d one takes any [C, H, W]).
+absl::Status CheckBatchNorm(Shape input, bool spatial, double eps, double momentum);
+inline constexpr double kBatchNormDefaultEps = 1e-5;      // torch's
+inline constexpr double kBatchNormDefaultMomentum = 0.1;  // torch's
 
 // Weights and biases.
 int64_t Conv2dParameters(int in_channels, int out_channels, int kernel_size);
 int64_t LinearParameters(int64_t in_features, int out_features);
+// Weight and bias per channel.
+int64_t BatchNormParameters(int channels);
 
 }  // namespace hpo
 

@@ -69,6 +69,16 @@ absl::StatusOr<Shape> OutputShape(const v1::LayerSpec& layer, Shape input, int o
       if (!p.ok()) return p;
       return input;
     }
+    case v1::LayerSpec::kBatchNorm1D:
+    case v1::LayerSpec::kBatchNorm2D: {
+      const bool spatial = layer.has_batch_norm2d();
+      const v1::BatchNormLayerSpec& b = spatial ? layer.batch_norm2d() : layer.batch_norm1d();
+      const absl::Status status =
+          CheckBatchNorm(input, spatial, b.has_eps() ? b.eps() : kBatchNormDefaultEps,
+                         b.has_momentum() ? b.momentum() : kBatchNormDefaultMomentum);
+      if (!status.ok()) return status;
+      return input;
+    }
     case v1::LayerSpec::LAYER_NOT_SET:
       return absl::InvalidArgumentError("names no layer");
     default:  // an activation
@@ -80,6 +90,9 @@ int64_t LayerParameters(const v1::LayerSpec& layer, Shape input, Shape output) {
   if (layer.has_linear()) return LinearParameters(input.size(), output.channels);
   if (layer.has_conv2d()) {
     return Conv2dParameters(input.channels, output.channels, layer.conv2d().kernel_size());
+  }
+  if (layer.has_batch_norm1d() || layer.has_batch_norm2d()) {
+    return BatchNormParameters(input.channels);
   }
   return 0;
 }
@@ -97,6 +110,11 @@ std::vector<v1::LayerSpec> ModelLayers(const v1::ModelSpec& model) {
       conv.mutable_conv2d()->set_kernel_size(kernel);
       conv.mutable_conv2d()->set_padding(kernel / 2);
       layers.push_back(std::move(conv));
+      if (model.batch_norm()) {
+        v1::LayerSpec norm;
+        norm.mutable_batch_norm2d();
+        layers.push_back(std::move(norm));
+      }
       layers.push_back(ActivationLayer(model.activation()));
       v1::LayerSpec pool;
       pool.mutable_max_pool2d()->set_kernel_size(kCnnPoolSize);

@@ -26,8 +26,9 @@ inline constexpr double kDropoutLayerDefaultP = 0.5;  // torch.nn.Dropout's
 // The layers of `model`, in order:
 // - linear: one linear layer; mlp: per hidden width linear, the activation
 //   and (when dropout > 0) dropout, then a linear layer;
-// - cnn: per channel count conv2d(kernel_size, padding kernel_size / 2), the
-//   activation and max_pool2d(2), then flatten and the mlp of `hidden`;
+// - cnn: per channel count conv2d(kernel_size, padding kernel_size / 2),
+//   batch_norm2d (with batch_norm), the activation and max_pool2d(2), then
+//   flatten and the mlp of `hidden`;
 // - sequential: its layers as written.
 // The final linear layer of a shorthand leaves out_features unset: the
 // task's outputs.

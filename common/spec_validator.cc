@@ -214,6 +214,10 @@ absl::Status ValidateModelFields(const v1::ModelSpec& model) {
   if (type != "cnn" && !model.channels().empty()) {
     return SpecFieldError("task.model.channels", "only a cnn has channels");
   }
+  if (type != "cnn" && model.batch_norm()) {
+    return SpecFieldError("task.model.batch_norm",
+                          "only a cnn has batch_norm (a sequential model writes its layers)");
+  }
   if (type != "cnn" && model.has_kernel_size()) {
     return SpecFieldError("task.model.kernel_size",
                           "only a cnn has kernel_size (a sequential model's conv2d sets its own)");
@@ -379,10 +383,15 @@ absl::Status ValidateTaskParam(const v1::ParamSpec& param, const v1::TaskSpec& t
   return absl::OkStatus();
 }
 
-// The task with every searched numeric training setting at its low or high
-// end (the kinds were checked before).
-v1::TaskSpec TaskAtCorner(const v1::StudySpec& spec, bool high) {
+// Where in its search space a study's model is checked: as the task fixes
+// it, and with every searched numeric training setting at its low or high
+// end.
+enum class Corner { kFixed, kLow, kHigh };
+
+v1::TaskSpec TaskAt(const v1::StudySpec& spec, Corner corner) {
   v1::TaskSpec task = spec.task();
+  if (corner == Corner::kFixed) return task;
+  const bool high = corner == Corner::kHigh;
   for (const v1::ParamSpec& param : spec.params()) {
     const TaskSetting* setting = FindTaskSetting(param.name());
     if (setting == nullptr) continue;
@@ -395,19 +404,20 @@ v1::TaskSpec TaskAtCorner(const v1::StudySpec& spec, bool high) {
     } else {
       continue;
     }
-    OverrideTaskSetting(*setting, value, &task).IgnoreError();
+    OverrideTaskSetting(*setting, value, &task).IgnoreError();  // the kinds were checked
   }
   return task;
 }
 
-// The field to name for a model that does not fit: the searched setting
-// that shapes it, else the model's own field.
-std::string ModelSizeField(const v1::StudySpec& spec, bool high, int failed_layer) {
+// The field to name for a model that does not fit: the model's own field
+// when its fixed settings do not fit, else the searched setting (the first
+// that shapes the model; the batch size for activation memory).
+std::string ModelSizeField(const v1::StudySpec& spec, Corner corner, int failed_layer) {
   for (const v1::ParamSpec& param : spec.params()) {
     const TaskSetting* setting = FindTaskSetting(param.name());
-    if (setting != nullptr && setting->kind == SettingKind::kInt &&
+    if (corner != Corner::kFixed && setting != nullptr && setting->kind == SettingKind::kInt &&
         absl::StartsWith(ToAbsl(setting->field), "model.")) {
-      return absl::StrCat("params.", param.name(), high ? ".high" : ".low");
+      return absl::StrCat("params.", param.name(), corner == Corner::kHigh ? ".high" : ".low");
     }
   }
   const std::string& type = spec.task().model().type();
@@ -419,26 +429,26 @@ std::string ModelSizeField(const v1::StudySpec& spec, bool high, int failed_laye
 }
 
 // The model's layers must fit the example's shape wherever the search space
-// goes (both ends of every searched setting), and the largest model and
-// batch it allows must fit the bounds of common/model_cost.h. A csv file's
-// shape is known only to the worker, which checks again before it allocates.
+// goes, and the largest model and batch it allows must fit the bounds of
+// common/model_cost.h. A csv file's shape is known only to the worker, which
+// checks again before it allocates.
 absl::Status ValidateModelCost(const v1::StudySpec& spec) {
   const int outputs = spec.task().dataset().name() == "fashion-mnist" ? kFashionMnistClasses : 1;
-  for (const bool high : {false, true}) {
-    const v1::TaskSpec task = TaskAtCorner(spec, high);
+  for (const Corner corner : {Corner::kFixed, Corner::kLow, Corner::kHigh}) {
+    const v1::TaskSpec task = TaskAt(spec, corner);
     const ModelSize size = SizeModel(ModelLayers(task.model()),
                                      TaskInputShape(task).value_or(Shape{1, 1, 1}), outputs);
     if (size.failed_layer >= 0) {
       const bool derived = task.model().type() != "sequential";
-      return SpecFieldError(ModelSizeField(spec, high, size.failed_layer),
+      return SpecFieldError(ModelSizeField(spec, corner, size.failed_layer),
                             derived ? absl::StrCat("layer ", size.failed_layer, " of the ",
                                                    task.model().type(), ": ", size.failure)
                                     : size.failure);
     }
-    if (!high) continue;
+    if (corner == Corner::kLow) continue;
     if (size.parameters > kMaxModelParameters) {
       return SpecFieldError(
-          ModelSizeField(spec, high, -1),
+          ModelSizeField(spec, corner, -1),
           absl::StrCat("the model would have ", size.parameters, " parameters (at most ",
                        kMaxModelParameters, "); use narrower or fewer layers"));
     }

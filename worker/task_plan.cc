@@ -44,6 +44,15 @@ absl::StatusOr<engine::LayerConfig> ToLayerConfig(const v1::LayerSpec& layer) {
       return engine::LayerConfig{
           .kind = Kind::kDropout,
           .p = layer.dropout().has_p() ? layer.dropout().p() : kDropoutLayerDefaultP};
+    case v1::LayerSpec::kBatchNorm1D:
+    case v1::LayerSpec::kBatchNorm2D: {
+      const bool spatial = layer.has_batch_norm2d();
+      const v1::BatchNormLayerSpec& b = spatial ? layer.batch_norm2d() : layer.batch_norm1d();
+      return engine::LayerConfig{
+          .kind = spatial ? Kind::kBatchNorm2d : Kind::kBatchNorm1d,
+          .eps = b.has_eps() ? b.eps() : kBatchNormDefaultEps,
+          .momentum = b.has_momentum() ? b.momentum() : kBatchNormDefaultMomentum};
+    }
     case v1::LayerSpec::LAYER_NOT_SET:
       return absl::InvalidArgumentError("model.layers: a layer names no kind");
     default: {  // an activation, by its field's name

@@ -53,8 +53,10 @@ TEST(ModelLayersTest, ShorthandsExpandAsDocumented) {
                           "relu", "max_pool2d(2)", "flatten", "linear(128)", "relu", "linear(0)"));
   EXPECT_THAT(Describe(ModelLayers(Model(R"pb(type: "cnn"
                                               channels: [ 6 ]
-                                              kernel_size: 5)pb"))),
-              ElementsAre("conv2d(6, k5, p2)", "relu", "max_pool2d(2)", "flatten", "linear(0)"));
+                                              kernel_size: 5
+                                              batch_norm: true)pb"))),
+              ElementsAre("conv2d(6, k5, p2)", "batch_norm2d", "relu", "max_pool2d(2)", "flatten",
+                          "linear(0)"));
   EXPECT_THAT(Describe(ModelLayers(Model(R"pb(type: "sequential"
                                               layers { flatten {} }
                                               layers { linear { out_features: 3 } }
@@ -73,6 +75,13 @@ TEST(ModelLayersTest, SizesAsTorchCountsThem) {
   EXPECT_EQ(size.parameters, 320 + 18496 + 401536 + 1290);
   EXPECT_THAT(size.widths, ElementsAre(784, 32 * 784, 32 * 784, 32 * 196, 64 * 196, 64 * 196,
                                        64 * 49, 3136, 128, 128, 10));
+  // Batch norms: a weight and a bias per channel.
+  const ModelSize normed = SizeModel(ModelLayers(Model(R"pb(type: "cnn"
+                                                            channels: [ 32, 64 ]
+                                                            hidden: [ 128 ]
+                                                            batch_norm: true)pb")),
+                                     {1, 28, 28}, 10);
+  EXPECT_EQ(normed.parameters, size.parameters + 2 * 32 + 2 * 64);
   // Stride, padding and average pooling; a flat input read by a linear layer.
   const ModelSize strided =
       SizeModel(ModelLayers(Model(R"pb(

@@ -347,7 +347,7 @@ TEST(SpecParserTest, UnknownFieldsInEverySection) {
        "validation_examples, path, seed, test_path, label_column, header, problem, scaling)"},
       {"task:\n  model:\n    filters: [1]\n",
        "s.yaml:3: task.model.filters: unknown field (expected one of: type, hidden, activation, "
-       "init, dropout, layers, input_shape, channels, kernel_size)"},
+       "init, dropout, layers, input_shape, channels, kernel_size, batch_norm)"},
       {"task:\n  optimizer: {momentum: 0.9}\n",
        "s.yaml:2: task.optimizer.momentum: unknown field (expected one of: type, lr, "
        "weight_decay, beta1, beta2, eps, amsgrad)"},

@@ -863,8 +863,11 @@ TEST(ValidateStudySpecTest, ConvolutionalModelsPass) {
     layers { conv2d { out_channels: 32 kernel_size: 3 padding: 1 } }
     layers { relu {} }
     layers { max_pool2d { kernel_size: 2 } }
+    layers { batch_norm2d {} }
     layers { dropout { p: 0.25 } }
     layers { flatten {} }
+    layers { linear { out_features: 64 } }
+    layers { batch_norm1d { eps: 1e-3 momentum: 0.2 } }
     layers { linear { out_features: 10 } })pb")));
   // A csv file of images says its shape.
   v1::StudySpec csv = SequentialSpec(R"pb(
@@ -948,6 +951,26 @@ TEST(ValidateStudySpecTest, ConvolutionalModelsAreCheckedAtTheDoor) {
                 Param(s, "kernel_size")->mutable_int_distribution()->set_high(32);
               }),
               StatusIs(kInvalid, "params.kernel_size.high: must be in [1, 31] (got 32)"));
+  EXPECT_THAT(ValidateStudySpec(SequentialSpec(R"pb(
+                layers { conv2d { out_channels: 4 kernel_size: 3 } }
+                layers { batch_norm1d {} }
+                layers { flatten {} }
+                layers { linear {} })pb")),
+              StatusIs(kInvalid,
+                       "task.model.layers[1]: batch_norm1d, input [4, 26, 26]: "
+                       "batch_norm1d needs a flat input (flatten first, or use "
+                       "batch_norm2d)"));
+  EXPECT_THAT(ValidateStudySpec(SequentialSpec(R"pb(
+                layers { flatten {} }
+                layers { batch_norm1d { momentum: 2 } }
+                layers { linear {} })pb")),
+              StatusIs(kInvalid,
+                       "task.model.layers[1]: batch_norm1d, input [784, 1, 1]: "
+                       "momentum is 2; must be in [0, 1]"));
+  EXPECT_THAT(ErrorAfter([](v1::StudySpec* s) {
+                s->mutable_task()->mutable_model()->set_batch_norm(true);
+              }),
+              StatusIs(kInvalid, StartsWith("task.model.batch_norm: only a cnn has batch_norm")));
   // Fields of another model type would be ignored; they are refused.
   EXPECT_THAT(CnnErrorAfter([](v1::StudySpec* s) {
                 s->mutable_task()->mutable_model()->add_layers()->mutable_flatten();

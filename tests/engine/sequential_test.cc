@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
+#include "worker/engine/layers/batch_norm.h"
 #include "worker/engine/layers/conv2d.h"
 #include "worker/engine/layers/elementwise.h"
 #include "worker/engine/layers/linear.h"
@@ -44,6 +45,9 @@ class Builder {
     return Add(std::make_unique<ActivationLayer<Scalar>>(shape_, activation));
   }
   Builder& Drop(double p) { return Add(Dropout<Scalar>::Create(shape_, p)); }
+  Builder& Norm(bool spatial) {
+    return Add(BatchNorm<Scalar>::Create(shape_, {.spatial = spatial}));
+  }
   Builder& Flat() { return Add(std::make_unique<Flatten<Scalar>>(shape_)); }
   Builder& Dense(int out) { return Add(Linear<Scalar>::Create(shape_, out)); }
 
@@ -201,6 +205,23 @@ TEST(SequentialTest, PaddedMaxPoolAndKernelsWiderThanTheirStrideGradientsMatch) 
                      .Dense(3)
                      .Build(2),
                  2);
+}
+
+// A batch norm's weight and bias, and what it passes back to the layers
+// before it (their gradients go through its dx).
+TEST(SequentialTest, BatchNormGradientsMatchFiniteDifferences) {
+  CheckGradients(Builder<double>({2, 5, 5})
+                     .Conv(3, 3, 1, 1)
+                     .Norm(/*spatial=*/true)
+                     .Act(Activation::kTanh)
+                     .Pool(PoolKind::kMax, 2)
+                     .Flat()
+                     .Dense(4)
+                     .Norm(/*spatial=*/false)
+                     .Act(Activation::kGelu)
+                     .Dense(3)
+                     .Build(4),
+                 4);
 }
 
 // Linear-ReLU-Linear as layers is the Mlp: the same draws, outputs and

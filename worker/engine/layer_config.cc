@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "worker/engine/layers/batch_norm.h"
 #include "worker/engine/layers/conv2d.h"
 #include "worker/engine/layers/elementwise.h"
 #include "worker/engine/layers/linear.h"
@@ -34,6 +35,10 @@ absl::StatusOr<std::unique_ptr<Layer<Scalar>>> BuildLayer(Shape input, const Lay
       return Dropout<Scalar>::Create(input, c.p);
     case Kind::kActivation:
       return std::make_unique<ActivationLayer<Scalar>>(input, c.activation);
+    case Kind::kBatchNorm1d:
+    case Kind::kBatchNorm2d:
+      return BatchNorm<Scalar>::Create(
+          input, {.spatial = c.kind == Kind::kBatchNorm2d, .eps = c.eps, .momentum = c.momentum});
   }
   return absl::InternalError("unknown layer kind");
 }
@@ -56,6 +61,10 @@ std::string_view LayerName(const LayerConfig& layer) {
       return "dropout";
     case LayerConfig::Kind::kActivation:
       return ActivationName(layer.activation);
+    case LayerConfig::Kind::kBatchNorm1d:
+      return "batch_norm1d";
+    case LayerConfig::Kind::kBatchNorm2d:
+      return "batch_norm2d";
   }
   return "?";
 }

@@ -15,13 +15,25 @@
 namespace hpo::engine {
 
 struct LayerConfig {
-  enum class Kind { kLinear, kConv2d, kMaxPool2d, kAvgPool2d, kFlatten, kDropout, kActivation };
+  enum class Kind {
+    kLinear,
+    kConv2d,
+    kMaxPool2d,
+    kAvgPool2d,
+    kFlatten,
+    kDropout,
+    kActivation,
+    kBatchNorm1d,
+    kBatchNorm2d,
+  };
   Kind kind = Kind::kLinear;
   int size = 0;  // linear: out_features; conv2d: out_channels
   int kernel_size = 0;
   int stride = 0;  // 0: 1 for conv2d, the kernel size for pools
   int padding = 0;
   double p = 0;  // dropout
+  double eps = kBatchNormDefaultEps;            // batch norms
+  double momentum = kBatchNormDefaultMomentum;  // batch norms
   Activation activation = Activation::kRelu;
 };
 

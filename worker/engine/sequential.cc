@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "worker/engine/layers/batch_norm.h"
 #include "worker/engine/layers/elementwise.h"
 
 namespace hpo::engine {
@@ -46,8 +47,11 @@ template <typename Scalar>
 void Sequential<Scalar>::Initialize(Init init, Rng& rng) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     if (layers_[i]->num_parameters() == 0) continue;
-    const auto* next = i + 1 < layers_.size()
-                           ? dynamic_cast<const ActivationLayer<Scalar>*>(layers_[i + 1].get())
+    // The activation after the layer, past a batch norm in between.
+    size_t j = i + 1;
+    while (j < layers_.size() && dynamic_cast<const BatchNorm<Scalar>*>(layers_[j].get())) ++j;
+    const auto* next = j < layers_.size()
+                           ? dynamic_cast<const ActivationLayer<Scalar>*>(layers_[j].get())
                            : nullptr;
     layers_[i]->Initialize(init, next != nullptr ? Gain(next->activation()) : 1.0, rng);
   }
