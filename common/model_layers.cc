@@ -41,41 +41,29 @@ void AppendMlp(const v1::ModelSpec& model, std::vector<v1::LayerSpec>* layers) {
 }
 
 absl::StatusOr<Shape> OutputShape(const v1::LayerSpec& layer, Shape input, int outputs) {
+  const LayerSettings s = SettingsOf(layer);
   switch (layer.layer_case()) {
-    case v1::LayerSpec::kLinear: {
-      const int out = layer.linear().out_features();
-      return LinearOutputShape(input, out == 0 ? outputs : out);
-    }
-    case v1::LayerSpec::kConv2D: {
-      const v1::Conv2dLayerSpec& c = layer.conv2d();
-      return Conv2dOutputShape(input, c.out_channels(), c.kernel_size(),
-                               c.has_stride() ? c.stride() : 1, c.padding());
-    }
+    case v1::LayerSpec::kLinear:
+      return LinearOutputShape(input, s.size == 0 ? outputs : s.size);
+    case v1::LayerSpec::kConv2D:
+      return Conv2dOutputShape(input, s.size, s.kernel_size, s.stride, s.padding);
     case v1::LayerSpec::kMaxPool2D:
-    case v1::LayerSpec::kAvgPool2D: {
-      const v1::Pool2dLayerSpec& p =
-          layer.has_max_pool2d() ? layer.max_pool2d() : layer.avg_pool2d();
-      return Pool2dOutputShape(input, p.kernel_size(),
-                               p.has_stride() ? p.stride() : p.kernel_size(), p.padding());
-    }
+    case v1::LayerSpec::kAvgPool2D:
+      return Pool2dOutputShape(input, s.kernel_size, s.stride, s.padding);
     case v1::LayerSpec::kFlatten:
       if (input.size() > std::numeric_limits<int>::max()) {
         return absl::InvalidArgumentError(absl::StrCat(input.size(), " values are too many"));
       }
       return Shape{static_cast<int>(input.size()), 1, 1};
     case v1::LayerSpec::kDropout: {
-      const absl::Status p = CheckDropoutProbability(
-          layer.dropout().has_p() ? layer.dropout().p() : kDropoutLayerDefaultP);
+      const absl::Status p = CheckDropoutProbability(s.p);
       if (!p.ok()) return p;
       return input;
     }
     case v1::LayerSpec::kBatchNorm1D:
     case v1::LayerSpec::kBatchNorm2D: {
-      const bool spatial = layer.has_batch_norm2d();
-      const v1::BatchNormLayerSpec& b = spatial ? layer.batch_norm2d() : layer.batch_norm1d();
       const absl::Status status =
-          CheckBatchNorm(input, spatial, b.has_eps() ? b.eps() : kBatchNormDefaultEps,
-                         b.has_momentum() ? b.momentum() : kBatchNormDefaultMomentum);
+          CheckBatchNorm(input, layer.has_batch_norm2d(), s.eps, s.momentum);
       if (!status.ok()) return status;
       return input;
     }
@@ -130,6 +118,34 @@ std::vector<v1::LayerSpec> ModelLayers(const v1::ModelSpec& model) {
   }
   AppendMlp(model, &layers);
   return layers;
+}
+
+LayerSettings SettingsOf(const v1::LayerSpec& layer) {
+  LayerSettings s;
+  if (layer.has_linear()) s.size = layer.linear().out_features();
+  if (layer.has_conv2d()) {
+    const v1::Conv2dLayerSpec& c = layer.conv2d();
+    s.size = c.out_channels();
+    s.kernel_size = c.kernel_size();
+    if (c.has_stride()) s.stride = c.stride();
+    s.padding = c.padding();
+  }
+  if (layer.has_max_pool2d() || layer.has_avg_pool2d()) {
+    const v1::Pool2dLayerSpec& p = layer.has_max_pool2d() ? layer.max_pool2d() : layer.avg_pool2d();
+    s.kernel_size = p.kernel_size();
+    s.stride = p.has_stride() ? p.stride() : p.kernel_size();
+    s.padding = p.padding();
+  }
+  if (layer.has_dropout()) {
+    s.p = layer.dropout().has_p() ? layer.dropout().p() : kDropoutLayerDefaultP;
+  }
+  if (layer.has_batch_norm1d() || layer.has_batch_norm2d()) {
+    const v1::BatchNormLayerSpec& b =
+        layer.has_batch_norm2d() ? layer.batch_norm2d() : layer.batch_norm1d();
+    if (b.has_eps()) s.eps = b.eps();
+    if (b.has_momentum()) s.momentum = b.momentum();
+  }
+  return s;
 }
 
 std::string_view LayerKindName(const v1::LayerSpec& layer) {

@@ -34,6 +34,20 @@ inline constexpr double kDropoutLayerDefaultP = 0.5;  // torch.nn.Dropout's
 // task's outputs.
 std::vector<v1::LayerSpec> ModelLayers(const v1::ModelSpec& model);
 
+// A layer's numeric settings with the spec's defaults applied: stride 1 for
+// a convolution and the kernel size for a pooling, dropout p 0.5, torch's
+// batch-norm eps and momentum. Fields a kind does not have keep these values.
+struct LayerSettings {
+  int size = 0;  // linear: out_features (0: the task's outputs); conv2d: out_channels
+  int kernel_size = 0;
+  int stride = 1;
+  int padding = 0;
+  double p = 0;  // dropout
+  double eps = kBatchNormDefaultEps;
+  double momentum = kBatchNormDefaultMomentum;
+};
+LayerSettings SettingsOf(const v1::LayerSpec& layer);
+
 // The spec's name of a layer ("conv2d", "relu"), or "" when it names none.
 std::string_view LayerKindName(const v1::LayerSpec& layer);
 // Whether the layer reads its input as an image (a convolution or pooling).

@@ -18,47 +18,45 @@ namespace {
 // out_features stays 0, which the trainer reads as the task's outputs.
 absl::StatusOr<engine::LayerConfig> ToLayerConfig(const v1::LayerSpec& layer) {
   using Kind = engine::LayerConfig::Kind;
+  const LayerSettings s = SettingsOf(layer);
+  engine::LayerConfig config{.size = s.size,
+                             .kernel_size = s.kernel_size,
+                             .stride = s.stride,
+                             .padding = s.padding,
+                             .p = s.p,
+                             .eps = s.eps,
+                             .momentum = s.momentum};
   switch (layer.layer_case()) {
     case v1::LayerSpec::kLinear:
-      return engine::LayerConfig{.kind = Kind::kLinear, .size = layer.linear().out_features()};
-    case v1::LayerSpec::kConv2D: {
-      const v1::Conv2dLayerSpec& c = layer.conv2d();
-      return engine::LayerConfig{.kind = Kind::kConv2d,
-                                 .size = c.out_channels(),
-                                 .kernel_size = c.kernel_size(),
-                                 .stride = c.has_stride() ? c.stride() : 1,
-                                 .padding = c.padding()};
-    }
+      config.kind = Kind::kLinear;
+      return config;
+    case v1::LayerSpec::kConv2D:
+      config.kind = Kind::kConv2d;
+      return config;
     case v1::LayerSpec::kMaxPool2D:
-    case v1::LayerSpec::kAvgPool2D: {
-      const bool max = layer.has_max_pool2d();
-      const v1::Pool2dLayerSpec& p = max ? layer.max_pool2d() : layer.avg_pool2d();
-      return engine::LayerConfig{.kind = max ? Kind::kMaxPool2d : Kind::kAvgPool2d,
-                                 .kernel_size = p.kernel_size(),
-                                 .stride = p.has_stride() ? p.stride() : p.kernel_size(),
-                                 .padding = p.padding()};
-    }
+      config.kind = Kind::kMaxPool2d;
+      return config;
+    case v1::LayerSpec::kAvgPool2D:
+      config.kind = Kind::kAvgPool2d;
+      return config;
     case v1::LayerSpec::kFlatten:
-      return engine::LayerConfig{.kind = Kind::kFlatten};
+      config.kind = Kind::kFlatten;
+      return config;
     case v1::LayerSpec::kDropout:
-      return engine::LayerConfig{
-          .kind = Kind::kDropout,
-          .p = layer.dropout().has_p() ? layer.dropout().p() : kDropoutLayerDefaultP};
+      config.kind = Kind::kDropout;
+      return config;
     case v1::LayerSpec::kBatchNorm1D:
-    case v1::LayerSpec::kBatchNorm2D: {
-      const bool spatial = layer.has_batch_norm2d();
-      const v1::BatchNormLayerSpec& b = spatial ? layer.batch_norm2d() : layer.batch_norm1d();
-      return engine::LayerConfig{
-          .kind = spatial ? Kind::kBatchNorm2d : Kind::kBatchNorm1d,
-          .eps = b.has_eps() ? b.eps() : kBatchNormDefaultEps,
-          .momentum = b.has_momentum() ? b.momentum() : kBatchNormDefaultMomentum};
-    }
+      config.kind = Kind::kBatchNorm1d;
+      return config;
+    case v1::LayerSpec::kBatchNorm2D:
+      config.kind = Kind::kBatchNorm2d;
+      return config;
     case v1::LayerSpec::LAYER_NOT_SET:
       return absl::InvalidArgumentError("model.layers: a layer names no kind");
     default: {  // an activation, by its field's name
-      ASSIGN_OR_RETURN(engine::Activation activation,
-                       engine::ParseActivation(LayerKindName(layer)));
-      return engine::LayerConfig{.kind = Kind::kActivation, .activation = activation};
+      ASSIGN_OR_RETURN(config.activation, engine::ParseActivation(LayerKindName(layer)));
+      config.kind = Kind::kActivation;
+      return config;
     }
   }
 }
