@@ -80,7 +80,7 @@ absl::StatusOr<ParamMap> ChooseParams(const v1::StudySpec& spec,
   return params;
 }
 
-int RunOnce(const std::string& spec_path, const std::vector<std::string>& assignments,
+int RunOnce(const std::string& spec_path, const std::vector<std::string>& assignments, int threads,
             std::ostream& out, std::ostream& err) {
   auto fail = [&err](const absl::Status& status) {
     err << "hpo-worker run-once: " << status.message() << "\n";
@@ -98,6 +98,7 @@ int RunOnce(const std::string& spec_path, const std::vector<std::string>& assign
   for (const std::string& note : notes) out << "param " << note << "\n";
   absl::StatusOr<TaskPlan> plan = PlanTask(spec->task(), *params);
   if (!plan.ok()) return fail(plan.status());
+  plan->train.threads = threads;
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<engine::DataSplit> split = engine::LoadData(plan->data);
   if (!split.ok()) return fail(split.status());

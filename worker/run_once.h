@@ -35,9 +35,9 @@ absl::StatusOr<ParamMap> ChooseParams(const v1::StudySpec& spec,
 // validation loss and accuracy, learning rate, time, samples/s), and last a
 // JSON line with samples_per_s (mean over epochs), val_loss, val_accuracy,
 // test_accuracy and test_loss (null when there is no test set or no
-// accuracy), epochs and seconds. Errors go to `err`. Returns the exit code:
-// 0 on success, 1 on any error.
-int RunOnce(const std::string& spec_path, const std::vector<std::string>& assignments,
+// accuracy), epochs and seconds. Trains on `threads` threads. Errors go to
+// `err`. Returns the exit code: 0 on success, 1 on any error.
+int RunOnce(const std::string& spec_path, const std::vector<std::string>& assignments, int threads,
             std::ostream& out, std::ostream& err);
 
 }  // namespace hpo::worker

@@ -154,6 +154,7 @@ absl::Status Worker::RunTrial(CoordinatorClient& client, const v1::AcquireTrialR
          /*task_error=*/true);
     return absl::OkStatus();
   }
+  plan->train.threads = options_.threads;
   absl::StatusOr<const engine::DataSplit*> data = Data(plan->data);
   if (!data.ok()) {
     if (options_.study_name.empty()) {

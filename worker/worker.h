@@ -34,6 +34,7 @@ struct WorkerOptions {
   // Where a study's data may be read from, and the largest file read.
   DataRoots data_roots;
   int64_t max_data_bytes = engine::kDefaultMaxDataBytes;
+  int threads = 1;  // for each trial's training (engine::TrainConfig::threads)
 };
 
 class Worker {

@@ -13,6 +13,7 @@
 #include "common/command_line.h"
 #include "common/connection.h"
 #include "common/log_line.h"
+#include "worker/engine/trainer.h"
 #include "worker/run_once.h"
 #include "worker/worker.h"
 
@@ -56,6 +57,14 @@ int main(int argc, char** argv) {
                          // A year at most (0 is "never"); inf would overflow the clock.
                          return hpo::ParseNumberInRange(text, 0, 365 * 24 * 3600);
                        });
+  const auto parse_threads = [](absl::string_view text) {
+    return hpo::ParseInteger(text, 1, hpo::engine::kMaxTrainThreads);
+  };
+  const std::string threads_help =
+      "Threads for training one trial (intra-op, as torch.set_num_threads; results differ from "
+      "one thread's only by float rounding)";
+  hpo::AddParsedOption(app, "--threads", &options.threads, threads_help, parse_threads)
+      ->capture_default_str();
   // Without a subcommand, hpo-worker runs the worker loop with the options
   // above; `run-once` trains one configuration locally instead.
   CLI::App* run_once = app.add_subcommand(
@@ -66,11 +75,13 @@ int main(int argc, char** argv) {
   run_once->add_option("--set", assignments,
                        "NAME=VALUE for a searched parameter (repeatable); unset parameters take "
                        "the middle of their range or their first choice");
+  hpo::AddParsedOption(*run_once, "--threads", &options.threads, threads_help, parse_threads);
   app.require_subcommand(0, 1);
   if (std::optional<int> exit_code = hpo::ParseCommandLine(app, argc, argv, "hpo-worker")) {
     return *exit_code;
   }
-  if (run_once->parsed()) return hpo::worker::RunOnce(spec_path, assignments, std::cout, std::cerr);
+  if (run_once->parsed())
+    return hpo::worker::RunOnce(spec_path, assignments, options.threads, std::cout, std::cerr);
 
   struct sigaction action = {};
   action.sa_handler = OnSignal;

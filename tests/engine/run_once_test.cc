@@ -42,7 +42,8 @@ std::string WriteSpec(const hpo::testing::TempDir& dir, const std::string& text)
 TEST(RunOnceTest, UnsetParamsTakeTheMiddle) {
   hpo::testing::TempDir dir;
   std::ostringstream out, err;
-  ASSERT_EQ(RunOnce(WriteSpec(dir, kSpec), {"dropout=0.1"}, out, err), 0) << err.str();
+  ASSERT_EQ(RunOnce(WriteSpec(dir, kSpec), {"dropout=0.1"}, /*threads=*/2, out, err), 0)
+      << err.str();
   const std::string text = out.str();
   EXPECT_THAT(text, HasSubstr("param lr = 0.01 (geometric middle of [0.001, 0.1])"));
   EXPECT_THAT(text, HasSubstr("param dropout = 0.1 (set)"));
@@ -78,11 +79,11 @@ TEST(RunOnceTest, BadAssignmentsNameTheParameter) {
   };
   for (const auto& c : cases) {
     std::ostringstream out, err;
-    EXPECT_EQ(RunOnce(spec, {c.set}, out, err), 1) << c.set;
+    EXPECT_EQ(RunOnce(spec, {c.set}, /*threads=*/1, out, err), 1) << c.set;
     EXPECT_EQ(err.str(), "hpo-worker run-once: " + c.message + "\n");
   }
   std::ostringstream out, err;
-  EXPECT_EQ(RunOnce(dir.File("none.yaml"), {}, out, err), 1);
+  EXPECT_EQ(RunOnce(dir.File("none.yaml"), {}, /*threads=*/1, out, err), 1);
   EXPECT_THAT(err.str(), HasSubstr("none.yaml"));
 }
 

@@ -1,7 +1,8 @@
 // Sequential models of layers: shapes through convolutions and pools,
 // settings refused with the setting named, analytic gradients of every layer
-// against central finite differences (double precision), and an MLP built of
-// layers computing exactly what the Mlp class computes.
+// against central finite differences (double precision) on 1 to 3 threads,
+// threads changing results by rounding only, and an MLP built of layers
+// computing exactly what the Mlp class computes.
 #include "worker/engine/sequential.h"
 
 #include <cmath>
@@ -51,9 +52,9 @@ class Builder {
   Builder& Flat() { return Add(std::make_unique<Flatten<Scalar>>(shape_)); }
   Builder& Dense(int out) { return Add(Linear<Scalar>::Create(shape_, out)); }
 
-  Sequential<Scalar> Build(int max_batch) {
+  Sequential<Scalar> Build(int max_batch, int threads = 1) {
     absl::StatusOr<Sequential<Scalar>> model =
-        Sequential<Scalar>::Create(std::move(layers_), max_batch);
+        Sequential<Scalar>::Create(std::move(layers_), max_batch, threads);
     EXPECT_OK(model);
     return *std::move(model);
   }
@@ -128,6 +129,10 @@ TEST(SequentialTest, BadSettingsAreRefusedNamingTheSetting) {
   EXPECT_THAT(Sequential<float>::Create(std::move(unchained), 4).status().message(),
               HasSubstr("layer 1 takes [24, 1, 1] but layer 0 gives [25, 1, 1]"));
   EXPECT_FALSE(Sequential<float>::Create({}, 4).ok());
+  Layers<float> one;
+  one.push_back(*Linear<float>::Create({24, 1, 1}, 3));
+  EXPECT_THAT(Sequential<float>::Create(std::move(one), 4, 0).status().message(),
+              HasSubstr("threads is 0"));
 }
 
 // sum(out .* weights): its gradient with respect to the output is `weights`.
@@ -170,7 +175,14 @@ void CheckGradients(Sequential<double> model, int batch) {
   }
 }
 
-TEST(SequentialTest, ConvolutionMaxPoolAndLinearGradientsMatchFiniteDifferences) {
+// The gradient checks run on 1, 2 and 3 threads: a batch of 2 to 4 examples
+// is split among them (3 threads on 2 examples: one thread sits out).
+class SequentialGradientTest : public ::testing::TestWithParam<int> {
+ protected:
+  int threads() const { return GetParam(); }
+};
+
+TEST_P(SequentialGradientTest, ConvolutionMaxPoolAndLinearMatchFiniteDifferences) {
   CheckGradients(Builder<double>({2, 6, 6})
                      .Conv(3, 3, 1, 1)
                      .Act(Activation::kTanh)
@@ -179,11 +191,11 @@ TEST(SequentialTest, ConvolutionMaxPoolAndLinearGradientsMatchFiniteDifferences)
                      .Act(Activation::kGelu)
                      .Flat()
                      .Dense(4)
-                     .Build(3),
+                     .Build(3, threads()),
                  3);
 }
 
-TEST(SequentialTest, StridedPaddedConvolutionAveragePoolAndDropoutGradientsMatch) {
+TEST_P(SequentialGradientTest, StridedPaddedConvolutionAveragePoolAndDropoutMatch) {
   CheckGradients(Builder<double>({3, 7, 5})
                      .Conv(4, 3, 2, 1)
                      .Act(Activation::kSigmoid)
@@ -193,23 +205,23 @@ TEST(SequentialTest, StridedPaddedConvolutionAveragePoolAndDropoutGradientsMatch
                      .Dense(5)
                      .Act(Activation::kTanh)
                      .Dense(2)
-                     .Build(2),
+                     .Build(2, threads()),
                  2);
 }
 
-TEST(SequentialTest, PaddedMaxPoolAndKernelsWiderThanTheirStrideGradientsMatch) {
+TEST_P(SequentialGradientTest, PaddedMaxPoolAndKernelsWiderThanTheirStrideMatch) {
   CheckGradients(Builder<double>({1, 8, 8})
                      .Conv(2, 5, 3, 2)
                      .Pool(PoolKind::kMax, 3, 1, 1)
                      .Flat()
                      .Dense(3)
-                     .Build(2),
+                     .Build(2, threads()),
                  2);
 }
 
 // A batch norm's weight and bias, and what it passes back to the layers
 // before it (their gradients go through its dx).
-TEST(SequentialTest, BatchNormGradientsMatchFiniteDifferences) {
+TEST_P(SequentialGradientTest, BatchNormMatchesFiniteDifferences) {
   CheckGradients(Builder<double>({2, 5, 5})
                      .Conv(3, 3, 1, 1)
                      .Norm(/*spatial=*/true)
@@ -220,8 +232,77 @@ TEST(SequentialTest, BatchNormGradientsMatchFiniteDifferences) {
                      .Norm(/*spatial=*/false)
                      .Act(Activation::kGelu)
                      .Dense(3)
-                     .Build(4),
+                     .Build(4, threads()),
                  4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, SequentialGradientTest, ::testing::Values(1, 2, 3),
+                         ::testing::PrintToStringParamName());
+
+// A float CNN of every layer kind on `threads` threads.
+Sequential<float> EveryLayerCnn(int threads) {
+  return Builder<float>({2, 10, 10})
+      .Conv(6, 3, 1, 1)
+      .Norm(/*spatial=*/true)
+      .Act(Activation::kRelu)
+      .Pool(PoolKind::kMax, 2)
+      .Conv(8, 3, 2, 1)
+      .Act(Activation::kGelu)
+      .Pool(PoolKind::kAverage, 2, 1)
+      .Drop(0.2)
+      .Flat()
+      .Dense(12)
+      .Act(Activation::kTanh)
+      .Dense(4)
+      .Build(/*max_batch=*/9, threads);
+}
+
+struct Pass {
+  Eigen::MatrixXf eval_output;
+  Eigen::MatrixXf train_output;
+  Eigen::VectorXf gradients;
+};
+
+// One evaluation pass and one training pass with its backward pass, over a
+// batch of 9 (or `batch`) random examples.
+Pass RunPass(Sequential<float> model, int batch = 9) {
+  Rng rng(11);
+  model.Initialize(Init::kHeNormal, rng);
+  Eigen::MatrixXf x(model.input_shape().size(), batch);
+  for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.Normal(0.0, 1.0));
+  Pass pass;
+  pass.eval_output = model.Forward(x);
+  Rng masks(3);
+  pass.train_output = model.ForwardTrain(x, masks);
+  for (int64_t i = 0; i < model.output_gradient().size(); ++i) {
+    model.output_gradient().data()[i] = static_cast<float>(rng.Normal(0.0, 1.0));
+  }
+  model.Backward(x);
+  pass.gradients = model.gradients();
+  return pass;
+}
+
+// Threads split sums (a convolution's weight gradient over the examples),
+// so results may differ from one thread's by float rounding, no more; and a
+// given thread count gives the same bits every time.
+TEST(SequentialTest, ThreadsChangeResultsOnlyByRounding) {
+  const Pass one = RunPass(EveryLayerCnn(1));
+  ASSERT_GT(one.gradients.cwiseAbs().maxCoeff(), 1e-3);
+  for (int threads : {2, 3, 16}) {
+    SCOPED_TRACE(::testing::Message() << threads << " threads");
+    const Pass many = RunPass(EveryLayerCnn(threads));
+    EXPECT_TRUE(many.eval_output.isApprox(one.eval_output, 1e-5f));
+    EXPECT_TRUE(many.train_output.isApprox(one.train_output, 1e-5f));
+    EXPECT_TRUE(many.gradients.isApprox(one.gradients, 1e-5f))
+        << (many.gradients - one.gradients).cwiseAbs().maxCoeff();
+    const Pass again = RunPass(EveryLayerCnn(threads));
+    EXPECT_EQ(again.gradients, many.gradients);
+    EXPECT_EQ(again.train_output, many.train_output);
+  }
+  // A batch of one on two threads: one takes the example, both the rows of
+  // a linear layer's gradients.
+  EXPECT_TRUE(RunPass(EveryLayerCnn(2), 1)
+                  .gradients.isApprox(RunPass(EveryLayerCnn(1), 1).gradients, 1e-5f));
 }
 
 // Linear-ReLU-Linear as layers is the Mlp: the same draws, outputs and

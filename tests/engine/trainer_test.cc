@@ -79,6 +79,25 @@ TEST(TrainerTest, SameSeedSameLossesOtherSeedDifferent) {
   EXPECT_NE(a->epochs[0].train_loss, c->epochs[0].train_loss);
 }
 
+// Two threads train the same model as one, up to float rounding in sums the
+// threads split, and the same bits on every run.
+TEST(TrainerTest, TwoThreadsTrainWhatOneDoes) {
+  TrainConfig config = SmallMlp();
+  config.hidden = {64};
+  config.epochs = 1;
+  config.dropout = 0.1;
+  auto one = Train(config, SmallFashion(), nullptr);
+  config.threads = 2;
+  auto two = Train(config, SmallFashion(), nullptr);
+  auto again = Train(config, SmallFashion(), nullptr);
+  ASSERT_OK(one);
+  ASSERT_OK(two);
+  ASSERT_OK(again);
+  EXPECT_NEAR(two->epochs[0].val_loss, one->epochs[0].val_loss, 1e-4);
+  EXPECT_NEAR(two->epochs[0].train_loss, one->epochs[0].train_loss, 1e-4);
+  EXPECT_EQ(two->parameters, again->parameters);
+}
+
 TEST(TrainerTest, HugeLearningRateIsNonFiniteLoss) {
   // AdamW's step is bounded by about lr per parameter, so lr = 10 diverges
   // (loss ~1e4) yet stays finite in float32; lr = 1e4 overflows the logits
@@ -157,6 +176,10 @@ TEST(TrainerTest, InvalidConfigNamesTheField) {
   config.hidden = {8, -1};
   EXPECT_THAT(Train(config, split, nullptr),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hidden[1]")));
+  config = TrainConfig{};
+  config.threads = 0;
+  EXPECT_THAT(Train(config, split, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("threads is 0")));
   config = TrainConfig{};
   config.optimizer.lr = -1e-3;
   EXPECT_THAT(Train(config, split, nullptr),

@@ -212,7 +212,7 @@ absl::StatusOr<Sequential<float>> BuildModel(const TrainConfig& config, const Da
         outputs, " (end with a linear layer of out_features ", outputs, ")"));
   }
   RETURN_IF_ERROR(CheckModelCost(*built, max_batch));
-  return Sequential<float>::Create(*std::move(built), max_batch);
+  return Sequential<float>::Create(*std::move(built), max_batch, config.threads);
 }
 
 }  // namespace
@@ -227,6 +227,10 @@ absl::Status ValidateTrainConfig(const TrainConfig& config) {
   RETURN_IF_ERROR(CheckTaskSetting("dropout", config.dropout));
   RETURN_IF_ERROR(CheckTaskSetting("max_grad_norm", config.max_grad_norm));
   RETURN_IF_ERROR(ValidateScheduleOptions(config.schedule));
+  if (config.threads < 1 || config.threads > kMaxTrainThreads) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("threads is ", config.threads, "; must be in [1, ", kMaxTrainThreads, "]"));
+  }
   return ValidateAdamWOptions(config.optimizer);
 }
 

@@ -45,12 +45,18 @@ struct TrainConfig {
   int epochs = 1;
   int batch_size = 128;
   uint64_t seed = 0;  // init, shuffling and dropout
+  // Threads for one step's layers (intra-op, as torch.set_num_threads): not
+  // a hyperparameter but the worker's; results differ from one thread's only
+  // by float rounding. 1 to kMaxTrainThreads.
+  int threads = 1;
 };
+
+inline constexpr int kMaxTrainThreads = 256;
 
 // OK, or InvalidArgument naming the field: epochs, batch_size, every hidden
 // width, dropout and max_grad_norm by the rules of the settings of those names
 // (common/task_settings.h), optimizer as ValidateAdamWOptions, schedule as
-// ValidateScheduleOptions.
+// ValidateScheduleOptions, threads.
 absl::Status ValidateTrainConfig(const TrainConfig& config);
 
 struct EpochReport {

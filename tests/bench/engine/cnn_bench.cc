@@ -1,11 +1,11 @@
 // Training throughput of the CNN conv(32, 3x3, pad 1)-relu-pool2-conv(64,
 // 3x3, pad 1)-relu-pool2-linear(128)-relu-linear(10) on Fashion-MNIST,
-// batch 128, one thread, AdamW lr 1e-3 wd 1e-2, torch's default init; prints
-// samples/s per epoch and the test accuracy. The PyTorch side is
-// cnn_bench.py; run.sh runs both. Not a test.
+// batch 128, AdamW lr 1e-3 wd 1e-2, torch's default init; prints samples/s
+// per epoch and the test accuracy. The PyTorch side is train_bench.py cnn;
+// run.sh runs both. Not a test.
 //
-// Usage: hpo_cnn_bench [epochs] [train_examples]  (the last for short or
-// profiling runs)
+// Usage: hpo_cnn_bench [epochs] [train_examples] [threads] [seed]
+// (train_examples 0: all; fewer for short or profiling runs)
 #include <cstdlib>
 
 #include "tests/bench/engine/train_bench.h"
@@ -28,6 +28,6 @@ int main(int argc, char** argv) {
                    relu,
                    {.kind = Kind::kLinear, .size = 10}};
   config.init = Init::kTorchDefault;  // nn.Conv2d's and nn.Linear's, as the PyTorch side
-  return RunTrainBench(config, argc > 1 ? std::atoi(argv[1]) : 3,
-                       argc > 2 ? std::atoi(argv[2]) : 0);
+  return RunTrainBench(config, argc > 1 ? std::atoi(argv[1]) : 3, argc > 2 ? std::atoi(argv[2]) : 0,
+                       argc > 3 ? std::atoi(argv[3]) : 1, argc > 4 ? std::atoi(argv[4]) : 0);
 }

@@ -1,10 +1,11 @@
 // Training throughput of a 784-256-128-10 ReLU MLP on Fashion-MNIST, batch
-// 128, one thread, AdamW lr 1e-3 wd 1e-2, 3 epochs; prints samples/s per
-// epoch and the test accuracy. The PyTorch side is mlp_bench.py; run.sh runs
-// both. Not a test.
+// 128, AdamW lr 1e-3 wd 1e-2, 3 epochs; prints samples/s per epoch and the
+// test accuracy. The PyTorch side is train_bench.py mlp; run.sh runs both.
+// Not a test.
 //
-// Usage: hpo_mlp_bench [epochs] [init] [train_examples]  (the last for
-// profiling runs, e.g. under valgrind --tool=callgrind)
+// Usage: hpo_mlp_bench [epochs] [init] [train_examples] [threads]
+// (train_examples 0: all; fewer for profiling runs, e.g. under valgrind
+// --tool=callgrind)
 #include <cstdlib>
 
 #include "tests/bench/engine/train_bench.h"
@@ -20,6 +21,6 @@ int main(int argc, char** argv) {
     if (!init.ok()) return 1;
     config.init = *init;
   }
-  return RunTrainBench(config, argc > 1 ? std::atoi(argv[1]) : 3,
-                       argc > 3 ? std::atoi(argv[3]) : 0);
+  return RunTrainBench(config, argc > 1 ? std::atoi(argv[1]) : 3, argc > 3 ? std::atoi(argv[3]) : 0,
+                       argc > 4 ? std::atoi(argv[4]) : 1, /*seed=*/0);
 }

@@ -1,9 +1,10 @@
 // The training benchmarks' common part (mlp_bench.cc, cnn_bench.cc): trains
-// `config` on Fashion-MNIST (55,000 training images, as their PyTorch sides,
-// or the first `train_examples` of them when > 0), one thread, AdamW lr 1e-3
-// wd 1e-2, batch 128, seed 0; prints samples/s per epoch and, last, a JSON
-// line with the best epoch's samples/s and the test accuracy. Returns the
-// process's exit code.
+// `config` on Fashion-MNIST (55,000 training images, as their PyTorch side
+// train_bench.py, or the first `train_examples` of them when > 0) on
+// `threads` threads, AdamW lr 1e-3 wd 1e-2, batch 128, `seed` (init and
+// order; the validation split's seed is 0); prints samples/s per epoch and,
+// last, a JSON line with the best epoch's samples/s and the test accuracy.
+// Returns the process's exit code.
 #ifndef HPO_TESTS_BENCH_ENGINE_TRAIN_BENCH_H_
 #define HPO_TESTS_BENCH_ENGINE_TRAIN_BENCH_H_
 
@@ -13,7 +14,8 @@
 #include "worker/engine/data.h"
 #include "worker/engine/trainer.h"
 
-inline int RunTrainBench(hpo::engine::TrainConfig config, int epochs, int train_examples) {
+inline int RunTrainBench(hpo::engine::TrainConfig config, int epochs, int train_examples,
+                         int threads, int seed) {
   using namespace hpo::engine;
   DataConfig data;
   data.name = "fashion-mnist";
@@ -29,7 +31,8 @@ inline int RunTrainBench(hpo::engine::TrainConfig config, int epochs, int train_
   config.optimizer.weight_decay = 1e-2;
   config.epochs = epochs;
   config.batch_size = 128;
-  config.seed = 0;
+  config.seed = seed;
+  config.threads = threads;
   double best = 0;
   auto summary = Train(config, *split, [&best](const EpochReport& r) {
     std::printf("hpo epoch %d: train_loss %.4f val_acc %.4f  %.0f samples/s\n", r.epoch,

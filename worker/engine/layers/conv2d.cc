@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "worker/engine/parallel.h"
 
 namespace hpo::engine {
 
@@ -45,8 +46,13 @@ void Conv2d<Scalar>::Initialize(Init init, double gain, Rng& rng) {
 template <typename Scalar>
 void Conv2d<Scalar>::Reserve(int /*max_batch*/) {
   const Shape& out = this->output_shape();
-  columns_.resize(static_cast<int64_t>(out.height) * out.width, patch_size());
-  column_gradients_.resize(columns_.rows(), columns_.cols());
+  const int64_t positions = static_cast<int64_t>(out.height) * out.width;
+  workspaces_.resize(this->threads());
+  for (size_t part = 0; part < workspaces_.size(); ++part) {
+    workspaces_[part].columns.resize(positions, patch_size());
+    workspaces_[part].column_gradients.resize(positions, patch_size());
+    if (part > 0) workspaces_[part].gradients.resize(num_parameters());
+  }
 }
 
 namespace {
@@ -64,11 +70,11 @@ std::pair<int, int> InsideColumns(int kj, int stride, int pad, int width, int ou
 }  // namespace
 
 template <typename Scalar>
-void Conv2d<Scalar>::Im2Col(const Scalar* image) {
+void Conv2d<Scalar>::Im2Col(const Scalar* image, Matrix& columns) const {
   const Shape& in = this->input_shape();
   const Shape& out = this->output_shape();
   const int k = options_.kernel_size, stride = options_.stride, pad = options_.padding;
-  Scalar* column = columns_.data();
+  Scalar* column = columns.data();
   for (int c = 0; c < in.channels; ++c) {
     const Scalar* plane = image + static_cast<int64_t>(c) * in.height * in.width;
     for (int ki = 0; ki < k; ++ki) {
@@ -97,12 +103,12 @@ void Conv2d<Scalar>::Im2Col(const Scalar* image) {
 }
 
 template <typename Scalar>
-void Conv2d<Scalar>::Col2Im(Scalar* image_gradient) const {
+void Conv2d<Scalar>::Col2Im(const Matrix& column_gradients, Scalar* image_gradient) const {
   const Shape& in = this->input_shape();
   const Shape& out = this->output_shape();
   const int k = options_.kernel_size, stride = options_.stride, pad = options_.padding;
   std::fill(image_gradient, image_gradient + in.size(), Scalar(0));
-  const Scalar* column = column_gradients_.data();
+  const Scalar* column = column_gradients.data();
   for (int c = 0; c < in.channels; ++c) {
     Scalar* plane = image_gradient + static_cast<int64_t>(c) * in.height * in.width;
     for (int ki = 0; ki < k; ++ki) {
@@ -122,38 +128,60 @@ void Conv2d<Scalar>::Col2Im(Scalar* image_gradient) const {
 
 template <typename Scalar>
 void Conv2d<Scalar>::Forward(const ConstMatrixMap& x, MatrixMap y, Rng* /*rng*/) {
-  const int64_t positions = columns_.rows();
   const int filters = options_.out_channels;
   const ConstMatrixMap weight(this->parameters(), patch_size(), filters);
   const Eigen::Map<const Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> bias(
       this->parameters() + patch_size() * filters, filters);
-  for (Eigen::Index b = 0; b < x.cols(); ++b) {
-    Im2Col(x.col(b).data());
-    MatrixMap out(y.col(b).data(), positions, filters);  // channel-major: C x H x W
-    out.rowwise() = bias;
-    out.noalias() += columns_ * weight;
+  ParallelFor(this->threads(), x.cols(), [&](int64_t begin, int64_t end, int part) {
+    Matrix& columns = workspaces_[part].columns;
+    for (int64_t b = begin; b < end; ++b) {
+      Im2Col(x.col(b).data(), columns);
+      MatrixMap out(y.col(b).data(), columns.rows(), filters);  // channel-major: C x H x W
+      out.rowwise() = bias;
+      out.noalias() += columns * weight;
+    }
+  });
+}
+
+template <typename Scalar>
+void Conv2d<Scalar>::BackwardRange(const ConstMatrixMap& x, const ConstMatrixMap& dy, Scalar* dx,
+                                   int64_t begin, int64_t end, Workspace& workspace,
+                                   Scalar* gradients) const {
+  const int filters = options_.out_channels;
+  const int64_t positions = workspace.columns.rows();
+  const ConstMatrixMap weight(this->parameters(), patch_size(), filters);
+  MatrixMap weight_gradient(gradients, patch_size(), filters);
+  Eigen::Map<Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> bias_gradient(
+      gradients + patch_size() * filters, filters);
+  for (int64_t b = begin; b < end; ++b) {
+    Im2Col(x.col(b).data(), workspace.columns);
+    const ConstMatrixMap out_gradient(dy.col(b).data(), positions, filters);
+    weight_gradient.noalias() += workspace.columns.transpose() * out_gradient;
+    bias_gradient += out_gradient.colwise().sum();
+    if (dx != nullptr) {
+      workspace.column_gradients.noalias() = out_gradient * weight.transpose();
+      Col2Im(workspace.column_gradients, dx + b * this->input_shape().size());
+    }
   }
 }
 
 template <typename Scalar>
 void Conv2d<Scalar>::Backward(const ConstMatrixMap& x, const ConstMatrixMap& /*y*/,
                               const ConstMatrixMap& dy, Scalar* dx) {
-  const int64_t positions = columns_.rows();
-  const int filters = options_.out_channels;
-  const ConstMatrixMap weight(this->parameters(), patch_size(), filters);
-  MatrixMap weight_gradient(this->gradients(), patch_size(), filters);
-  Eigen::Map<Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> bias_gradient(
-      this->gradients() + patch_size() * filters, filters);
-  for (Eigen::Index b = 0; b < x.cols(); ++b) {
-    Im2Col(x.col(b).data());
-    const ConstMatrixMap out_gradient(dy.col(b).data(), positions, filters);
-    weight_gradient.noalias() += columns_.transpose() * out_gradient;
-    bias_gradient += out_gradient.colwise().sum();
-    if (dx != nullptr) {
-      column_gradients_.noalias() = out_gradient * weight.transpose();
-      Col2Im(dx + b * this->input_shape().size());
-    }
-  }
+  // The first thread adds into the model's gradients, the others into their
+  // own sums, added afterwards in thread order.
+  const int parts =
+      ParallelFor(this->threads(), x.cols(), [&](int64_t begin, int64_t end, int part) {
+        Workspace& workspace = workspaces_[part];
+        Scalar* gradients = this->gradients();
+        if (part > 0) {
+          workspace.gradients.setZero();
+          gradients = workspace.gradients.data();
+        }
+        BackwardRange(x, dy, dx, begin, end, workspace, gradients);
+      });
+  Eigen::Map<Vector> gradients(this->gradients(), num_parameters());
+  for (int part = 1; part < parts; ++part) gradients += workspaces_[part].gradients;
 }
 
 template class Conv2d<float>;

@@ -1,7 +1,9 @@
 // nn.Conv2d: out_channels filters of in_channels x kernel x kernel, a
 // stride and zero padding on every side, with a bias. Computed per example
 // as one matrix product over im2col columns (OpenBLAS's GEMM when the engine
-// has it).
+// has it); a batch's examples are shared among threads(), each with its own
+// im2col buffers and, but for the first, its own gradient sums, added into
+// the model's in a fixed order.
 //
 // Parameters, in torch's order: the weight (out_channels x in_channels x
 // kernel x kernel, row-major, as torch stores it), then the bias.
@@ -9,6 +11,7 @@
 #define HPO_WORKER_ENGINE_LAYERS_CONV2D_H_
 
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "worker/engine/layers/layer.h"
@@ -26,6 +29,7 @@ template <typename Scalar>
 class Conv2d : public Layer<Scalar> {
  public:
   using typename Layer<Scalar>::Matrix;
+  using typename Layer<Scalar>::Vector;
   using typename Layer<Scalar>::MatrixMap;
   using typename Layer<Scalar>::ConstMatrixMap;
 
@@ -43,16 +47,26 @@ class Conv2d : public Layer<Scalar> {
  private:
   Conv2d(Shape input, Shape output, Conv2dOptions options);
 
+  // What one thread works in.
+  struct Workspace {
+    Matrix columns;           // positions x patch_size
+    Matrix column_gradients;  // the same shape
+    Vector gradients;         // weight and bias sums; unused by the first thread
+  };
+
   int64_t patch_size() const;  // in_channels x kernel x kernel
-  // columns_ = the patches of one example: a row per output position, a
+  // `columns` = the patches of one example: a row per output position, a
   // column per (channel, kernel row, kernel column).
-  void Im2Col(const Scalar* image);
-  // Adds the patches' gradients in column_gradients_ back onto `image_gradient`.
-  void Col2Im(Scalar* image_gradient) const;
+  void Im2Col(const Scalar* image, Matrix& columns) const;
+  // Writes the image gradient of the patches' gradients `column_gradients`.
+  void Col2Im(const Matrix& column_gradients, Scalar* image_gradient) const;
+  // Backward over examples [begin, end), adding the weight and bias
+  // gradients to `gradients`.
+  void BackwardRange(const ConstMatrixMap& x, const ConstMatrixMap& dy, Scalar* dx, int64_t begin,
+                     int64_t end, Workspace& workspace, Scalar* gradients) const;
 
   Conv2dOptions options_;
-  Matrix columns_;           // positions x patch_size
-  Matrix column_gradients_;  // the same shape
+  std::vector<Workspace> workspaces_;  // one per thread
 };
 
 extern template class Conv2d<float>;

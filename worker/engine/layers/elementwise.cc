@@ -1,20 +1,27 @@
 #include "worker/engine/layers/elementwise.h"
 
+#include <algorithm>
+
 #include "common/status_macros.h"
+#include "worker/engine/parallel.h"
 
 namespace hpo::engine {
 
 template <typename Scalar>
 void ActivationLayer<Scalar>::Forward(const ConstMatrixMap& x, MatrixMap y, Rng* /*rng*/) {
-  ApplyActivation(activation_, x.data(), y.data(), x.size());
+  ParallelFor(this->threads(), x.size(), [&](int64_t begin, int64_t end, int /*part*/) {
+    ApplyActivation(activation_, x.data() + begin, y.data() + begin, end - begin);
+  });
 }
 
 template <typename Scalar>
 void ActivationLayer<Scalar>::Backward(const ConstMatrixMap& x, const ConstMatrixMap& y,
                                        const ConstMatrixMap& dy, Scalar* dx) {
   if (dx == nullptr) return;
-  MatrixMap(dx, dy.rows(), dy.cols()) = dy;
-  ActivationBackward(activation_, x.data(), y.data(), dx, dy.size());
+  ParallelFor(this->threads(), dy.size(), [&](int64_t begin, int64_t end, int /*part*/) {
+    std::copy(dy.data() + begin, dy.data() + end, dx + begin);
+    ActivationBackward(activation_, x.data() + begin, y.data() + begin, dx + begin, end - begin);
+  });
 }
 
 template <typename Scalar>

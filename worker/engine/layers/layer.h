@@ -10,8 +10,9 @@
 // A layer's parameters and their gradients are slices of the model's two
 // contiguous buffers (Bind); Backward adds to the gradients, which the model
 // zeroes first. Buffers for a batch are allocated once by Reserve: Forward
-// and Backward allocate nothing. Not thread-safe. Scalar is float (training)
-// or double (gradient checks).
+// and Backward allocate nothing. A layer may spread one pass over threads()
+// threads (worker/engine/parallel.h); its methods are not thread-safe.
+// Scalar is float (training) or double (gradient checks).
 #ifndef HPO_WORKER_ENGINE_LAYERS_LAYER_H_
 #define HPO_WORKER_ENGINE_LAYERS_LAYER_H_
 
@@ -31,6 +32,7 @@ template <typename Scalar>
 class Layer {
  public:
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
   using MatrixMap = Eigen::Map<Matrix>;
   using ConstMatrixMap = Eigen::Map<const Matrix>;
 
@@ -48,7 +50,11 @@ class Layer {
   }
   // Draws the parameters; `gain` is that of the activation after the layer.
   virtual void Initialize(Init /*init*/, double /*gain*/, Rng& /*rng*/) {}
-  // Allocates what a batch of up to `max_batch` examples needs.
+  // How many threads a pass may use (>= 1); set before Reserve.
+  void set_threads(int threads) { threads_ = threads; }
+  int threads() const { return threads_; }
+  // Allocates what a batch of up to `max_batch` examples needs, on up to
+  // threads() threads.
   virtual void Reserve(int /*max_batch*/) {}
 
   // y = layer(x) for x (input size x b) into y (output size x b). `rng` is
@@ -71,6 +77,7 @@ class Layer {
   Shape output_;
   Scalar* parameters_ = nullptr;
   Scalar* gradients_ = nullptr;
+  int threads_ = 1;
 };
 
 }  // namespace hpo::engine

@@ -15,6 +15,7 @@ namespace hpo::engine {
 template <typename Scalar>
 class Linear : public Layer<Scalar> {
  public:
+  using typename Layer<Scalar>::Vector;
   using typename Layer<Scalar>::MatrixMap;
   using typename Layer<Scalar>::ConstMatrixMap;
 
