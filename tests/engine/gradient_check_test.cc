@@ -5,10 +5,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/engine/mlp_model.h"
 #include "tests/status_matchers.h"
 #include "worker/engine/activations.h"
+#include "worker/engine/layers/elementwise.h"
 #include "worker/engine/losses.h"
-#include "worker/engine/mlp.h"
 #include "worker/engine/random.h"
 
 namespace hpo::engine {
@@ -36,7 +37,7 @@ Problem MakeProblem(int inputs, int outputs, int batch, Rng& rng) {
 
 // Loss at the current parameters; with `backward`, also fills gradients().
 // With dropout, every pass draws the same masks (a fresh Rng of one seed).
-double Loss(Mlp<double>& mlp, const Problem& p, LossKind kind, bool backward) {
+double Loss(Sequential<double>& mlp, const Problem& p, LossKind kind, bool backward) {
   Rng mask_rng(7);
   const auto out = mlp.ForwardTrain(p.x, mask_rng);
   double* gradient = backward ? mlp.output_gradient().data() : nullptr;
@@ -59,14 +60,11 @@ double Loss(Mlp<double>& mlp, const Problem& p, LossKind kind, bool backward) {
 void CheckGradients(Activation activation, LossKind kind, const std::vector<int>& widths,
                     double dropout = 0.0) {
   Rng rng(42);
-  auto mlp_or = Mlp<double>::Create(widths, activation, /*max_batch=*/8);
-  ASSERT_OK(mlp_or);
-  Mlp<double> mlp = std::move(mlp_or).value();
-  ASSERT_OK(mlp.set_dropout(dropout));
+  Sequential<double> mlp = MakeMlp<double>(widths, activation, /*max_batch=*/8, dropout);
   mlp.Initialize(Init::kXavierNormal, rng);
   // Non-zero biases, so that their role in every layer is exercised.
-  for (int l = 0; l < mlp.num_layers(); ++l) {
-    for (int i = 0; i < mlp.bias(l).size(); ++i) mlp.bias(l)(i) = rng.Normal(0.0, 0.3);
+  for (int l = 0; l + 1 < static_cast<int>(widths.size()); ++l) {
+    for (auto& b : Bias(mlp, l)) b = rng.Normal(0.0, 0.3);
   }
   const Problem p = MakeProblem(widths.front(), widths.back(), 7, rng);
   Loss(mlp, p, kind, /*backward=*/true);
@@ -118,13 +116,11 @@ TEST(GradientCheckLinearTest, NoHiddenLayerEveryLoss) {
 }
 
 TEST(DropoutTest, ZeroesAboutPAndScalesTheRest) {
-  auto mlp_or = Mlp<double>::Create({4, 1000, 2}, Activation::kRelu, /*max_batch=*/4);
-  ASSERT_OK(mlp_or);
-  Mlp<double> mlp = std::move(mlp_or).value();
-  ASSERT_OK(mlp.set_dropout(0.25));
+  Sequential<double> mlp =
+      MakeMlp<double>({4, 1000, 2}, Activation::kRelu, /*max_batch=*/4, /*dropout=*/0.25);
   // Identity-like first layer: every hidden unit is 1 after the bias.
-  mlp.bias(0).setOnes();
-  mlp.weight(1).setOnes();
+  Bias(mlp, 0).setOnes();
+  Weight(mlp, 1).setOnes();
   const Eigen::MatrixXd x = Eigen::MatrixXd::Zero(4, 4);
   const double eval = mlp.Forward(x)(0, 0);
   EXPECT_DOUBLE_EQ(eval, 1000.0);  // no dropout when evaluating
@@ -136,8 +132,8 @@ TEST(DropoutTest, ZeroesAboutPAndScalesTheRest) {
     EXPECT_NEAR(kept, std::round(kept), 1e-9);
     EXPECT_NEAR(kept, 750, 60) << j;
   }
-  EXPECT_FALSE(mlp.set_dropout(1.0).ok());
-  EXPECT_FALSE(mlp.set_dropout(-0.1).ok());
+  EXPECT_FALSE(Dropout<double>::Create({4, 1, 1}, 1.0).ok());
+  EXPECT_FALSE(Dropout<double>::Create({4, 1, 1}, -0.1).ok());
 }
 
 TEST(BinaryCrossEntropyTest, ValuesAndAccuracyLikeTorch) {
@@ -242,38 +238,35 @@ TEST(LossTest, CountCorrectUsesArgmax) {
 
 TEST(MlpTest, FloatGradientsMatchDouble) {
   const std::vector<int> widths = {6, 8, 5, 4};
-  auto f = Mlp<float>::Create(widths, Activation::kTanh, 5);
-  auto d = Mlp<double>::Create(widths, Activation::kTanh, 5);
-  ASSERT_OK(f);
-  ASSERT_OK(d);
+  Sequential<float> f = MakeMlp<float>(widths, Activation::kTanh, 5);
+  Sequential<double> d = MakeMlp<double>(widths, Activation::kTanh, 5);
   Rng rng(7);
-  d->Initialize(Init::kHeUniform, rng);
-  f->parameters() = d->parameters().cast<float>();
+  d.Initialize(Init::kHeUniform, rng);
+  f.parameters() = d.parameters().cast<float>();
   const Problem p = MakeProblem(6, 4, 5, rng);
-  Loss(*d, p, LossKind::kCrossEntropy, true);
+  Loss(d, p, LossKind::kCrossEntropy, true);
   const Eigen::MatrixXf xf = p.x.cast<float>();
-  const auto out = f->Forward(xf);
-  SoftmaxCrossEntropy<float>(out, p.labels.data(), f->output_gradient().data());
-  f->Backward(xf);
-  const Eigen::VectorXd diff = f->gradients().cast<double>() - d->gradients();
+  const auto out = f.Forward(xf);
+  SoftmaxCrossEntropy<float>(out, p.labels.data(), f.output_gradient().data());
+  f.Backward(xf);
+  const Eigen::VectorXd diff = f.gradients().cast<double>() - d.gradients();
   EXPECT_LT(diff.cwiseAbs().maxCoeff(), 1e-5);
 }
 
-TEST(MlpTest, CreateRejectsBadShapes) {
-  EXPECT_FALSE((Mlp<float>::Create({3}, Activation::kRelu, 4)).ok());
-  EXPECT_FALSE((Mlp<float>::Create({3, 0, 2}, Activation::kRelu, 4)).ok());
-  EXPECT_FALSE((Mlp<float>::Create({3, 2}, Activation::kRelu, 0)).ok());
+TEST(MlpTest, ZeroWidthsAreRefused) {
+  EXPECT_FALSE(BuildLayers<float>({3, 1, 1}, MlpLayers({0}, Activation::kRelu, 0, 2)).ok());
+  EXPECT_FALSE(BuildLayers<float>({3, 1, 1}, MlpLayers({4}, Activation::kRelu, 0, 0)).ok());
 }
 
+// Layer by layer W (out x in, column-major), then b, as torch's parameters().
 TEST(MlpTest, ParametersAreOneBufferInLayerOrder) {
-  auto mlp = Mlp<float>::Create({3, 4, 2}, Activation::kRelu, 1);
-  ASSERT_OK(mlp);
-  EXPECT_EQ(mlp->num_parameters(), 3 * 4 + 4 + 4 * 2 + 2);
-  const float* base = mlp->parameters().data();
-  EXPECT_EQ(mlp->weight(0).data(), base);
-  EXPECT_EQ(mlp->bias(0).data(), base + 12);
-  EXPECT_EQ(mlp->weight(1).data(), base + 16);
-  EXPECT_EQ(mlp->bias(1).data(), base + 24);
+  Sequential<float> mlp = MakeMlp<float>({3, 4, 2}, Activation::kRelu, 1);
+  EXPECT_EQ(mlp.num_parameters(), 3 * 4 + 4 + 4 * 2 + 2);
+  const float* base = mlp.parameters().data();
+  EXPECT_EQ(Weight(mlp, 0).data(), base);
+  EXPECT_EQ(Bias(mlp, 0).data(), base + 12);
+  EXPECT_EQ(Weight(mlp, 1).data(), base + 16);
+  EXPECT_EQ(Bias(mlp, 1).data(), base + 24);
 }
 
 }  // namespace

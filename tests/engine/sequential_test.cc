@@ -1,8 +1,7 @@
 // Sequential models of layers: shapes through convolutions and pools,
 // settings refused with the setting named, analytic gradients of every layer
 // against central finite differences (double precision) on 1 to 3 threads,
-// threads changing results by rounding only, and an MLP built of layers
-// computing exactly what the Mlp class computes.
+// and threads changing results by rounding only.
 #include "worker/engine/sequential.h"
 
 #include <cmath>
@@ -17,7 +16,6 @@
 #include "worker/engine/layers/elementwise.h"
 #include "worker/engine/layers/linear.h"
 #include "worker/engine/layers/pool2d.h"
-#include "worker/engine/mlp.h"
 
 namespace hpo::engine {
 namespace {
@@ -303,35 +301,6 @@ TEST(SequentialTest, ThreadsChangeResultsOnlyByRounding) {
   // a linear layer's gradients.
   EXPECT_TRUE(RunPass(EveryLayerCnn(2), 1)
                   .gradients.isApprox(RunPass(EveryLayerCnn(1), 1).gradients, 1e-5f));
-}
-
-// Linear-ReLU-Linear as layers is the Mlp: the same draws, outputs and
-// gradients, bit for bit.
-TEST(SequentialTest, AnMlpOfLayersIsTheMlp) {
-  absl::StatusOr<Mlp<float>> mlp = Mlp<float>::Create({20, 16, 5}, Activation::kRelu, 8);
-  ASSERT_OK(mlp);
-  Sequential<float> model =
-      Builder<float>({20, 1, 1}).Dense(16).Act(Activation::kRelu).Dense(5).Build(8);
-  for (Init init : {Init::kHeNormal, Init::kTorchDefault}) {
-    Rng a(3), b(3);
-    mlp->Initialize(init, a);
-    model.Initialize(init, b);
-    ASSERT_EQ(model.parameters(), mlp->parameters());
-  }
-  Rng rng(5);
-  Eigen::MatrixXf x(20, 6);
-  for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.Normal(0.0, 1.0));
-  const Eigen::MatrixXf expected = mlp->Forward(x);
-  EXPECT_EQ(Eigen::MatrixXf(model.Forward(x)), expected);
-  EXPECT_EQ(Eigen::MatrixXf(model.ForwardTrain(x, rng)), expected);
-  Eigen::MatrixXf upstream(5, 6);
-  for (int64_t i = 0; i < upstream.size(); ++i)
-    upstream.data()[i] = static_cast<float>(rng.Normal(0.0, 1.0));
-  mlp->output_gradient() = upstream;
-  mlp->Backward(x);
-  model.output_gradient() = upstream;
-  model.Backward(x);
-  EXPECT_EQ(model.gradients(), mlp->gradients());
 }
 
 }  // namespace

@@ -4,9 +4,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/engine/mlp_model.h"
 #include "tests/status_matchers.h"
 #include "worker/engine/losses.h"
-#include "worker/engine/mlp.h"
 #include "worker/engine/random.h"
 #include "worker/engine/synthetic.h"
 #include "worker/engine/trainer.h"
@@ -59,9 +59,7 @@ TEST(TrainerFeaturesTest, ClipThenStepWithScheduledLr) {
   ASSERT_OK(summary);
   EXPECT_DOUBLE_EQ(summary->epochs[2].lr, 0.025);
 
-  auto mlp_or = Mlp<float>::Create({1, 1}, Activation::kRelu, 16);
-  ASSERT_OK(mlp_or);
-  Mlp<float> mlp = std::move(mlp_or).value();
+  Sequential<float> mlp = MakeMlp<float>({1, 1}, Activation::kRelu, 16);
   Rng init_rng(config.seed, /*stream=*/1);
   mlp.Initialize(config.init, init_rng);
   const AdamW adamw(config.optimizer);
@@ -70,7 +68,8 @@ TEST(TrainerFeaturesTest, ClipThenStepWithScheduledLr) {
   for (int t = 0; t < 3; ++t) {
     // A full batch in any order: the sum over examples does not depend on
     // it up to rounding, so compare with a tolerance.
-    const auto out = mlp.Forward(split.train.features);
+    Rng no_dropout(0);
+    const auto out = mlp.ForwardTrain(split.train.features, no_dropout);
     MeanSquaredError<float>(out, split.train.targets, mlp.output_gradient().data());
     mlp.Backward(split.train.features);
     float* g = mlp.mutable_gradients().data();
