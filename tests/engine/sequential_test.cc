@@ -5,6 +5,7 @@
 #include "worker/engine/sequential.h"
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -103,6 +104,74 @@ TEST(SequentialTest, ShapesFollowTorchsArithmetic) {
       PoolKind::kAverage, {3, 7, 5}, {.kernel_size = 3, .stride = 2, .padding = 1});
   ASSERT_OK(pool);
   EXPECT_EQ((*pool)->output_shape(), (Shape{3, 4, 3}));
+}
+
+// Max pooling picks each window's first maximum in row-major order, a NaN
+// beating everything (the first NaN), and sends the gradient there, as
+// torch does; checked against a plain scan of every window, for examples
+// with ties only and with NaNs and infinities, with and without padding.
+TEST(SequentialTest, MaxPoolTakesTheFirstMaximumAndNaNsWin) {
+  const Shape in{2, 6, 7};
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  Eigen::MatrixXf x(in.size(), 2);
+  Rng rng(9);
+  for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.UniformInt(3));
+  for (int64_t i : {3, 17, 18, 40, 60}) x(i, 1) = nan;
+  x(25, 1) = inf;
+  x(50, 1) = -inf;
+  struct Case {
+    int kernel, stride, padding;
+  };
+  for (const Case c : {Case{2, 2, 0}, Case{2, 2, 1}, Case{3, 1, 1}, Case{3, 2, 1}, Case{3, 3, 0}}) {
+    SCOPED_TRACE(::testing::Message()
+                 << "kernel " << c.kernel << " stride " << c.stride << " padding " << c.padding);
+    absl::StatusOr<std::unique_ptr<Pool2d<float>>> pool = Pool2d<float>::Create(
+        PoolKind::kMax, in, {.kernel_size = c.kernel, .stride = c.stride, .padding = c.padding});
+    ASSERT_OK(pool);
+    const Shape out = (*pool)->output_shape();
+    (*pool)->Reserve(2);
+    Eigen::MatrixXf y(out.size(), 2);
+    Rng unused(0);  // a training pass
+    (*pool)->Forward({x.data(), x.rows(), 2}, {y.data(), y.rows(), 2}, &unused);
+    // Output o's gradient is 1 + o: dx shows where each went.
+    Eigen::MatrixXf dy(out.size(), 2);
+    for (int64_t i = 0; i < dy.size(); ++i) dy.data()[i] = static_cast<float>(1 + i % out.size());
+    Eigen::MatrixXf dx(in.size(), 2);
+    (*pool)->Backward({x.data(), x.rows(), 2}, {y.data(), y.rows(), 2}, {dy.data(), dy.rows(), 2},
+                      dx.data());
+    Eigen::MatrixXf expected_dx = Eigen::MatrixXf::Zero(in.size(), 2);
+    for (int b = 0; b < 2; ++b) {
+      for (int ch = 0; ch < out.channels; ++ch) {
+        for (int oh = 0; oh < out.height; ++oh) {
+          for (int ow = 0; ow < out.width; ++ow) {
+            int64_t where = -1;
+            for (int ki = 0; ki < c.kernel; ++ki) {
+              for (int kj = 0; kj < c.kernel; ++kj) {
+                const int ih = oh * c.stride - c.padding + ki, iw = ow * c.stride - c.padding + kj;
+                if (ih < 0 || ih >= in.height || iw < 0 || iw >= in.width) continue;
+                const int64_t i = (static_cast<int64_t>(ch) * in.height + ih) * in.width + iw;
+                const bool nan_here = std::isnan(x(i, b)),
+                           nan_there = where >= 0 && std::isnan(x(where, b));
+                if (where < 0 || (nan_here && !nan_there) ||
+                    (!nan_there && x(i, b) > x(where, b))) {
+                  where = i;
+                }
+              }
+            }
+            const int64_t o = (static_cast<int64_t>(ch) * out.height + oh) * out.width + ow;
+            if (std::isnan(x(where, b))) {
+              EXPECT_TRUE(std::isnan(y(o, b))) << "example " << b << " output " << o;
+            } else {
+              EXPECT_EQ(y(o, b), x(where, b)) << "example " << b << " output " << o;
+            }
+            expected_dx(where, b) += static_cast<float>(1 + o);
+          }
+        }
+      }
+    }
+    EXPECT_EQ(dx, expected_dx);
+  }
 }
 
 TEST(SequentialTest, BadSettingsAreRefusedNamingTheSetting) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "common/status_macros.h"
 #include "worker/engine/parallel.h"
@@ -10,19 +9,133 @@
 namespace hpo::engine {
 namespace {
 
-// The index in `image` of the first value of rows [h0, h1) and columns
-// [w0, w1) of the plane at `plane` that is `best` (or NaN, when `best` is).
-template <typename Scalar>
-int32_t FirstIndexOf(Scalar best, const Scalar* image, int32_t plane, int width, int h0, int h1,
-                     int w0, int w1) {
-  const bool nan = std::isnan(best);
-  for (int ih = h0; ih < h1; ++ih) {
-    const int32_t row = plane + ih * width;
-    for (int iw = w0; iw < w1; ++iw) {
-      if (image[row + iw] == best || (nan && std::isnan(image[row + iw]))) return row + iw;
+struct Window {
+  int kernel, stride, padding;
+};
+
+// The window of output (oh, ow) inside the input: rows [h0, h1), columns
+// [w0, w1) (all of the kernel without padding).
+struct Bounds {
+  int h0, h1, w0, w1;
+};
+inline Bounds WindowBounds(const Window& w, const Shape& in, int oh, int ow) {
+  return {std::max(0, oh * w.stride - w.padding),
+          std::min(in.height, oh * w.stride - w.padding + w.kernel),
+          std::max(0, ow * w.stride - w.padding),
+          std::min(in.width, ow * w.stride - w.padding + w.kernel)};
+}
+
+// Whether value `v` takes the place of `best` as a window's maximum: the
+// first maximum stays, and a NaN wins (the first one), as in torch. Without
+// kNaNs (the example has none) a plain comparison, which vectorises. Bitwise
+// operators, not short-circuit ones: a select, not a branch (random data
+// would mispredict it half the time).
+template <bool kNaNs, typename Scalar>
+inline bool Takes(Scalar v, Scalar best) {
+  if constexpr (kNaNs) return (v > best) | (std::isnan(v) & !std::isnan(best));
+  return v > best;
+}
+
+// Max pooling of one example. With kRecord, also the index in `image` of
+// each window's maximum, where the gradient goes. kNaNs: the example may
+// hold NaNs. Arguments by value, so that stores to `argmax` cannot alias
+// them.
+template <bool kRecord, bool kNaNs, typename Scalar>
+void MaxPoolExample(const Scalar* image, Shape in, Shape out, Window w, Scalar* result,
+                    int32_t* argmax) {
+  // Output columns [first, last) have their whole window inside the
+  // input's columns: those run a window position at a time over the row,
+  // which vectorises; the few at the edges run one output at a time.
+  const int first = std::min(out.width, (w.padding + w.stride - 1) / w.stride);
+  const int reach = in.width + w.padding - w.kernel;  // ow * stride <= reach
+  const int last = reach < 0 ? first : std::max(first, std::min(out.width, reach / w.stride + 1));
+  for (int c = 0; c < in.channels; ++c) {
+    const int32_t plane = c * in.height * in.width;
+    for (int oh = 0; oh < out.height; ++oh) {
+      const int64_t row_start = (static_cast<int64_t>(c) * out.height + oh) * out.width;
+      Scalar* best = result + row_start;
+      int32_t* at = kRecord ? argmax + row_start : nullptr;
+      const auto one_output = [&](int ow) {
+        const Bounds b = WindowBounds(w, in, oh, ow);
+        int32_t where = plane + b.h0 * in.width + b.w0;
+        Scalar value = image[where];
+        for (int ih = b.h0; ih < b.h1; ++ih) {
+          for (int iw = b.w0; iw < b.w1; ++iw) {
+            const int32_t index = plane + ih * in.width + iw;
+            const bool take = Takes<kNaNs>(image[index], value);
+            value = take ? image[index] : value;
+            where = take ? index : where;
+          }
+        }
+        best[ow] = value;
+        if constexpr (kRecord) at[ow] = where;
+      };
+      for (int ow = 0; ow < first; ++ow) one_output(ow);
+      for (int ow = last; ow < out.width; ++ow) one_output(ow);
+      if (first == last) continue;
+      // The window's positions in row-major order, as one_output visits them.
+      const Bounds rows = WindowBounds(w, in, oh, first);
+      if (w.kernel == 2 && w.stride == 2 && rows.h1 - rows.h0 == 2) {
+        // The common case, a whole 2x2 window in one pass, which the
+        // compiler vectorises with contiguous loads.
+        const int32_t top = plane + rows.h0 * in.width - w.padding;
+        const int32_t bottom = top + in.width;
+        for (int ow = first; ow < last; ++ow) {
+          Scalar value = image[top + 2 * ow];
+          int32_t where = top + 2 * ow;
+          for (const int32_t index : {top + 2 * ow + 1, bottom + 2 * ow, bottom + 2 * ow + 1}) {
+            const bool take = Takes<kNaNs>(image[index], value);
+            value = take ? image[index] : value;
+            where = take ? index : where;
+          }
+          best[ow] = value;
+          if constexpr (kRecord) at[ow] = where;
+        }
+        continue;
+      }
+      bool started = false;
+      for (int ih = rows.h0; ih < rows.h1; ++ih) {
+        for (int kj = 0; kj < w.kernel; ++kj) {
+          const int32_t base = plane + ih * in.width + kj - w.padding;
+          if (!started) {
+            for (int ow = first; ow < last; ++ow) {
+              best[ow] = image[base + ow * w.stride];
+              if constexpr (kRecord) at[ow] = base + ow * w.stride;
+            }
+            started = true;
+            continue;
+          }
+          for (int ow = first; ow < last; ++ow) {
+            const int32_t index = base + ow * w.stride;
+            const Scalar v = image[index];
+            const bool take = Takes<kNaNs>(v, best[ow]);
+            best[ow] = take ? v : best[ow];
+            if constexpr (kRecord) at[ow] = take ? index : at[ow];
+          }
+        }
+      }
     }
   }
-  return plane + h0 * width + w0;
+}
+
+// Average pooling of one example (padding counts as zeros, as torch's
+// count_include_pad).
+template <typename Scalar>
+void AveragePoolExample(const Scalar* image, Shape in, Shape out, Window w, Scalar* result) {
+  const Scalar window = static_cast<Scalar>(w.kernel * w.kernel);
+  for (int c = 0; c < in.channels; ++c) {
+    const Scalar* plane = image + static_cast<int64_t>(c) * in.height * in.width;
+    for (int oh = 0; oh < out.height; ++oh) {
+      for (int ow = 0; ow < out.width; ++ow) {
+        const Bounds b = WindowBounds(w, in, oh, ow);
+        Scalar sum = 0;
+        for (int ih = b.h0; ih < b.h1; ++ih) {
+          for (int iw = b.w0; iw < b.w1; ++iw) sum += plane[ih * in.width + iw];
+        }
+        *result++ = sum / window;
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -47,65 +160,45 @@ void Pool2d<Scalar>::Reserve(int max_batch) {
 
 template <typename Scalar>
 void Pool2d<Scalar>::Forward(const ConstMatrixMap& x, MatrixMap y, Rng* rng) {
-  const Shape& in = this->input_shape();
-  const Shape& out = this->output_shape();
-  const int k = options_.kernel_size, stride = options_.stride, pad = options_.padding;
-  const Scalar window = static_cast<Scalar>(k * k);
+  const Shape in = this->input_shape(), out = this->output_shape();
+  const Window window{options_.kernel_size, options_.stride, options_.padding};
   ParallelFor(this->threads(), x.cols(), [&](int64_t begin, int64_t end, int /*part*/) {
     for (int64_t b = begin; b < end; ++b) {
-      const Scalar* image = x.col(b).data();
-      Scalar* result = y.col(b).data();
-      int32_t* argmax = argmax_.data() + b * out.size();
-      for (int c = 0; c < in.channels; ++c) {
-        const int32_t plane = c * in.height * in.width;
-        for (int oh = 0; oh < out.height; ++oh) {
-          // The window's rows and columns inside the input (all of them
-          // without padding).
-          const int h0 = std::max(0, oh * stride - pad),
-                    h1 = std::min(in.height, oh * stride - pad + k);
-          for (int ow = 0; ow < out.width; ++ow) {
-            const int w0 = std::max(0, ow * stride - pad),
-                      w1 = std::min(in.width, ow * stride - pad + k);
-            if (kind_ == PoolKind::kMax) {
-              // The maximum without branches (random data would mispredict
-              // them half the time); a NaN wins, as in torch.
-              Scalar best = -std::numeric_limits<Scalar>::infinity();
-              bool nan = false;
-              for (int ih = h0; ih < h1; ++ih) {
-                const Scalar* row = image + plane + ih * in.width;
-                for (int iw = w0; iw < w1; ++iw) {
-                  best = row[iw] > best ? row[iw] : best;
-                  nan |= std::isnan(row[iw]);
-                }
-              }
-              if (nan) best = std::numeric_limits<Scalar>::quiet_NaN();
-              *result++ = best;
-              // Training: where the gradient goes, the first maximum as in torch.
-              if (rng != nullptr)
-                *argmax++ = FirstIndexOf(best, image, plane, in.width, h0, h1, w0, w1);
-            } else {
-              Scalar sum = 0;
-              for (int ih = h0; ih < h1; ++ih) {
-                const Scalar* row = image + plane + ih * in.width;
-                for (int iw = w0; iw < w1; ++iw) sum += row[iw];
-              }
-              *result++ = sum / window;
-            }
-          }
-        }
+      if (kind_ == PoolKind::kAverage) {
+        AveragePoolExample(x.col(b).data(), in, out, window, y.col(b).data());
+      } else {
+        MaxPool(x.col(b).data(), y.col(b).data(),
+                // Training: record where the gradients go.
+                rng != nullptr ? argmax_.data() + b * out.size() : nullptr);
       }
     }
   });
 }
 
 template <typename Scalar>
+void Pool2d<Scalar>::MaxPool(const Scalar* image, Scalar* result, int32_t* argmax) const {
+  const Shape in = this->input_shape(), out = this->output_shape();
+  const Window window{options_.kernel_size, options_.stride, options_.padding};
+  // NaNs are rare: one vectorised look for them lets the pooling compare
+  // plainly. x - x is 0 but for NaN and infinities, which take the careful
+  // path too.
+  const auto values = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(image, in.size());
+  const bool nans = (values - values).sum() != 0;
+  if (argmax != nullptr) {
+    if (nans) return MaxPoolExample<true, true>(image, in, out, window, result, argmax);
+    return MaxPoolExample<true, false>(image, in, out, window, result, argmax);
+  }
+  if (nans) return MaxPoolExample<false, true>(image, in, out, window, result, argmax);
+  MaxPoolExample<false, false>(image, in, out, window, result, argmax);
+}
+
+template <typename Scalar>
 void Pool2d<Scalar>::Backward(const ConstMatrixMap& x, const ConstMatrixMap& /*y*/,
                               const ConstMatrixMap& dy, Scalar* dx) {
   if (dx == nullptr) return;
-  const Shape& in = this->input_shape();
-  const Shape& out = this->output_shape();
-  const int k = options_.kernel_size, stride = options_.stride, pad = options_.padding;
-  const Scalar window = static_cast<Scalar>(k * k);
+  const Shape in = this->input_shape(), out = this->output_shape();
+  const Window window{options_.kernel_size, options_.stride, options_.padding};
+  const Scalar size = static_cast<Scalar>(window.kernel * window.kernel);
   ParallelFor(this->threads(), x.cols(), [&](int64_t begin, int64_t end, int /*part*/) {
     for (int64_t b = begin; b < end; ++b) {
       Scalar* image_gradient = dx + b * in.size();
@@ -120,14 +213,10 @@ void Pool2d<Scalar>::Backward(const ConstMatrixMap& x, const ConstMatrixMap& /*y
         Scalar* plane = image_gradient + static_cast<int64_t>(c) * in.height * in.width;
         for (int oh = 0; oh < out.height; ++oh) {
           for (int ow = 0; ow < out.width; ++ow) {
-            const Scalar share = *gradient++ / window;
-            for (int ki = 0; ki < k; ++ki) {
-              const int ih = oh * stride - pad + ki;
-              if (ih < 0 || ih >= in.height) continue;
-              for (int kj = 0; kj < k; ++kj) {
-                const int iw = ow * stride - pad + kj;
-                if (iw >= 0 && iw < in.width) plane[ih * in.width + iw] += share;
-              }
+            const Scalar share = *gradient++ / size;
+            const Bounds bounds = WindowBounds(window, in, oh, ow);
+            for (int ih = bounds.h0; ih < bounds.h1; ++ih) {
+              for (int iw = bounds.w0; iw < bounds.w1; ++iw) plane[ih * in.width + iw] += share;
             }
           }
         }

@@ -39,6 +39,9 @@ class Pool2d : public Layer<Scalar> {
 
  private:
   Pool2d(PoolKind kind, Shape input, Shape output, Pool2dOptions options);
+  // One example's max pooling; records the maxima's places unless `argmax`
+  // is null.
+  void MaxPool(const Scalar* image, Scalar* result, int32_t* argmax) const;
 
   PoolKind kind_;
   Pool2dOptions options_;
