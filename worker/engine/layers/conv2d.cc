@@ -30,6 +30,11 @@ int64_t Conv2d<Scalar>::patch_size() const {
 }
 
 template <typename Scalar>
+int64_t Conv2d<Scalar>::positions() const {
+  return static_cast<int64_t>(this->output_shape().height) * this->output_shape().width;
+}
+
+template <typename Scalar>
 int64_t Conv2d<Scalar>::num_parameters() const {
   return Conv2dParameters(this->input_shape().channels, options_.out_channels,
                           options_.kernel_size);
@@ -74,27 +79,48 @@ void Conv2d<Scalar>::Im2Col(const Scalar* image, Matrix& columns) const {
   const Shape& in = this->input_shape();
   const Shape& out = this->output_shape();
   const int k = options_.kernel_size, stride = options_.stride, pad = options_.padding;
+  // Stride 1 with the output as wide as the input ("same" padding, the
+  // usual case): each patch column is the input plane shifted by one
+  // offset, so one copy per column, then zeros where the window hangs over
+  // an edge.
+  const bool shifted_planes = stride == 1 && out.width == in.width;
   Scalar* column = columns.data();
   for (int c = 0; c < in.channels; ++c) {
     const Scalar* plane = image + static_cast<int64_t>(c) * in.height * in.width;
     for (int ki = 0; ki < k; ++ki) {
       for (int kj = 0; kj < k; ++kj) {
         const auto [first, last] = InsideColumns(kj, stride, pad, in.width, out.width);
+        const int offset = kj - pad;  // input column of output column ow: ow * stride + offset
+        if (shifted_planes) {
+          // Output rows [top, bottom) read input rows inside the plane.
+          const int top = std::clamp(pad - ki, 0, out.height);
+          const int bottom = std::clamp(in.height + pad - ki, top, out.height);
+          const int64_t shift = static_cast<int64_t>(ki - pad) * in.width + offset;
+          // Values whose source lies outside the plane are among the zeroed
+          // edge columns; clip the copy to the plane.
+          const int64_t from = std::max<int64_t>(static_cast<int64_t>(top) * out.width, -shift);
+          const int64_t to = std::min<int64_t>(static_cast<int64_t>(bottom) * out.width,
+                                               static_cast<int64_t>(in.height) * in.width - shift);
+          std::fill(column, column + from, Scalar(0));
+          if (to > from) std::copy(plane + from + shift, plane + to + shift, column + from);
+          std::fill(column + std::max(from, to), column + positions(), Scalar(0));
+          for (int oh = top; oh < bottom; ++oh) {
+            Scalar* row = column + static_cast<int64_t>(oh) * out.width;
+            for (int ow = 0; ow < first; ++ow) row[ow] = 0;
+            for (int ow = last; ow < out.width; ++ow) row[ow] = 0;
+          }
+          column += positions();
+          continue;
+        }
         for (int oh = 0; oh < out.height; ++oh, column += out.width) {
           const int ih = oh * stride - pad + ki;
           if (ih < 0 || ih >= in.height) {
             std::fill(column, column + out.width, Scalar(0));
             continue;
           }
-          // Input column of output column ow: ow * stride + offset.
           const Scalar* row = plane + static_cast<int64_t>(ih) * in.width;
-          const int offset = kj - pad;
           std::fill(column, column + first, Scalar(0));
-          if (stride == 1) {
-            std::copy(row + first + offset, row + last + offset, column + first);
-          } else {
-            for (int ow = first; ow < last; ++ow) column[ow] = row[ow * stride + offset];
-          }
+          for (int ow = first; ow < last; ++ow) column[ow] = row[ow * stride + offset];
           std::fill(column + last, column + out.width, Scalar(0));
         }
       }

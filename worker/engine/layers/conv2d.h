@@ -55,6 +55,7 @@ class Conv2d : public Layer<Scalar> {
   };
 
   int64_t patch_size() const;  // in_channels x kernel x kernel
+  int64_t positions() const;   // output height x width
   // `columns` = the patches of one example: a row per output position, a
   // column per (channel, kernel row, kernel column).
   void Im2Col(const Scalar* image, Matrix& columns) const;
