@@ -51,9 +51,10 @@ class Builder {
   Builder& Flat() { return Add(std::make_unique<Flatten<Scalar>>(shape_)); }
   Builder& Dense(int out) { return Add(Linear<Scalar>::Create(shape_, out)); }
 
+  // On `threads` threads, however small the work (as a big model would).
   Sequential<Scalar> Build(int max_batch, int threads = 1) {
-    absl::StatusOr<Sequential<Scalar>> model =
-        Sequential<Scalar>::Create(std::move(layers_), max_batch, threads);
+    absl::StatusOr<Sequential<Scalar>> model = Sequential<Scalar>::Create(
+        std::move(layers_), max_batch, {.threads = threads, .min_work_per_thread = 1});
     EXPECT_OK(model);
     return *std::move(model);
   }
@@ -198,7 +199,7 @@ TEST(SequentialTest, BadSettingsAreRefusedNamingTheSetting) {
   EXPECT_FALSE(Sequential<float>::Create({}, 4).ok());
   Layers<float> one;
   one.push_back(*Linear<float>::Create({24, 1, 1}, 3));
-  EXPECT_THAT(Sequential<float>::Create(std::move(one), 4, 0).status().message(),
+  EXPECT_THAT(Sequential<float>::Create(std::move(one), 4, {.threads = 0}).status().message(),
               HasSubstr("threads is 0"));
 }
 

@@ -4,9 +4,15 @@
 
 namespace hpo::engine {
 
-int ParallelFor(int threads, int64_t n, absl::FunctionRef<void(int64_t, int64_t, int)> fn) {
+int ParallelFor(const ThreadPolicy& policy, int64_t n, int64_t item_work,
+                absl::FunctionRef<void(int64_t, int64_t, int)> fn) {
   if (n <= 0) return 0;
-  const int parts = static_cast<int>(std::clamp<int64_t>(threads, 1, n));
+  // Items per part for the least work worth a thread (divided, not
+  // multiplied: no overflow).
+  const int64_t min_items =
+      std::max<int64_t>(1, policy.min_work_per_thread / std::max<int64_t>(item_work, 1));
+  const int parts =
+      static_cast<int>(std::clamp<int64_t>(std::min<int64_t>(policy.threads, n / min_items), 1, n));
   if (parts == 1) {
     fn(0, n, 0);
     return 1;

@@ -17,12 +17,26 @@ namespace hpo::engine {
 // [RangeStart(n, p, parts), RangeStart(n, p + 1, parts)).
 inline int64_t RangeStart(int64_t n, int part, int parts) { return n * part / parts; }
 
+// The least work worth a thread of its own, in values touched or
+// multiply-adds: below it, starting and joining a thread costs more than it
+// saves (as PyTorch's grain size; a bit larger, since a busy machine may
+// keep a thread waiting).
+inline constexpr int64_t kMinWorkPerThread = 1 << 17;
+
+// How a layer may spread a pass.
+struct ThreadPolicy {
+  int threads = 1;
+  int64_t min_work_per_thread = kMinWorkPerThread;  // tests lower it to split small models
+};
+
 // Calls fn(begin, end, part) for part = 0 .. k-1, each on its own thread,
-// where k = min(threads, n) and the ranges [begin, end) cut [0, n) into k
-// contiguous pieces of sizes differing by at most one. Returns k (0 when
-// n <= 0, and then calls nothing). `fn` must not throw. Without OpenMP the
-// parts run one after another, with the same ranges.
-int ParallelFor(int threads, int64_t n, absl::FunctionRef<void(int64_t, int64_t, int)> fn);
+// where the ranges [begin, end) cut [0, n) into k contiguous pieces of sizes
+// differing by at most one, and k = min(threads, n, the number of pieces of
+// at least min_work_per_thread when an item costs `item_work`), at least 1.
+// Returns k (0 when n <= 0, and then calls nothing). `fn` must not throw.
+// Without OpenMP the parts run one after another, with the same ranges.
+int ParallelFor(const ThreadPolicy& policy, int64_t n, int64_t item_work,
+                absl::FunctionRef<void(int64_t, int64_t, int)> fn);
 
 }  // namespace hpo::engine
 

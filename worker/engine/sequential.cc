@@ -11,7 +11,7 @@ namespace hpo::engine {
 
 template <typename Scalar>
 absl::StatusOr<Sequential<Scalar>> Sequential<Scalar>::Create(
-    std::vector<std::unique_ptr<Layer<Scalar>>> layers, int max_batch, int threads) {
+    std::vector<std::unique_ptr<Layer<Scalar>>> layers, int max_batch, ThreadPolicy threads) {
   if (layers.empty()) return absl::InvalidArgumentError("a model needs at least one layer");
   for (size_t i = 1; i < layers.size(); ++i) {
     if (!(layers[i]->input_shape() == layers[i - 1]->output_shape())) {
@@ -23,15 +23,16 @@ absl::StatusOr<Sequential<Scalar>> Sequential<Scalar>::Create(
   if (max_batch < 1) {
     return absl::InvalidArgumentError(absl::StrCat("max_batch is ", max_batch, "; must be >= 1"));
   }
-  if (threads < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("threads is ", threads, "; must be >= 1"));
+  if (threads.threads < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("threads is ", threads.threads, "; must be >= 1"));
   }
   return Sequential(std::move(layers), max_batch, threads);
 }
 
 template <typename Scalar>
 Sequential<Scalar>::Sequential(std::vector<std::unique_ptr<Layer<Scalar>>> layers, int max_batch,
-                               int threads)
+                               const ThreadPolicy& threads)
     : layers_(std::move(layers)), max_batch_(max_batch) {
   int64_t total = 0;
   for (const auto& layer : layers_) total += layer->num_parameters();

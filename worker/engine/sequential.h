@@ -9,7 +9,7 @@
 // The outputs and gradients of every layer are preallocated for `max_batch`
 // columns: Forward and Backward allocate nothing.
 //
-// A pass may spread each layer's work over `threads` threads; the results
+// A pass may spread each layer's work over threads; the results
 // are the same for the same thread count, and differ from one thread's only
 // by float rounding (in sums split across threads). Not thread-safe.
 // Scalar is float (training) or double (gradient checks).
@@ -39,9 +39,9 @@ class Sequential {
   // `layers` in order, each made for the output shape of the one before
   // (the first for the model's input). Parameters start at zero: call
   // Initialize. InvalidArgument on no layers, shapes that do not chain,
-  // max_batch < 1 or threads < 1.
+  // max_batch < 1 or threads.threads < 1.
   static absl::StatusOr<Sequential> Create(std::vector<std::unique_ptr<Layer<Scalar>>> layers,
-                                           int max_batch, int threads = 1);
+                                           int max_batch, ThreadPolicy threads = {});
 
   const Shape& input_shape() const { return layers_.front()->input_shape(); }
   const Shape& output_shape() const { return layers_.back()->output_shape(); }
@@ -76,7 +76,8 @@ class Sequential {
   void Backward(const Eigen::Ref<const Matrix>& x);
 
  private:
-  Sequential(std::vector<std::unique_ptr<Layer<Scalar>>> layers, int max_batch, int threads);
+  Sequential(std::vector<std::unique_ptr<Layer<Scalar>>> layers, int max_batch,
+             const ThreadPolicy& threads);
 
   ConstMatrixMap ForwardPass(const Eigen::Ref<const Matrix>& x, Rng* rng);
   ConstMatrixMap Input(int layer, const Eigen::Ref<const Matrix>& x) const;

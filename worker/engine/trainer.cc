@@ -212,7 +212,7 @@ absl::StatusOr<Sequential<float>> BuildModel(const TrainConfig& config, const Da
         outputs, " (end with a linear layer of out_features ", outputs, ")"));
   }
   RETURN_IF_ERROR(CheckModelCost(*built, max_batch));
-  return Sequential<float>::Create(*std::move(built), max_batch, config.threads);
+  return Sequential<float>::Create(*std::move(built), max_batch, {.threads = config.threads});
 }
 
 }  // namespace

@@ -52,7 +52,7 @@ template <typename Scalar>
 void Conv2d<Scalar>::Reserve(int /*max_batch*/) {
   const Shape& out = this->output_shape();
   const int64_t positions = static_cast<int64_t>(out.height) * out.width;
-  workspaces_.resize(this->threads());
+  workspaces_.resize(this->threads().threads);
   for (size_t part = 0; part < workspaces_.size(); ++part) {
     workspaces_[part].columns.resize(positions, patch_size());
     workspaces_[part].column_gradients.resize(positions, patch_size());
@@ -158,15 +158,17 @@ void Conv2d<Scalar>::Forward(const ConstMatrixMap& x, MatrixMap y, Rng* /*rng*/)
   const ConstMatrixMap weight(this->parameters(), patch_size(), filters);
   const Eigen::Map<const Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> bias(
       this->parameters() + patch_size() * filters, filters);
-  ParallelFor(this->threads(), x.cols(), [&](int64_t begin, int64_t end, int part) {
-    Matrix& columns = workspaces_[part].columns;
-    for (int64_t b = begin; b < end; ++b) {
-      Im2Col(x.col(b).data(), columns);
-      MatrixMap out(y.col(b).data(), columns.rows(), filters);  // channel-major: C x H x W
-      out.rowwise() = bias;
-      out.noalias() += columns * weight;
-    }
-  });
+  ParallelFor(
+      this->threads(), x.cols(), /*item_work=*/positions() * patch_size() * options_.out_channels,
+      [&](int64_t begin, int64_t end, int part) {
+        Matrix& columns = workspaces_[part].columns;
+        for (int64_t b = begin; b < end; ++b) {
+          Im2Col(x.col(b).data(), columns);
+          MatrixMap out(y.col(b).data(), columns.rows(), filters);  // channel-major: C x H x W
+          out.rowwise() = bias;
+          out.noalias() += columns * weight;
+        }
+      });
 }
 
 template <typename Scalar>
@@ -196,16 +198,17 @@ void Conv2d<Scalar>::Backward(const ConstMatrixMap& x, const ConstMatrixMap& /*y
                               const ConstMatrixMap& dy, Scalar* dx) {
   // The first thread adds into the model's gradients, the others into their
   // own sums, added afterwards in thread order.
-  const int parts =
-      ParallelFor(this->threads(), x.cols(), [&](int64_t begin, int64_t end, int part) {
-        Workspace& workspace = workspaces_[part];
-        Scalar* gradients = this->gradients();
-        if (part > 0) {
-          workspace.gradients.setZero();
-          gradients = workspace.gradients.data();
-        }
-        BackwardRange(x, dy, dx, begin, end, workspace, gradients);
-      });
+  const int parts = ParallelFor(this->threads(), x.cols(),
+                                /*item_work=*/positions() * patch_size() * options_.out_channels,
+                                [&](int64_t begin, int64_t end, int part) {
+                                  Workspace& workspace = workspaces_[part];
+                                  Scalar* gradients = this->gradients();
+                                  if (part > 0) {
+                                    workspace.gradients.setZero();
+                                    gradients = workspace.gradients.data();
+                                  }
+                                  BackwardRange(x, dy, dx, begin, end, workspace, gradients);
+                                });
   Eigen::Map<Vector> gradients(this->gradients(), num_parameters());
   for (int part = 1; part < parts; ++part) gradients += workspaces_[part].gradients;
 }

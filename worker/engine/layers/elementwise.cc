@@ -9,19 +9,22 @@ namespace hpo::engine {
 
 template <typename Scalar>
 void ActivationLayer<Scalar>::Forward(const ConstMatrixMap& x, MatrixMap y, Rng* /*rng*/) {
-  ParallelFor(this->threads(), x.size(), [&](int64_t begin, int64_t end, int /*part*/) {
-    ApplyActivation(activation_, x.data() + begin, y.data() + begin, end - begin);
-  });
+  ParallelFor(this->threads(), x.size(), /*item_work=*/1,
+              [&](int64_t begin, int64_t end, int /*part*/) {
+                ApplyActivation(activation_, x.data() + begin, y.data() + begin, end - begin);
+              });
 }
 
 template <typename Scalar>
 void ActivationLayer<Scalar>::Backward(const ConstMatrixMap& x, const ConstMatrixMap& y,
                                        const ConstMatrixMap& dy, Scalar* dx) {
   if (dx == nullptr) return;
-  ParallelFor(this->threads(), dy.size(), [&](int64_t begin, int64_t end, int /*part*/) {
-    std::copy(dy.data() + begin, dy.data() + end, dx + begin);
-    ActivationBackward(activation_, x.data() + begin, y.data() + begin, dx + begin, end - begin);
-  });
+  ParallelFor(this->threads(), dy.size(), /*item_work=*/1,
+              [&](int64_t begin, int64_t end, int /*part*/) {
+                std::copy(dy.data() + begin, dy.data() + end, dx + begin);
+                ActivationBackward(activation_, x.data() + begin, y.data() + begin, dx + begin,
+                                   end - begin);
+              });
 }
 
 template <typename Scalar>

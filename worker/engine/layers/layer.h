@@ -22,6 +22,7 @@
 
 #include "common/layer_shapes.h"
 #include "worker/engine/init.h"
+#include "worker/engine/parallel.h"
 #include "worker/engine/random.h"
 
 namespace hpo::engine {
@@ -50,9 +51,9 @@ class Layer {
   }
   // Draws the parameters; `gain` is that of the activation after the layer.
   virtual void Initialize(Init /*init*/, double /*gain*/, Rng& /*rng*/) {}
-  // How many threads a pass may use (>= 1); set before Reserve.
-  void set_threads(int threads) { threads_ = threads; }
-  int threads() const { return threads_; }
+  // How many threads a pass may use; set before Reserve.
+  void set_threads(const ThreadPolicy& threads) { threads_ = threads; }
+  const ThreadPolicy& threads() const { return threads_; }
   // Allocates what a batch of up to `max_batch` examples needs, on up to
   // threads() threads.
   virtual void Reserve(int /*max_batch*/) {}
@@ -77,7 +78,7 @@ class Layer {
   Shape output_;
   Scalar* parameters_ = nullptr;
   Scalar* gradients_ = nullptr;
-  int threads_ = 1;
+  ThreadPolicy threads_;
 };
 
 }  // namespace hpo::engine

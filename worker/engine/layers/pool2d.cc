@@ -162,17 +162,18 @@ template <typename Scalar>
 void Pool2d<Scalar>::Forward(const ConstMatrixMap& x, MatrixMap y, Rng* rng) {
   const Shape in = this->input_shape(), out = this->output_shape();
   const Window window{options_.kernel_size, options_.stride, options_.padding};
-  ParallelFor(this->threads(), x.cols(), [&](int64_t begin, int64_t end, int /*part*/) {
-    for (int64_t b = begin; b < end; ++b) {
-      if (kind_ == PoolKind::kAverage) {
-        AveragePoolExample(x.col(b).data(), in, out, window, y.col(b).data());
-      } else {
-        MaxPool(x.col(b).data(), y.col(b).data(),
-                // Training: record where the gradients go.
-                rng != nullptr ? argmax_.data() + b * out.size() : nullptr);
-      }
-    }
-  });
+  ParallelFor(this->threads(), x.cols(), /*item_work=*/in.size(),
+              [&](int64_t begin, int64_t end, int /*part*/) {
+                for (int64_t b = begin; b < end; ++b) {
+                  if (kind_ == PoolKind::kAverage) {
+                    AveragePoolExample(x.col(b).data(), in, out, window, y.col(b).data());
+                  } else {
+                    MaxPool(x.col(b).data(), y.col(b).data(),
+                            // Training: record where the gradients go.
+                            rng != nullptr ? argmax_.data() + b * out.size() : nullptr);
+                  }
+                }
+              });
 }
 
 template <typename Scalar>
@@ -199,30 +200,33 @@ void Pool2d<Scalar>::Backward(const ConstMatrixMap& x, const ConstMatrixMap& /*y
   const Shape in = this->input_shape(), out = this->output_shape();
   const Window window{options_.kernel_size, options_.stride, options_.padding};
   const Scalar size = static_cast<Scalar>(window.kernel * window.kernel);
-  ParallelFor(this->threads(), x.cols(), [&](int64_t begin, int64_t end, int /*part*/) {
-    for (int64_t b = begin; b < end; ++b) {
-      Scalar* image_gradient = dx + b * in.size();
-      std::fill(image_gradient, image_gradient + in.size(), Scalar(0));
-      const Scalar* gradient = dy.col(b).data();
-      if (kind_ == PoolKind::kMax) {
-        const int32_t* argmax = argmax_.data() + b * out.size();
-        for (int64_t i = 0; i < out.size(); ++i) image_gradient[argmax[i]] += gradient[i];
-        continue;
-      }
-      for (int c = 0; c < in.channels; ++c) {
-        Scalar* plane = image_gradient + static_cast<int64_t>(c) * in.height * in.width;
-        for (int oh = 0; oh < out.height; ++oh) {
-          for (int ow = 0; ow < out.width; ++ow) {
-            const Scalar share = *gradient++ / size;
-            const Bounds bounds = WindowBounds(window, in, oh, ow);
-            for (int ih = bounds.h0; ih < bounds.h1; ++ih) {
-              for (int iw = bounds.w0; iw < bounds.w1; ++iw) plane[ih * in.width + iw] += share;
-            }
-          }
-        }
-      }
-    }
-  });
+  ParallelFor(this->threads(), x.cols(), /*item_work=*/in.size(),
+              [&](int64_t begin, int64_t end, int /*part*/) {
+                for (int64_t b = begin; b < end; ++b) {
+                  Scalar* image_gradient = dx + b * in.size();
+                  std::fill(image_gradient, image_gradient + in.size(), Scalar(0));
+                  const Scalar* gradient = dy.col(b).data();
+                  if (kind_ == PoolKind::kMax) {
+                    const int32_t* argmax = argmax_.data() + b * out.size();
+                    for (int64_t i = 0; i < out.size(); ++i)
+                      image_gradient[argmax[i]] += gradient[i];
+                    continue;
+                  }
+                  for (int c = 0; c < in.channels; ++c) {
+                    Scalar* plane = image_gradient + static_cast<int64_t>(c) * in.height * in.width;
+                    for (int oh = 0; oh < out.height; ++oh) {
+                      for (int ow = 0; ow < out.width; ++ow) {
+                        const Scalar share = *gradient++ / size;
+                        const Bounds bounds = WindowBounds(window, in, oh, ow);
+                        for (int ih = bounds.h0; ih < bounds.h1; ++ih) {
+                          for (int iw = bounds.w0; iw < bounds.w1; ++iw)
+                            plane[ih * in.width + iw] += share;
+                        }
+                      }
+                    }
+                  }
+                }
+              });
 }
 
 template class Pool2d<float>;
