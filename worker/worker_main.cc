@@ -10,10 +10,12 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/available_cpus.h"
 #include "common/command_line.h"
 #include "common/connection.h"
 #include "common/log_line.h"
 #include "worker/engine/trainer.h"
+#include "worker/openmp_waits.h"
 #include "worker/run_once.h"
 #include "worker/worker.h"
 
@@ -79,6 +81,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   if (std::optional<int> exit_code = hpo::ParseCommandLine(app, argc, argv, "hpo-worker")) {
     return *exit_code;
+  }
+  hpo::worker::ExecWithPassiveOpenMpWaits(options.threads, argv);
+  if (const int cpus = hpo::AvailableCpus(); options.threads > cpus) {
+    hpo::LogLine() << "hpo-worker: --threads " << options.threads << " is more than the " << cpus
+                   << " CPUs this process may use: training is no faster than on " << cpus << "\n";
   }
   if (run_once->parsed())
     return hpo::worker::RunOnce(spec_path, assignments, options.threads, std::cout, std::cerr);

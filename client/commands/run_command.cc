@@ -16,6 +16,7 @@
 #include "client/interrupts.h"
 #include "client/study_watcher.h"
 #include "client/trial_format.h"
+#include "common/available_cpus.h"
 #include "common/command_line.h"
 #include "common/coordinator_client.h"
 #include "common/file_util.h"
@@ -34,6 +35,7 @@ constexpr std::chrono::seconds kWorkerGrace(30);
 struct RunOptions {
   std::string spec_path;
   int64_t workers = 2;
+  int64_t threads = 1;  // each worker's --threads
   std::string db_path = "hpo.db";
   std::string log_dir = "hpo-logs";
   std::string http = "127.0.0.1:0";  // the dashboard; "" for none
@@ -121,15 +123,23 @@ absl::Status Run(const RunOptions& options) {
   ASSIGN_OR_RETURN(v1::Study study, client.CreateStudy(spec, /*load_if_exists=*/true));
   std::cout << "study \"" << spec.name() << "\": " << spec.max_trials() << " trials, "
             << study.spec().sampler().type() << " sampler (seed " << study.spec().sampler().seed()
-            << "), " << options.workers << " workers" << std::endl;
+            << "), " << options.workers << " workers"
+            << (options.threads > 1 ? absl::StrCat(" x ", options.threads, " threads") : "")
+            << std::endl;
+  if (const int cpus = AvailableCpus(); options.workers * options.threads > cpus) {
+    std::cout << "note: " << options.workers * options.threads << " training threads on " << cpus
+              << " CPUs: no faster than " << cpus << "; fewer --workers or --threads would do"
+              << std::endl;
+  }
 
   std::vector<ChildProcess> workers;
   for (int i = 0; i < options.workers; ++i) {
     const std::string id = absl::StrCat("worker-", i);
-    ASSIGN_OR_RETURN(ChildProcess worker,
-                     ChildProcess::Start({worker_bin, "--coordinator", address, "--study",
-                                          spec.name(), "--worker-id", id},
-                                         (fs::path(options.log_dir) / (id + ".log")).string()));
+    ASSIGN_OR_RETURN(
+        ChildProcess worker,
+        ChildProcess::Start({worker_bin, "--coordinator", address, "--study", spec.name(),
+                             "--worker-id", id, "--threads", absl::StrCat(options.threads)},
+                            (fs::path(options.log_dir) / (id + ".log")).string()));
     workers.push_back(std::move(worker));
   }
 
@@ -180,6 +190,10 @@ void AddRunCommand(CLI::App& app, const GlobalOptions&, Action* action) {
   AddParsedOption(*run, "--workers", &options->workers, "Worker processes to start",
                   [](absl::string_view text) { return ParseInteger(text, 1, 256); })
       ->default_str(std::to_string(options->workers));
+  AddParsedOption(*run, "--threads", &options->threads,
+                  "Threads each worker trains a trial on (hpo-worker --threads)",
+                  [](absl::string_view text) { return ParseInteger(text, 1, 256); })
+      ->default_str(std::to_string(options->threads));
   run->add_option("--db", options->db_path, "SQLite database file (kept; re-running resumes)")
       ->capture_default_str();
   run->add_option("--log-dir", options->log_dir, "Where the coordinator and workers log")

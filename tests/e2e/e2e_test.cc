@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/available_cpus.h"
 #include "common/search_space.h"
 #include "common/spec_parser.h"
 #include "common/trial_state.h"
@@ -489,6 +490,31 @@ TEST(EndToEndTest, AWorkerThatNeverReachesTheCoordinatorStopsAfterExitWhenIdle) 
   EXPECT_THAT(result.err, HasSubstr("Set --coordinator or HPO_COORDINATOR"));
 }
 
+// A worker on more than one thread runs with OpenMP's passive waits (see
+// worker/openmp_waits.h), unless its operator chose a policy; on one thread
+// it leaves the environment alone. More threads than CPUs are warned of.
+TEST(EndToEndTest, AWorkerOnThreadsWaitsPassivelyUnlessTheOperatorChose) {
+  LocalCluster cluster;  // nothing serves 127.0.0.1:1: the workers wait, then exit
+  // The worker's environment once it runs (it re-executes itself at once,
+  // so a second is plenty), and what it logged by then.
+  const auto policy_of = [&](const std::string& env, int threads) {
+    return cluster.Shell(absl::StrCat(
+        env, " '", cluster.Binary("worker/hpo-worker"),
+        "' --coordinator 127.0.0.1:1 --exit-when-idle 5 --threads ", threads,
+        " 2>log & p=$!; sleep 1; tr '\\0' '\\n' </proc/$p/environ | grep '^OMP_WAIT_POLICY='; "
+        "kill $p; wait $p; cat log >&2"));
+  };
+  EXPECT_EQ(policy_of("", 2).out, "OMP_WAIT_POLICY=PASSIVE\n");
+  EXPECT_EQ(policy_of("OMP_WAIT_POLICY=ACTIVE", 2).out, "OMP_WAIT_POLICY=ACTIVE\n");
+  EXPECT_EQ(policy_of("", 1).out, "");
+  const int cpus = AvailableCpus();
+  if (cpus < 256) {
+    CommandResult many = policy_of("", cpus + 1);
+    EXPECT_THAT(many.err, HasSubstr(absl::StrCat("--threads ", cpus + 1, " is more than the ", cpus,
+                                                 " CPUs this process may use")));
+  }
+}
+
 // hpo run starts a coordinator and workers of its own. Ctrl-C (SIGINT to hpo,
 // as the terminal sends it) stops it with exit status 130, the workers give
 // their trials back, and the same command again finishes the study: every
@@ -496,8 +522,9 @@ TEST(EndToEndTest, AWorkerThatNeverReachesTheCoordinatorStopsAfterExitWhenIdle) 
 TEST(EndToEndTest, HpoRunGoesOnAfterCtrlCWithNothingLost) {
   LocalCluster cluster;  // no coordinator: hpo run starts its own on hpo.db
   cluster.WriteFile("spec.yaml", LongTrialsSpec("synthetic", 4));
-  const std::string run = "'" + cluster.Binary("client/hpo") +
-                          "' run --spec spec.yaml --workers 2 --db hpo.db --log-dir logs";
+  const std::string run =
+      "'" + cluster.Binary("client/hpo") +
+      "' run --spec spec.yaml --workers 2 --threads 2 --db hpo.db --log-dir logs";
   // Once worker-0 has reported an epoch, Ctrl-C.
   CommandResult interrupted =
       cluster.Shell(run + " & pid=$!; " + kUntilWorker0Trains + "kill -INT $pid; wait $pid");
