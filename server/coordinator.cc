@@ -98,7 +98,6 @@ absl::StatusOr<Coordinator::StudyMap> Coordinator::Load(std::vector<StoredStudy>
     // Enough for workers to find the restarted coordinator, even with a short lease.
     const int64_t lease_ms = std::max(LeaseMs(state->study.spec()), options_.restart_grace_ms);
     state->trials.reserve(s.trials.size());
-    state->lease_ids.reserve(s.trials.size());
     for (StoredTrial& t : s.trials) {
       if (t.trial.number() != static_cast<int64_t>(state->trials.size())) {
         return absl::DataLossError(absl::StrCat("study \"", state->study.spec().name(),
@@ -114,13 +113,19 @@ absl::StatusOr<Coordinator::StudyMap> Coordinator::Load(std::vector<StoredStudy>
       state->Put(std::move(t.trial), std::move(t.lease_id));
     }
     std::vector<StoredTrial>().swap(s.trials);  // the moved-from shells, freed now
+    SetLeaseTerms(*state);
     std::string name = state->study.spec().name();
     studies.emplace(std::move(name), std::move(state));
   }
   return studies;
 }
 
+void Coordinator::SetLeaseTerms(StudyState& study) {
+  study.leases.SetTerms(LeaseMs(study.study.spec()), study.study.state() == v1::Study::STOPPED);
+}
+
 CommitQueue::BatchRef Coordinator::Queue(StudyState& study) {
+  SetLeaseTerms(study);
   return study.pending.empty() ? commits_->Latest()
                                : commits_->Add(std::exchange(study.pending, {}));
 }
@@ -476,9 +481,7 @@ void Coordinator::FailAndRetry(StudyState& study, int64_t number, absl::string_v
     *retry->mutable_params() = trial.params();
     retry->set_retry_of(number);
   }
-  std::string lease_id = study.lease_ids[number];
-  Store(study, Finished(trial, v1::Trial::FAILED, std::nullopt, std::string(reason), {}),
-        std::move(lease_id));
+  Store(study, Finished(trial, v1::Trial::FAILED, std::nullopt, std::string(reason), {}), "");
   if (retry.has_value()) {
     study.waiting.push_back(retry->number());
     Store(study, *std::move(retry), "");
@@ -526,9 +529,9 @@ absl::StatusOr<v1::AcquireTrialResponse> Coordinator::AcquireTrial(
                 absl::MutexLock acquire_lock(&acquire_mu_);
                 last_acquired_ = study->study.spec().name();
               }
-              *response.mutable_trial() = **trial;
-              response.mutable_lease()->set_lease_id(study->lease_ids[(*trial)->number()]);
-              response.mutable_lease()->set_expire_time_ms((*trial)->lease_expire_time_ms());
+              *response.mutable_trial() = WithLease(*study, **trial);
+              response.mutable_lease()->set_lease_id(study->leases.LeaseId((*trial)->number()));
+              response.mutable_lease()->set_expire_time_ms(response.trial().lease_expire_time_ms());
               *response.mutable_spec() = study->study.spec();
               metrics_.acquires_with_trial.Increment();
               return response;
@@ -551,7 +554,7 @@ absl::StatusOr<v1::Trial*> Coordinator::LeasedTrial(StudyState* study, const v1:
         TrialName(trial), " is already ", v1::Trial::State_Name(trial.state()),
         trial.fail_reason().empty() ? "" : absl::StrCat(" (", trial.fail_reason(), ")")));
   }
-  const std::string& lease_id = study->lease_ids[ref.trial_number()];
+  const std::string lease_id = study->leases.LeaseId(ref.trial_number());
   if (lease_id != ref.lease_id()) {
     if (lease_id.empty()) {
       return absl::FailedPreconditionError(
@@ -566,15 +569,32 @@ absl::StatusOr<v1::Trial*> Coordinator::LeasedTrial(StudyState* study, const v1:
 }
 
 absl::StatusOr<v1::HeartbeatResponse> Coordinator::Heartbeat(const v1::TrialRef& ref) {
+  RETURN_IF_ERROR(CheckLength("trial.lease_id", ref.lease_id(), kMaxLeaseIdBytes));
+  const auto respond = [](const LeaseTable::Renewal& renewal) {
+    v1::HeartbeatResponse response;
+    response.set_lease_expire_time_ms(renewal.expire_time_ms);
+    response.set_should_stop(renewal.should_stop);
+    return response;
+  };
+  // Renewed under the lease table's lock alone, never waiting for the
+  // study's, which a sampler may hold.
+  ASSIGN_OR_RETURN(std::optional<LeaseTable::Renewal> renewal,
+                   Transact(/*exclusive=*/false,
+                            [&](Batches&) ABSL_SHARED_LOCKS_REQUIRED(
+                                mu_) -> absl::StatusOr<std::optional<LeaseTable::Renewal>> {
+                              ASSIGN_OR_RETURN(StudyState * study, FindStudy(ref.study_name()));
+                              return study->leases.Renew(ref.trial_number(), ref.lease_id(),
+                                                         clock_->NowMs());
+                            }));
+  if (renewal.has_value()) return respond(*renewal);
+  // No such lease: the study's lock, for the message that says why.
   return TransactStudy(
       ref.study_name(), [&](StudyState* study) -> absl::StatusOr<v1::HeartbeatResponse> {
-        ASSIGN_OR_RETURN(v1::Trial * trial, LeasedTrial(study, ref));
-        // Lease times live in memory only: a restart re-arms every lease anyway.
-        trial->set_lease_expire_time_ms(clock_->NowMs() + LeaseMs(study->study.spec()));
-        v1::HeartbeatResponse response;
-        response.set_lease_expire_time_ms(trial->lease_expire_time_ms());
-        response.set_should_stop(study->study.state() == v1::Study::STOPPED);
-        return response;
+        RETURN_IF_ERROR(LeasedTrial(study, ref).status());
+        std::optional<LeaseTable::Renewal> renewed =
+            study->leases.Renew(ref.trial_number(), ref.lease_id(), clock_->NowMs());
+        if (!renewed.has_value()) return absl::InternalError("a checked lease was not renewed");
+        return respond(*renewed);
       });
 }
 
@@ -593,7 +613,7 @@ absl::StatusOr<v1::ReportIntermediateResponse> Coordinator::ReportIntermediate(
         ASSIGN_OR_RETURN(v1::Trial * trial, LeasedTrial(study, request.trial()));
         // A report is proof of life, as a heartbeat is.
         if (!request.trial().lease_id().empty()) {
-          trial->set_lease_expire_time_ms(clock_->NowMs() + LeaseMs(study->study.spec()));
+          study->leases.Renew(trial->number(), request.trial().lease_id(), clock_->NowMs());
         }
         v1::ReportIntermediateResponse response;
         for (const v1::IntermediateValue& existing : trial->intermediate_values()) {
@@ -624,6 +644,14 @@ absl::StatusOr<v1::ReportIntermediateResponse> Coordinator::ReportIntermediate(
       });
 }
 
+v1::Trial Coordinator::WithLease(const StudyState& study, const v1::Trial& trial) {
+  v1::Trial shown = trial;
+  if (trial.state() == v1::Trial::RUNNING) {
+    shown.set_lease_expire_time_ms(study.leases.ExpireTimeMs(trial.number()));
+  }
+  return shown;
+}
+
 v1::Trial Coordinator::Finished(const v1::Trial& trial, v1::Trial::State state,
                                std::optional<double> value, std::string reason,
                                const google::protobuf::Map<std::string, double>& user_attrs) const {
@@ -647,9 +675,7 @@ v1::Trial Coordinator::Finish(StudyState& study, const v1::Trial& trial, v1::Tri
                               const google::protobuf::Map<std::string, double>& user_attrs) {
   v1::Trial finished = Finished(trial, state, value, std::move(reason), user_attrs);
   if (state == v1::Trial::COMPLETE || state == v1::Trial::PRUNED) study.task_errors_in_a_row = 0;
-  const int64_t number = finished.number();
-  std::string lease_id = study.lease_ids[number];
-  Store(study, finished, std::move(lease_id));
+  Store(study, finished, "");
   MaybeComplete(study);
   return finished;
 }
@@ -726,10 +752,10 @@ absl::StatusOr<v1::AskResponse> Coordinator::Ask(const v1::AskRequest& request) 
                        study->study.spec().max_trials(), ")", StillRunning(*study)));
     }
     v1::AskResponse response;
-    *response.mutable_trial() = *trial;
+    *response.mutable_trial() = WithLease(*study, *trial);
     if (request.lease()) {
-      response.mutable_lease()->set_lease_id(study->lease_ids[trial->number()]);
-      response.mutable_lease()->set_expire_time_ms(trial->lease_expire_time_ms());
+      response.mutable_lease()->set_lease_id(study->leases.LeaseId(trial->number()));
+      response.mutable_lease()->set_expire_time_ms(response.trial().lease_expire_time_ms());
     }
     return response;
   });
@@ -841,7 +867,7 @@ absl::StatusOr<v1::ListTrialsResponse> Coordinator::ListTrials(
             return response;
           }
           bytes += size;
-          *response.add_trials() = study->trials[i];
+          *response.add_trials() = WithLease(*study, study->trials[i]);
         }
         if (end < total) response.set_next_page_token(absl::StrCat(end));
         return response;
@@ -868,7 +894,7 @@ absl::StatusOr<Coordinator::ChangedTrials> Coordinator::ListChangedTrials(
         changed.revision = std::prev(it)->first;
         break;
       }
-      *changed.trials.Add() = trial;
+      *changed.trials.Add() = WithLease(*study, trial);
     }
     return changed;
   });
@@ -967,11 +993,7 @@ absl::StatusOr<int> Coordinator::ReclaimExpiredLeases() {
                     int reclaimed = 0;
                     for (auto& [name, study] : studies_) {
                       absl::MutexLock lock(&study->mu);
-                      std::vector<int64_t> expired;
-                      for (int64_t number : study->leased()) {
-                        if (study->trials[number].lease_expire_time_ms() <= now)
-                          expired.push_back(number);
-                      }
+                      const std::vector<int64_t> expired = study->leases.TakeExpired(now);
                       for (int64_t number : expired) {
                         FailAndRetry(*study, number, "lease expired");
                         ++reclaimed;

@@ -158,8 +158,13 @@ class Coordinator {
   auto TransactStudy(absl::string_view name, Change change)
       -> decltype(change(std::declval<StudyState*>()));
   // Hands the writes `study` has pending to the commit queue as one batch
-  // (the latest batch when there are none).
+  // (the latest batch when there are none); every change ends with it, so
+  // it also brings the lease terms up to date.
   CommitQueue::BatchRef Queue(StudyState& study) ABSL_EXCLUSIVE_LOCKS_REQUIRED(study.mu);
+  // Gives `study`'s lease table the lease length and stop flag of its spec and state.
+  static void SetLeaseTerms(StudyState& study);
+  // `trial` with the expiry of the lease it holds, as calls show it.
+  static v1::Trial WithLease(const StudyState& study, const v1::Trial& trial);
   // The commit queue's `on_failure`: memory is rebuilt from the file, with
   // the map's lock held exclusively.
   void OnCommitFailure(const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);

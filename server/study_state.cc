@@ -21,19 +21,22 @@ void StudyState::Put(v1::Trial trial, std::string lease_id) {
   const int64_t number = trial.number();
   if (number == static_cast<int64_t>(trials.size())) {
     trials.emplace_back();
-    lease_ids.emplace_back();
   } else {
     const v1::Trial& old = trials[number];
     if (old.state() != v1::Trial::STATE_UNSPECIFIED) --counts_[old.state()];
     if (!IsFinished(old.state())) --unfinished_;
-    leased_.erase(number);
   }
   const bool newly_complete = trial.state() == v1::Trial::COMPLETE && trial.has_value() &&
                               trials[number].state() != v1::Trial::COMPLETE;
   if (newly_complete) completed_.Add(trial, study.spec());
   ++counts_[trial.state()];
   if (!IsFinished(trial.state())) ++unfinished_;
-  if (trial.state() == v1::Trial::RUNNING && !lease_id.empty()) leased_.insert(number);
+  if (trial.state() == v1::Trial::RUNNING && !lease_id.empty()) {
+    leases.Grant(number, std::move(lease_id), trial.lease_expire_time_ms());
+  } else {
+    leases.Release(number);
+  }
+  trial.clear_lease_expire_time_ms();
   if (trial.state() == v1::Trial::COMPLETE && trial.has_value() &&
       (best_ < 0 || Better(trial, trials[best_], study.spec().direction() == v1::MAXIMIZE))) {
     best_ = number;
@@ -41,7 +44,6 @@ void StudyState::Put(v1::Trial trial, std::string lease_id) {
   for (const auto& [name, value] : trial.user_attrs()) user_attr_names_.insert(name);
   update_time_ms_ = std::max({update_time_ms_, trial.start_time_ms(), trial.complete_time_ms()});
   trials[number] = std::move(trial);
-  lease_ids[number] = std::move(lease_id);
   Changed(number);
 }
 

@@ -1,11 +1,12 @@
 // One study as the coordinator holds it in memory: its record, its trials,
-// sampler and pruner, and the indexes that spare every call a scan of the
-// trials (counts by state, the best trial, the leased trials, the user
-// attribute names, the trials in the order they last changed). Put() and
-// AddIntermediateValue() are the only ways a trial changes (a heartbeat's
-// lease time aside), so the indexes cannot drift from the trials.
+// sampler and pruner, its leases, and the indexes that spare every call a
+// scan of the trials (counts by state, the best trial, the user attribute
+// names, the trials in the order they last changed). Put() and
+// AddIntermediateValue() are the only ways a trial changes, so the indexes
+// cannot drift from the trials.
 //
-// Not thread-safe: the coordinator holds `mu` for every access.
+// Not thread-safe: the coordinator holds `mu` for every access, except to
+// `leases`, which has a lock of its own.
 #ifndef HPO_SERVER_STUDY_STATE_H_
 #define HPO_SERVER_STUDY_STATE_H_
 
@@ -22,6 +23,7 @@
 #include "hpo/v1/coordinator.pb.h"
 #include "server/analysis/completed_trials.h"
 #include "server/analysis/study_snapshot.h"
+#include "server/lease_table.h"
 #include "server/pruner/pruner.h"
 #include "server/sampler/sampler.h"
 #include "server/storage/storage.h"
@@ -37,7 +39,9 @@ struct StudyState {
   absl::Mutex mu;
   v1::Study study;  // spec, state, create time; counts are filled by Summary()
   std::vector<v1::Trial> trials;
-  std::vector<std::string> lease_ids;  // by trial number; "" for ask/tell trials
+  // The RUNNING trials' leases (an asked trial may have none). Their expiry
+  // times live here, not in `trials`.
+  LeaseTable leases;
   std::unique_ptr<Sampler> sampler;
   std::unique_ptr<Pruner> pruner;
   int64_t sampled_trials = 0;   // trials that are not retries: what max_trials counts
@@ -52,7 +56,8 @@ struct StudyState {
   std::vector<StorageWrite> pending;
 
   // Sets trial `trial.number()` (appending it if it is the next number) and
-  // updates the indexes. `lease_id` is "" for a trial without a lease.
+  // updates the indexes. A RUNNING trial with a `lease_id` is granted its
+  // lease until its lease_expire_time_ms; any other trial holds none.
   void Put(v1::Trial trial, std::string lease_id);
   // Adds `value` to trial `number`'s intermediate values, kept in step order.
   void AddIntermediateValue(int64_t number, const v1::IntermediateValue& value);
@@ -62,8 +67,6 @@ struct StudyState {
   int64_t unfinished() const { return unfinished_; }  // WAITING or RUNNING
   // The best COMPLETE trial (the lower number wins a tie), or nullptr.
   const v1::Trial* Best() const { return best_ < 0 ? nullptr : &trials[best_]; }
-  // Numbers of the RUNNING trials that hold a lease, in order.
-  const absl::btree_set<int64_t>& leased() const { return leased_; }
   // Every user attribute name a trial of the study has.
   const absl::btree_set<std::string>& user_attr_names() const { return user_attr_names_; }
   // The COMPLETE trials as columns, for the web page's series and importance.
@@ -86,7 +89,6 @@ struct StudyState {
   std::map<v1::Trial::State, int64_t> counts_;
   int64_t unfinished_ = 0;
   int64_t best_ = -1;  // number of the best COMPLETE trial
-  absl::btree_set<int64_t> leased_;
   absl::btree_set<std::string> user_attr_names_;
   CompletedTrials completed_;
   int64_t update_time_ms_ = 0;

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <limits>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/api_limits.h"
 #include "common/search_space.h"
 #include "common/spec_parser.h"
@@ -52,6 +55,29 @@ v1::StudySpec Spec(const char* yaml) {
   EXPECT_OK(parsed);
   return parsed->spec;
 }
+
+// A FakeClock that can hold one thread's reads until released. The
+// coordinator reads the clock under a study's lock when it starts a trial,
+// just after sampling, so a held read stands for a long suggestion.
+class HoldingClock : public FakeClock {
+ public:
+  int64_t NowMs() override {
+    if (std::this_thread::get_id() == held_.load()) {
+      if (!reached_.HasBeenNotified()) reached_.Notify();
+      release_.WaitForNotification();
+    }
+    return FakeClock::NowMs();
+  }
+  // Holds the calling thread's reads from now on.
+  void HoldThisThread() { held_ = std::this_thread::get_id(); }
+  void WaitUntilHeld() { reached_.WaitForNotification(); }
+  void Release() { release_.Notify(); }
+
+ private:
+  std::atomic<std::thread::id> held_{};
+  absl::Notification reached_;
+  absl::Notification release_;
+};
 
 class CoordinatorTest : public ::testing::Test {
  protected:
@@ -114,7 +140,7 @@ class CoordinatorTest : public ::testing::Test {
   }
 
   hpo::testing::TempDir dir_;
-  FakeClock clock_;
+  HoldingClock clock_;
   std::unique_ptr<Coordinator> coordinator_;
 };
 
@@ -222,6 +248,40 @@ TEST_F(CoordinatorTest, DrainStopsHandingOutAndStopsOnceNothingRuns) {
   ASSERT_OK(coordinator_->ResumeStudy("fmnist"));
   const v1::AcquireTrialResponse next = Acquire("w2");
   EXPECT_TRUE(next.has_trial());
+}
+
+// A heartbeat renews its lease without its study's lock: it is answered while
+// another call holds that lock to start a trial of the same study (as a long
+// TPE or GP suggestion does), and the lease it renewed is the one that holds.
+TEST_F(CoordinatorTest, AHeartbeatIsAnsweredWhileItsStudyStartsAnotherTrial) {
+  ASSERT_OK(coordinator_->CreateStudy(Spec(kTaskSpec), false));  // lease_seconds: 10
+  const v1::AcquireTrialResponse first = Acquire("w1");
+  ASSERT_TRUE(first.has_trial());
+  std::thread starter([&] {
+    clock_.HoldThisThread();
+    EXPECT_TRUE(Acquire("w2").has_trial());
+  });
+  clock_.WaitUntilHeld();  // the starter holds the study's lock
+  clock_.AdvanceMs(6000);
+  const int64_t now = clock_.FakeClock::NowMs();
+  auto beat = std::async(std::launch::async, [&] { return coordinator_->Heartbeat(Ref(first)); });
+  const bool answered = beat.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  clock_.Release();
+  starter.join();
+  ASSERT_TRUE(answered) << "the heartbeat waited for the study's lock";
+  absl::StatusOr<v1::HeartbeatResponse> renewed = beat.get();
+  ASSERT_OK(renewed);
+  EXPECT_EQ(renewed->lease_expire_time_ms(), now + 10000);
+  absl::StatusOr<v1::ListTrialsResponse> trials = ListAll("fmnist");
+  ASSERT_OK(trials);
+  EXPECT_EQ(trials->trials(0).lease_expire_time_ms(), now + 10000);
+  // Past the first lease's end (10 s after it was granted), the renewed one holds.
+  clock_.AdvanceMs(6000);
+  EXPECT_THAT(coordinator_->ReclaimExpiredLeases(), hpo::testing::IsOkAndHolds(0));
+  ASSERT_OK(Complete(Ref(first), 0.5));
+  // A finished trial's heartbeat still says why it has no lease.
+  EXPECT_THAT(coordinator_->Heartbeat(Ref(first)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already COMPLETE")));
 }
 
 TEST_F(CoordinatorTest, DeleteRemovesTheStudyForGoodAndFreesItsName) {

@@ -42,7 +42,7 @@ TEST(StudyStateTest, CountsFollowEachTrialThroughItsStates) {
   EXPECT_EQ(state.Count(v1::Trial::WAITING), 1);
   EXPECT_EQ(state.Count(v1::Trial::COMPLETE), 0);
   EXPECT_EQ(state.unfinished(), 3);
-  EXPECT_EQ(state.leased(), (absl::btree_set<int64_t>{0}));
+  EXPECT_EQ(state.leases.Leased(), (std::vector<int64_t>{0}));
 
   state.Put(Complete(0, 1.5), "lease-0");
   state.Put(MakeTrial(2, v1::Trial::RUNNING), "lease-2");
@@ -50,8 +50,8 @@ TEST(StudyStateTest, CountsFollowEachTrialThroughItsStates) {
   EXPECT_EQ(state.Count(v1::Trial::WAITING), 0);
   EXPECT_EQ(state.Count(v1::Trial::COMPLETE), 1);
   EXPECT_EQ(state.unfinished(), 2);
-  EXPECT_EQ(state.leased(), (absl::btree_set<int64_t>{2}));
-  EXPECT_EQ(state.lease_ids[2], "lease-2");
+  EXPECT_EQ(state.leases.Leased(), (std::vector<int64_t>{2}));
+  EXPECT_EQ(state.leases.LeaseId(2), "lease-2");
   ASSERT_EQ(state.trials.size(), 3u);
   EXPECT_EQ(state.trials[0].value(), 1.5);
 }
@@ -160,6 +160,7 @@ TEST(StudyStateTest, IndexesMatchAScanAfterRandomChanges) {
     Init(state, direction);
     std::mt19937 rng(7);
     std::vector<int64_t> last_changed;  // trial numbers, the last changed last
+    std::vector<bool> with_lease;       // by number: whether its last Put gave a lease_id
     for (int step = 0; step < 2000; ++step) {
       const int64_t size = static_cast<int64_t>(state.trials.size());
       // Append a new trial or change one that is not finished (finished is final).
@@ -178,19 +179,20 @@ TEST(StudyStateTest, IndexesMatchAScanAfterRandomChanges) {
       } else {
         v1::Trial trial = MakeTrial(number, states[rng() % 5]);
         if (trial.state() == v1::Trial::COMPLETE) trial.set_value(static_cast<double>(rng() % 50));
-        const bool with_lease = rng() % 2 == 0;
-        state.Put(trial, with_lease ? "lease" : "");
+        if (number == size) with_lease.push_back(false);
+        with_lease[number] = rng() % 2 == 0;
+        state.Put(trial, with_lease[number] ? "lease" : "");
       }
 
       std::map<v1::Trial::State, int64_t> counts;
       int64_t unfinished = 0;
-      absl::btree_set<int64_t> leased;
+      std::vector<int64_t> leased;
       const v1::Trial* best = nullptr;
       for (int64_t i = 0; i < static_cast<int64_t>(state.trials.size()); ++i) {
         const v1::Trial& t = state.trials[i];
         ++counts[t.state()];
         if (!IsFinished(t.state())) ++unfinished;
-        if (t.state() == v1::Trial::RUNNING && !state.lease_ids[i].empty()) leased.insert(i);
+        if (t.state() == v1::Trial::RUNNING && with_lease[i]) leased.push_back(i);
         if (t.state() == v1::Trial::COMPLETE &&
             (best == nullptr ||
              (direction == v1::MAXIMIZE ? t.value() > best->value() : t.value() < best->value()))) {
@@ -199,7 +201,7 @@ TEST(StudyStateTest, IndexesMatchAScanAfterRandomChanges) {
       }
       for (v1::Trial::State s : states) ASSERT_EQ(state.Count(s), counts[s]) << "step " << step;
       ASSERT_EQ(state.unfinished(), unfinished) << "step " << step;
-      ASSERT_EQ(state.leased(), leased) << "step " << step;
+      ASSERT_EQ(state.leases.Leased(), leased) << "step " << step;
       ASSERT_EQ(state.Best(), best) << "step " << step;
       std::vector<int64_t> by_revision;
       for (const auto& [revision, changed] : state.changes()) by_revision.push_back(changed);
