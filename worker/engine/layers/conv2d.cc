@@ -158,17 +158,17 @@ void Conv2d<Scalar>::Forward(const ConstMatrixMap& x, MatrixMap y, Rng* /*rng*/)
   const ConstMatrixMap weight(this->parameters(), patch_size(), filters);
   const Eigen::Map<const Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> bias(
       this->parameters() + patch_size() * filters, filters);
-  ParallelFor(
-      this->threads(), x.cols(), /*item_work=*/positions() * patch_size() * options_.out_channels,
-      [&](int64_t begin, int64_t end, int part) {
-        Matrix& columns = workspaces_[part].columns;
-        for (int64_t b = begin; b < end; ++b) {
-          Im2Col(x.col(b).data(), columns);
-          MatrixMap out(y.col(b).data(), columns.rows(), filters);  // channel-major: C x H x W
-          out.rowwise() = bias;
-          out.noalias() += columns * weight;
-        }
-      });
+  ParallelFor(this->threads(), x.cols(), multiply_adds_per_example(),
+              [&](int64_t begin, int64_t end, int part) {
+                Matrix& columns = workspaces_[part].columns;
+                for (int64_t b = begin; b < end; ++b) {
+                  Im2Col(x.col(b).data(), columns);
+                  // Channel-major: C x H x W.
+                  MatrixMap out(y.col(b).data(), columns.rows(), filters);
+                  out.rowwise() = bias;
+                  out.noalias() += columns * weight;
+                }
+              });
 }
 
 template <typename Scalar>
@@ -198,8 +198,7 @@ void Conv2d<Scalar>::Backward(const ConstMatrixMap& x, const ConstMatrixMap& /*y
                               const ConstMatrixMap& dy, Scalar* dx) {
   // The first thread adds into the model's gradients, the others into their
   // own sums, added afterwards in thread order.
-  const int parts = ParallelFor(this->threads(), x.cols(),
-                                /*item_work=*/positions() * patch_size() * options_.out_channels,
+  const int parts = ParallelFor(this->threads(), x.cols(), multiply_adds_per_example(),
                                 [&](int64_t begin, int64_t end, int part) {
                                   Workspace& workspace = workspaces_[part];
                                   Scalar* gradients = this->gradients();

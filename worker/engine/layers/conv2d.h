@@ -56,6 +56,10 @@ class Conv2d : public Layer<Scalar> {
 
   int64_t patch_size() const;  // in_channels x kernel x kernel
   int64_t positions() const;   // output height x width
+  // The multiply-adds of one example's product, a pass's grain (ParallelFor's item_work).
+  int64_t multiply_adds_per_example() const {
+    return positions() * patch_size() * options_.out_channels;
+  }
   // `columns` = the patches of one example: a row per output position, a
   // column per (channel, kernel row, kernel column).
   void Im2Col(const Scalar* image, Matrix& columns) const;
